@@ -1,0 +1,12 @@
+/**
+ * The Kubernetes release this platform pins. Everything that must match it
+ * (kubeadm/kubelet packages, the kubeadm config API, the cloud controller
+ * manager's minor, the tools the test suite builds) reads it from here.
+ */
+export const KUBERNETES_VERSION = "1.35.4";
+
+/** Minors that upstream supports on the date of the pin (1.33 reached end of life in 2026-06). */
+export const SUPPORTED_KUBERNETES_MINORS = ["1.34", "1.35", "1.36"] as const;
+
+/** kubeadm configuration API used for init and join (current since Kubernetes 1.31). */
+export const KUBEADM_API_VERSION = "kubeadm.k8s.io/v1beta4";

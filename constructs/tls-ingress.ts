@@ -1,0 +1,119 @@
+import * as kplus from "cdk8s-plus-28";
+import { Construct } from "constructs";
+import { CertIssuer } from "./cert-issuer";
+import { CertManagerCertificate, CertManagerIssuerRef } from "./imports/cert-manager";
+import { assertDnsLabel, assertDnsSubdomain, assertHostName } from "./names";
+
+/** IngressClass created by the F5 NGINX Ingress Controller Helm chart (`controller.ingressClass.name`). */
+export const DEFAULT_INGRESS_CLASS = "nginx";
+
+/** Props of {@link TlsIngress}. */
+export interface TlsIngressProps {
+  /** Name of the Ingress; also the stem of the Certificate and TLS Secret names. */
+  readonly name: string;
+  /**
+   * Namespace of the Ingress, Certificate and TLS Secret (the backend Service's namespace).
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /** Host name clients use; the certificate is issued for it. */
+  readonly host: string;
+  /** Service receiving the traffic. */
+  readonly service: kplus.Service;
+  /**
+   * Port of {@link service} to route to.
+   * @default - the service's only port
+   */
+  readonly servicePort?: number;
+  /**
+   * Path prefix routed to the service.
+   * @default "/"
+   */
+  readonly path?: string;
+  /**
+   * IngressClass handling this Ingress.
+   * @default DEFAULT_INGRESS_CLASS ("nginx", the F5 NGINX Ingress Controller)
+   */
+  readonly ingressClassName?: string;
+  /**
+   * Issuer that signs the certificate.
+   * @default - a namespaced self-signed Issuer created next to the Ingress
+   */
+  readonly issuer?: CertManagerIssuerRef;
+  /**
+   * Name of the Secret cert-manager writes the certificate into.
+   * @default `${name}-tls`
+   */
+  readonly tlsSecretName?: string;
+  /**
+   * Extra annotations for the ingress controller.
+   * @default - none
+   */
+  readonly annotations?: Record<string, string>;
+}
+
+/**
+ * An Ingress that terminates TLS for one host with a certificate that
+ * cert-manager issues and renews. The Certificate is declared explicitly
+ * (rather than through cert-manager's ingress annotations) so the manifests show
+ * exactly which issuer signs what, and the common name matches the host, as
+ * clients that pin a self-signed certificate (Telegram webhooks) require.
+ */
+export class TlsIngress extends Construct {
+  readonly ingress: kplus.Ingress;
+  readonly certificate: CertManagerCertificate;
+  readonly tlsSecretName: string;
+  readonly issuer: CertManagerIssuerRef;
+
+  constructor(scope: Construct, id: string, props: TlsIngressProps) {
+    super(scope, id);
+    assertDnsSubdomain("TlsIngress name", props.name);
+    assertHostName(`TlsIngress ${props.name}: host`, props.host);
+    if (props.namespace !== undefined) assertDnsLabel(`TlsIngress ${props.name}: namespace`, props.namespace);
+    const path = props.path ?? "/";
+    if (!/^\/[A-Za-z0-9._~/-]*$/.test(path)) {
+      throw new Error(`TlsIngress ${props.name}: path: got ${JSON.stringify(path)}; allowed: an absolute HTTP path such as /`);
+    }
+    const className = props.ingressClassName ?? DEFAULT_INGRESS_CLASS;
+    assertDnsSubdomain(`TlsIngress ${props.name}: ingressClassName`, className);
+    this.tlsSecretName = props.tlsSecretName ?? `${props.name}-tls`;
+    assertDnsSubdomain(`TlsIngress ${props.name}: tlsSecretName`, this.tlsSecretName);
+
+    this.issuer =
+      props.issuer ??
+      new CertIssuer(this, "SelfSignedIssuer", { name: `${props.name}-selfsigned`, namespace: props.namespace }).ref;
+
+    this.certificate = new CertManagerCertificate(this, "Certificate", {
+      metadata: { name: props.name, namespace: props.namespace },
+      spec: {
+        secretName: this.tlsSecretName,
+        issuerRef: this.issuer,
+        commonName: props.host,
+        dnsNames: [props.host],
+        privateKey: { algorithm: "RSA", size: 2048, rotationPolicy: "Always" },
+      },
+    });
+
+    const ports = props.service.ports;
+    const port = props.servicePort ?? (ports.length === 1 ? ports[0].port : undefined);
+    if (port === undefined || !ports.some((p) => p.port === port)) {
+      throw new Error(
+        `TlsIngress ${props.name}: servicePort: got ${JSON.stringify(props.servicePort)}; allowed: one of the service's ports (${ports.map((p) => p.port).join(", ")})`,
+      );
+    }
+
+    this.ingress = new kplus.Ingress(this, "Ingress", {
+      metadata: { name: props.name, namespace: props.namespace, annotations: props.annotations },
+      className,
+      rules: [
+        {
+          host: props.host,
+          path,
+          pathType: kplus.HttpIngressPathType.PREFIX,
+          backend: kplus.IngressBackend.fromService(props.service, { port }),
+        },
+      ],
+      tls: [{ hosts: [props.host], secret: kplus.Secret.fromSecretName(this, "TlsSecret", this.tlsSecretName) }],
+    });
+  }
+}

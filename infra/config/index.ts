@@ -33,7 +33,7 @@ export type PlatformConfig = { readonly cluster: ClusterConfig } & {
 
 /** Every key the project namespace accepts; anything else is reported as unknown. */
 export function knownKeys(): string[] {
-  return [...CLUSTER_KEYS, ...Object.values(SECTIONS).flatMap((s: ConfigSection<unknown>) => s.keys)];
+  return [...CLUSTER_KEYS, ...(Object.values(SECTIONS) as ConfigSection<unknown>[]).flatMap((s) => s.keys)];
 }
 
 export interface ParseOptions {

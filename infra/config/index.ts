@@ -10,6 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_KEYS, ClusterConfig, parseCluster, REGION_KEY } from "./cluster";
+import { nodePoolsSection } from "./node-pools";
 import { Validator } from "./validate";
 
 export interface ConfigSection<T> {
@@ -23,7 +24,9 @@ export interface ConfigSection<T> {
  * Sections after `cluster`, parsed in this order. The property name is where the
  * parsed section appears in {@link PlatformConfig}.
  */
-const SECTIONS = {} satisfies Record<string, ConfigSection<unknown>>;
+const SECTIONS = {
+  nodePools: nodePoolsSection,
+} satisfies Record<string, ConfigSection<unknown>>;
 
 type Sections = typeof SECTIONS;
 

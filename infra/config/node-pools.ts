@@ -4,7 +4,7 @@
  * workers join with. Pure (no Pulumi): `parseNodePools` reads through a
  * {@link Validator}, records every problem and returns defaults for bad values.
  */
-import { parseInstanceType } from "./cluster";
+import { ClusterConfig, parseInstanceType } from "./cluster";
 import { isPlainObject, Problem, Validator } from "./validate";
 
 export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
@@ -407,3 +407,15 @@ function parseTaints(p: Validator): Taint[] {
   }
   return taints;
 }
+
+/** Registered in `infra/config/index.ts`. */
+export const nodePoolsSection = {
+  keys: NODE_POOL_KEYS,
+  parse: (v: Validator, cluster: ClusterConfig): NodePoolsConfig =>
+    parseNodePools(v, {
+      rootVolumeSizeGiB: cluster.rootVolumeSizeGiB,
+      amiId: cluster.amiId,
+      controlPlaneInstanceType: cluster.controlPlaneInstanceType,
+      userTagCount: Object.keys(cluster.tags).length,
+    }),
+};

@@ -10,3 +10,9 @@ export const SUPPORTED_KUBERNETES_MINORS = ["1.34", "1.35", "1.36"] as const;
 
 /** kubeadm configuration API used for init and join (current since Kubernetes 1.31). */
 export const KUBEADM_API_VERSION = "kubeadm.k8s.io/v1beta4";
+
+/**
+ * Debian revision of the pkgs.k8s.io packages: kubeadm, kubelet and kubectl are
+ * installed as `<KUBERNETES_VERSION>-<revision>` (every stable release so far is `-1.1`).
+ */
+export const KUBERNETES_PACKAGE_REVISION = "1.1";

@@ -1,0 +1,136 @@
+import { Chart } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
+import { Construct } from "constructs";
+import { AppNamespace } from "../../constructs/app-namespace";
+import { parseImageRef } from "../../constructs/image";
+import { Microservice } from "../../constructs/microservice";
+import { TlsIngress } from "../../constructs/tls-ingress";
+import { ingressIssuer } from "../tls";
+import type { PlatformValues } from "../values";
+import {
+  OBJECT_DETECTION_CONFIGMAP,
+  ObjectDetectionAwsConfig,
+  objectDetectionConfigData,
+  PLACEHOLDER_AWS_CONFIG,
+} from "./aws-config";
+import { OBJECT_DETECTION_NAMESPACE } from "./values";
+
+/** Props of {@link ObjectDetectionChart}. Plain data only. */
+export interface ObjectDetectionChartProps {
+  readonly values: PlatformValues;
+  /**
+   * Queue URLs, topic ARN and region, as created by `infra/object-detection.ts`.
+   * @default PLACEHOLDER_AWS_CONFIG (clearly named `SET-BY-PULUMI-...` values)
+   */
+  readonly aws?: ObjectDetectionAwsConfig;
+}
+
+/** Path Telegram posts updates to; polybot registers `https://<host>/telegram/webhook`. */
+export const TELEGRAM_WEBHOOK_PATH = "/telegram/webhook";
+
+/**
+ * The object-detection service: polybot (Telegram bot behind the TLS Ingress)
+ * sends jobs to an SQS queue; yolo5 consumes them, autoscaled on CPU, and
+ * publishes a prediction event per result to SNS; metering and model-analyzer
+ * each consume their own queue subscribed to that topic (event sourcing).
+ */
+export class ObjectDetectionChart extends Chart {
+  readonly polybot: Microservice;
+  readonly yolo5: Microservice;
+  readonly metering: Microservice;
+  readonly modelAnalyzer: Microservice;
+  readonly ingress: TlsIngress;
+
+  constructor(scope: Construct, id: string, props: ObjectDetectionChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const ns = OBJECT_DETECTION_NAMESPACE;
+    const { global, objectDetection: v } = props.values;
+    const partOf = "object-detection";
+
+    new AppNamespace(this, "Namespace", { name: ns, labels: { "app.kubernetes.io/part-of": partOf } });
+
+    new kplus.ConfigMap(this, "AwsConfig", {
+      metadata: { name: OBJECT_DETECTION_CONFIGMAP, namespace: ns, labels: { "app.kubernetes.io/part-of": partOf } },
+      data: objectDetectionConfigData(props.aws ?? PLACEHOLDER_AWS_CONFIG),
+    });
+    const envFromConfigMaps = [OBJECT_DETECTION_CONFIGMAP];
+
+    this.polybot = new Microservice(this, "Polybot", {
+      name: "polybot",
+      namespace: ns,
+      partOf,
+      image: v.polybot.image,
+      replicas: v.polybot.replicas,
+      resources: v.polybot.resources,
+      metrics: {},
+      envFromConfigMaps,
+      env: {
+        TELEGRAM_APP_URL: `https://${v.polybot.host}`,
+        TELEGRAM_WEBHOOK_PATH,
+      },
+      envFromSecrets: {
+        TELEGRAM_TOKEN: { secretName: v.polybot.telegramSecret.name, key: v.polybot.telegramSecret.tokenKey },
+        TELEGRAM_WEBHOOK_SECRET: {
+          secretName: v.polybot.telegramSecret.name,
+          key: v.polybot.telegramSecret.webhookSecretKey,
+        },
+      },
+      // Ingress endpoints drop the pod before SIGTERM reaches it: no webhook call is lost.
+      shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
+    });
+
+    this.ingress = new TlsIngress(this, "Ingress", {
+      name: "polybot",
+      namespace: ns,
+      host: v.polybot.host,
+      path: TELEGRAM_WEBHOOK_PATH,
+      service: this.polybot.service as kplus.Service,
+      ingressClassName: global.ingressClass,
+      issuer: ingressIssuer(global),
+    });
+
+    this.yolo5 = new Microservice(this, "Yolo5", {
+      name: "yolo5",
+      namespace: ns,
+      partOf,
+      image: v.yolo5.image,
+      // A pure queue consumer: nothing calls it, so no Service.
+      expose: false,
+      resources: v.yolo5.resources,
+      autoscaling: v.yolo5.autoscaling,
+      metrics: {},
+      // Loading the model takes a while on a small node.
+      startupSeconds: 180,
+      envFromConfigMaps,
+      env: {
+        // model-analyzer groups results by the model that produced them.
+        MODEL_VERSION: modelVersion(v.yolo5.image),
+        POLYBOT_URL: `http://polybot.${ns}.svc.cluster.local`,
+      },
+      // Long enough to finish the prediction in hand; the jobs queue's
+      // visibility timeout is longer still, so an unfinished job is retried.
+      shutdown: { terminationGracePeriodSeconds: 60 },
+    });
+
+    const consumer = (id: string, name: string, c: PlatformValues["objectDetection"]["metering"]) =>
+      new Microservice(this, id, {
+        name,
+        namespace: ns,
+        partOf,
+        image: c.image,
+        replicas: c.replicas,
+        resources: c.resources,
+        metrics: {},
+        envFromConfigMaps,
+        shutdown: { terminationGracePeriodSeconds: 30 },
+      });
+    this.metering = consumer("Metering", "metering", v.metering);
+    this.modelAnalyzer = consumer("ModelAnalyzer", "model-analyzer", v.modelAnalyzer);
+  }
+}
+
+/** The image tag (or digest) identifies the model build. */
+function modelVersion(image: string): string {
+  const ref = parseImageRef(image);
+  return ref?.tag ?? ref?.digest ?? image;
+}

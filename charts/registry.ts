@@ -1,0 +1,34 @@
+/**
+ * Every chart the platform synthesizes and deploys, in apply order. `npm run
+ * synth` writes `dist/<id>.k8s.yaml` for each; Pulumi deploys each as one
+ * ConfigGroup.
+ *
+ * Adding a chart: one entry below. `create` must take plain data only (values,
+ * not Pulumi outputs) and construct exactly one Chart in `app`.
+ */
+import { App, Chart } from "cdk8s";
+import { ClusterIssuersChart } from "./cluster-issuers/chart";
+import { ObjectDetectionChart } from "./object-detection/chart";
+import { OBJECT_DETECTION_NAMESPACE } from "./object-detection/values";
+import type { PlatformValues } from "./values";
+
+export interface ChartEntry {
+  /** File stem in `dist/` and construct id; lower-case, '-' separated. */
+  readonly id: string;
+  /** Namespace the chart's namespaced objects live in; undefined when it has only cluster-scoped objects. */
+  readonly namespace: string | undefined;
+  readonly create: (app: App, values: PlatformValues) => Chart;
+}
+
+export const CHARTS: readonly ChartEntry[] = [
+  {
+    id: "cluster-issuers",
+    namespace: undefined,
+    create: (app, values) => new ClusterIssuersChart(app, "cluster-issuers", { values }),
+  },
+  {
+    id: "object-detection",
+    namespace: OBJECT_DETECTION_NAMESPACE,
+    create: (app, values) => new ObjectDetectionChart(app, "object-detection", { values }),
+  },
+];

@@ -1,0 +1,28 @@
+/**
+ * Synthesis to YAML text in memory, shared by `npm run synth` (charts/main.ts),
+ * the tests and the benchmark. Nothing here touches the filesystem.
+ */
+import { App, Yaml } from "cdk8s";
+import { ChartEntry, CHARTS } from "./registry";
+import { PlatformValues } from "./values";
+
+export interface SynthesizedChart {
+  readonly id: string;
+  /** The chart's objects, as they will be applied. */
+  readonly manifests: Record<string, unknown>[];
+  /** Multi-document YAML of {@link manifests}. */
+  readonly yaml: string;
+}
+
+/**
+ * Constructs and synthesizes `charts` (default: every registered chart).
+ * Throws on invalid props or a failed cdk8s validation before returning anything.
+ */
+export function synthCharts(values: PlatformValues, charts: readonly ChartEntry[] = CHARTS): SynthesizedChart[] {
+  const app = new App({ outdir: "dist" });
+  const built = charts.map((entry) => ({ entry, chart: entry.create(app, values) }));
+  return built.map(({ entry, chart }) => {
+    const manifests = chart.toJson() as Record<string, unknown>[];
+    return { id: entry.id, manifests, yaml: Yaml.stringify(...manifests) };
+  });
+}

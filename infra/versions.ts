@@ -16,3 +16,12 @@ export const KUBEADM_API_VERSION = "kubeadm.k8s.io/v1beta4";
  * installed as `<KUBERNETES_VERSION>-<revision>` (every stable release so far is `-1.1`).
  */
 export const KUBERNETES_PACKAGE_REVISION = "1.1";
+
+/**
+ * The kubelet's ECR image credential provider (`ecr-credential-provider` from
+ * kubernetes/cloud-provider-aws, downloaded from artifacts.k8s.io). The plugin speaks
+ * the stable `credentialprovider.kubelet.k8s.io/v1` API, so it need not match the
+ * Kubernetes minor; this is the release whose binaries artifacts.k8s.io publishes
+ * (many later tags exist only as GitHub tags, cloud-provider-aws#1324).
+ */
+export const ECR_CREDENTIAL_PROVIDER_VERSION = "1.31.0";

@@ -1,0 +1,251 @@
+#!/usr/bin/env bash
+# Brings up the kubeadm control plane on a node that node-prepare.sh has prepared.
+# Safe to run again: PKI files are only (re)written when missing, `kubeadm init` runs
+# only on a node that was never initialised, units are rewritten only when they change.
+#
+# Inputs (non-secret, from $BOOTSTRAP_ENV, default /etc/platform/bootstrap.env):
+#   CLUSTER_NAME, AWS_REGION, KUBERNETES_VERSION, KUBEADM_API_VERSION,
+#   CONTROL_PLANE_ENDPOINT_IP   the stable private address (fixed ENI) workers and kubeadm use
+#   API_SERVER_PORT             6443
+#   API_SERVER_CERT_SANS        space-separated addresses and names for the serving certificate
+#   POD_CIDR, SERVICE_CIDR
+#   PKI_SECRET_ARN              Secrets Manager secret: JSON object, one entry per file below
+#   ETCD_BACKUP_BUCKET, ETCD_BACKUP_KMS_KEY_ARN, ETCD_BACKUP_INTERVAL_MINUTES
+# and NODE_NAME / NODE_IP from /etc/platform/node.env (written by node-prepare.sh).
+# The secret itself only ever travels from the AWS CLI into files of mode 0600: nothing
+# secret is printed, passed on a command line or written to this log.
+#
+# Modes:
+#   (default)      fetch the PKI, render the kubeadm configuration, `kubeadm init` once,
+#                  install the etcd snapshot timer.
+#   RENDER_ONLY=1  only render the kubeadm configuration to $KUBEADM_CONFIG and exit. Needs
+#                  no AWS and no root; NODE_NAME and NODE_IP may come from the environment.
+#                  The test suite renders the config this way and hands it to
+#                  `kubeadm config validate`, so what is validated is what runs here.
+#
+# Redirectable for the test harness: ROOT_DIR (prefix of every file path), KUBEADM_CONFIG,
+# PLATFORM_BIN (where the user-data put the scripts); the AWS CLI honours AWS_ENDPOINT_URL.
+set -euo pipefail
+
+ROOT_DIR="${ROOT_DIR:-}"
+BOOTSTRAP_ENV="${BOOTSTRAP_ENV:-${ROOT_DIR}/etc/platform/bootstrap.env}"
+NODE_ENV="${ROOT_DIR}/etc/platform/node.env"
+KUBEADM_CONFIG="${KUBEADM_CONFIG:-${ROOT_DIR}/etc/kubernetes/kubeadm-config.yaml}"
+PKI_DIR="${ROOT_DIR}/etc/kubernetes/pki"
+PLATFORM_BIN="${PLATFORM_BIN:-/opt/platform/bin}"
+RENDER_ONLY="${RENDER_ONLY:-0}"
+PATH="${PATH}:/snap/bin"
+
+# What kubeadm must find instead of generating, so that a replacement control plane keeps
+# the identity every node, token and kubeconfig already trusts.
+PKI_FILES=(ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etcd/ca.crt etcd/ca.key)
+
+log() { printf '%s control-plane-init: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+[[ -r "$BOOTSTRAP_ENV" ]] || die "cannot read the bootstrap env file $BOOTSTRAP_ENV"
+node_name_override="${NODE_NAME:-}"
+node_ip_override="${NODE_IP:-}"
+# shellcheck source=/dev/null
+source "$BOOTSTRAP_ENV"
+if [[ -r "$NODE_ENV" ]]; then
+  # shellcheck source=/dev/null
+  source "$NODE_ENV"
+fi
+NODE_NAME="${node_name_override:-${NODE_NAME:-}}"
+NODE_IP="${node_ip_override:-${NODE_IP:-}}"
+
+for var in CLUSTER_NAME KUBERNETES_VERSION KUBEADM_API_VERSION CONTROL_PLANE_ENDPOINT_IP API_SERVER_PORT \
+  API_SERVER_CERT_SANS POD_CIDR SERVICE_CIDR NODE_NAME NODE_IP; do
+  [[ -n "${!var:-}" ]] || die "$var is not set (bootstrap env file or node env file)"
+done
+ipv4='([0-9]{1,3}\.){3}[0-9]{1,3}'
+[[ "$CLUSTER_NAME" =~ ^[a-z]([a-z0-9-]*[a-z0-9])?$ ]] || die "CLUSTER_NAME '$CLUSTER_NAME' is not a DNS label"
+[[ "$KUBERNETES_VERSION" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || die "KUBERNETES_VERSION '$KUBERNETES_VERSION' is not x.y.z"
+[[ "$KUBEADM_API_VERSION" =~ ^kubeadm\.k8s\.io/v1beta[0-9]+$ ]] || die "KUBEADM_API_VERSION '$KUBEADM_API_VERSION' is not a kubeadm API"
+[[ "$CONTROL_PLANE_ENDPOINT_IP" =~ ^${ipv4}$ ]] || die "CONTROL_PLANE_ENDPOINT_IP '$CONTROL_PLANE_ENDPOINT_IP' is not an IPv4 address"
+[[ "$API_SERVER_PORT" =~ ^[0-9]+$ ]] || die "API_SERVER_PORT '$API_SERVER_PORT' is not a port"
+[[ "$POD_CIDR" =~ ^${ipv4}/[0-9]{1,2}$ ]] || die "POD_CIDR '$POD_CIDR' is not an IPv4 CIDR block"
+[[ "$SERVICE_CIDR" =~ ^${ipv4}/[0-9]{1,2}$ ]] || die "SERVICE_CIDR '$SERVICE_CIDR' is not an IPv4 CIDR block"
+[[ "$NODE_NAME" =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || die "NODE_NAME '$NODE_NAME' is not a DNS name"
+[[ "$NODE_IP" =~ ^${ipv4}$ ]] || die "NODE_IP '$NODE_IP' is not an IPv4 address"
+read -r -a cert_sans <<<"$API_SERVER_CERT_SANS"
+for san in "${cert_sans[@]}"; do
+  [[ "$san" =~ ^[A-Za-z0-9]([A-Za-z0-9.*-]*[A-Za-z0-9])?$ ]] || die "API_SERVER_CERT_SANS entry '$san' is not an address or DNS name"
+done
+
+# The kubeadm configuration (InitConfiguration, ClusterConfiguration and the cluster-wide
+# KubeletConfiguration). v1beta4 gives extra arguments as name/value lists.
+render_kubeadm_config() {
+  cat <<EOF
+# Rendered by control-plane-init.sh from the bootstrap env file; read once by kubeadm init.
+apiVersion: ${KUBEADM_API_VERSION}
+kind: InitConfiguration
+localAPIEndpoint:
+  advertiseAddress: "${NODE_IP}"
+  bindPort: ${API_SERVER_PORT}
+nodeRegistration:
+  name: "${NODE_NAME}"
+  criSocket: unix:///run/containerd/containerd.sock
+  kubeletExtraArgs:
+    # The AWS cloud controller manager initialises the node (provider ID, addresses, zone).
+    - name: cloud-provider
+      value: external
+    - name: node-ip
+      value: "${NODE_IP}"
+---
+apiVersion: ${KUBEADM_API_VERSION}
+kind: ClusterConfiguration
+clusterName: "${CLUSTER_NAME}"
+kubernetesVersion: "v${KUBERNETES_VERSION}"
+# The fixed private address survives replacing the instance; workers and the
+# cluster-info ConfigMap use it, so nodes never need to learn a new endpoint.
+controlPlaneEndpoint: "${CONTROL_PLANE_ENDPOINT_IP}:${API_SERVER_PORT}"
+certificatesDir: /etc/kubernetes/pki
+networking:
+  dnsDomain: cluster.local
+  podSubnet: "${POD_CIDR}"
+  serviceSubnet: "${SERVICE_CIDR}"
+etcd:
+  local:
+    dataDir: /var/lib/etcd
+apiServer:
+  # kubeadm adds the node name, the node IP, the first service address and the
+  # kubernetes.default names itself; these are the addresses users and workers dial.
+  certSANs:
+EOF
+  for san in "${cert_sans[@]}"; do
+    printf '    - "%s"\n' "$san"
+  done
+  cat <<EOF
+  extraArgs:
+    - name: profiling
+      value: "false"
+controllerManager:
+  extraArgs:
+    # kube-apiserver has no --cloud-provider flag since 1.33; the controller manager
+    # still needs it so that it leaves the cloud loops to the external manager.
+    - name: cloud-provider
+      value: external
+    - name: profiling
+      value: "false"
+    # Reachable by the in-cluster Prometheus (authenticated port; the security groups keep it inside the cluster).
+    - name: bind-address
+      value: 0.0.0.0
+scheduler:
+  extraArgs:
+    - name: profiling
+      value: "false"
+    - name: bind-address
+      value: 0.0.0.0
+---
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+cgroupDriver: systemd
+EOF
+}
+
+log "rendering the kubeadm configuration for node $NODE_NAME ($NODE_IP) to $KUBEADM_CONFIG"
+mkdir -p "$(dirname "$KUBEADM_CONFIG")"
+config_tmp="$(mktemp "${KUBEADM_CONFIG}.XXXXXX")"
+render_kubeadm_config >"$config_tmp"
+chmod 0600 "$config_tmp"
+mv -f "$config_tmp" "$KUBEADM_CONFIG"
+if [[ "$RENDER_ONLY" == 1 ]]; then
+  log "RENDER_ONLY=1: wrote $KUBEADM_CONFIG, stopping here"
+  exit 0
+fi
+
+for var in AWS_REGION PKI_SECRET_ARN ETCD_BACKUP_BUCKET ETCD_BACKUP_KMS_KEY_ARN ETCD_BACKUP_INTERVAL_MINUTES; do
+  [[ -n "${!var:-}" ]] || die "$var is not set in the bootstrap env file"
+done
+[[ "$ETCD_BACKUP_INTERVAL_MINUTES" =~ ^[1-9][0-9]*$ ]] || die "ETCD_BACKUP_INTERVAL_MINUTES '$ETCD_BACKUP_INTERVAL_MINUTES' is not a positive integer"
+# The certificates name the fixed address; on any other interface the cluster would not be reachable by its name.
+[[ "$NODE_IP" == "$CONTROL_PLANE_ENDPOINT_IP" ]] ||
+  die "this node's primary address $NODE_IP is not the control-plane endpoint $CONTROL_PLANE_ENDPOINT_IP (is the fixed network interface attached as device 0?)"
+
+initialised=0
+[[ -f "${ROOT_DIR}/etc/kubernetes/admin.conf" ]] && initialised=1
+
+# --- cluster PKI from Secrets Manager --------------------------------------------------
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+chmod 0700 "$work"
+log "fetching the cluster PKI from Secrets Manager ($PKI_SECRET_ARN)"
+(umask 077 && aws secretsmanager get-secret-value --region "$AWS_REGION" --secret-id "$PKI_SECRET_ARN" \
+  --query SecretString --output text >"$work/pki.json") || die "could not read the PKI secret"
+for file in "${PKI_FILES[@]}"; do
+  (umask 077 && jq -je --arg f "$file" '.[$f] // empty' <"$work/pki.json" >"$work/entry") ||
+    die "the PKI secret has no entry for $file"
+  target="${PKI_DIR}/${file}"
+  if [[ -f "$target" ]] && cmp -s "$work/entry" "$target"; then
+    log "pki/$file is up to date"
+    continue
+  fi
+  if [[ "$initialised" == 1 && -f "$target" ]]; then
+    die "pki/$file differs from the PKI secret on an initialised control plane; refusing to replace it (rotate the CA deliberately, see README)"
+  fi
+  install -D -m 0600 "$work/entry" "$target"
+  log "installed pki/$file (mode 0600)"
+done
+rm -f "$work/pki.json" "$work/entry"
+
+# --- kubeadm init, once --------------------------------------------------------------
+if [[ "$initialised" == 1 ]]; then
+  log "the control plane is already initialised (/etc/kubernetes/admin.conf exists); skipping kubeadm init"
+else
+  # --skip-token-print keeps kubeadm's default bootstrap token out of the log; nodes
+  # get their tokens from the join secret instead.
+  log "running kubeadm init"
+  kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print
+  log "kubeadm init finished"
+fi
+
+# --- etcd snapshots to S3 on a timer -----------------------------------------------------
+units_changed=0
+write_unit() {
+  local target="${ROOT_DIR}/etc/systemd/system/$1" tmp
+  mkdir -p "$(dirname "$target")"
+  tmp="$(mktemp "${target}.XXXXXX")"
+  cat >"$tmp"
+  chmod 0644 "$tmp"
+  if [[ -f "$target" ]] && cmp -s "$tmp" "$target"; then
+    rm -f "$tmp"
+    log "unit $1 is up to date"
+  else
+    mv -f "$tmp" "$target"
+    units_changed=1
+    log "wrote unit $1"
+  fi
+}
+write_unit etcd-backup.service <<EOF
+[Unit]
+Description=Snapshot etcd and upload the snapshot to s3://${ETCD_BACKUP_BUCKET}
+After=containerd.service kubelet.service network-online.target
+Wants=network-online.target
+ConditionPathExists=/etc/kubernetes/manifests/etcd.yaml
+
+[Service]
+Type=oneshot
+Environment=BOOTSTRAP_ENV=/etc/platform/bootstrap.env
+ExecStart=${PLATFORM_BIN}/etcd-backup.sh
+EOF
+write_unit etcd-backup.timer <<EOF
+[Unit]
+Description=Snapshot etcd every ${ETCD_BACKUP_INTERVAL_MINUTES} minutes
+
+[Timer]
+OnBootSec=15min
+OnUnitActiveSec=${ETCD_BACKUP_INTERVAL_MINUTES}min
+RandomizedDelaySec=60
+
+[Install]
+WantedBy=timers.target
+EOF
+if [[ "$units_changed" == 1 ]]; then
+  systemctl daemon-reload
+fi
+systemctl enable --now etcd-backup.timer
+log "etcd snapshots every ${ETCD_BACKUP_INTERVAL_MINUTES} minutes to s3://${ETCD_BACKUP_BUCKET}/snapshots/"
+
+log "control plane of cluster $CLUSTER_NAME is up at ${CONTROL_PLANE_ENDPOINT_IP}:${API_SERVER_PORT}"

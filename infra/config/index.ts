@@ -11,6 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_KEYS, ClusterConfig, parseCluster, REGION_KEY } from "./cluster";
 import { nodePoolsSection } from "./node-pools";
+import { objectDetectionSection } from "./object-detection";
 import { Validator } from "./validate";
 
 export interface ConfigSection<T> {
@@ -26,6 +27,7 @@ export interface ConfigSection<T> {
  */
 const SECTIONS = {
   nodePools: nodePoolsSection,
+  objectDetection: objectDetectionSection,
 } satisfies Record<string, ConfigSection<unknown>>;
 
 type Sections = typeof SECTIONS;

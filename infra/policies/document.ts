@@ -1,0 +1,45 @@
+/** IAM policy document types and ARN helpers shared by the policy builders. Pure. */
+
+export type Condition = Record<string, Record<string, string | string[]>>;
+
+export interface PolicyStatement {
+  /** Says what the statement is for; shows up in IAM's policy editor and in golden files. */
+  readonly Sid: string;
+  readonly Effect: "Allow" | "Deny";
+  readonly Action: string[];
+  readonly Resource: string | string[];
+  readonly Condition?: Condition;
+}
+
+export interface PolicyDocument {
+  readonly Version: "2012-10-17";
+  readonly Statement: PolicyStatement[];
+}
+
+/** Where the cluster lives; every ARN a policy names is built from it. */
+export interface AccountContext {
+  /** `aws`, `aws-cn` or `aws-us-gov`. */
+  readonly partition: string;
+  readonly region: string;
+  readonly accountId: string;
+  readonly clusterName: string;
+}
+
+export function policy(...statements: PolicyStatement[]): PolicyDocument {
+  return { Version: "2012-10-17", Statement: statements };
+}
+
+/** `arn:<partition>:ec2:<region>:<account>:<resource>`. */
+export function ec2Arn(ctx: AccountContext, resource: string): string {
+  return `arn:${ctx.partition}:ec2:${ctx.region}:${ctx.accountId}:${resource}`;
+}
+
+/** The condition that limits an action to resources tagged as this cluster's. */
+export function ownedByCluster(ctx: AccountContext, prefix = "aws:ResourceTag"): Condition {
+  return { StringEquals: { [`${prefix}/kubernetes.io/cluster/${ctx.clusterName}`]: "owned" } };
+}
+
+/** The condition that limits a create/tag call to requests that tag the resource as this cluster's. */
+export function taggedForCluster(ctx: AccountContext): Condition {
+  return { StringEquals: { [`aws:RequestTag/kubernetes.io/cluster/${ctx.clusterName}`]: "owned" } };
+}

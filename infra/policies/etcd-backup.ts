@@ -1,0 +1,42 @@
+/**
+ * The control plane's access to this cluster's etcd snapshot bucket: list it,
+ * upload snapshots and read them back for a restore. No delete: retention is the
+ * bucket's lifecycle rules, so a compromised node cannot erase the backups. Pure.
+ */
+import { policy, PolicyDocument } from "./document";
+
+export interface EtcdBackupPolicyInputs {
+  readonly region: string;
+  readonly dnsSuffix: string;
+  readonly bucketArn: string;
+  /** Key prefix the snapshots live under, e.g. `snapshots/`. */
+  readonly prefix: string;
+  /** The cluster key the bucket encrypts with by default. */
+  readonly kmsKeyArn: string;
+}
+
+export function etcdBackupPolicy(inputs: EtcdBackupPolicyInputs): PolicyDocument {
+  return policy(
+    {
+      Sid: "ListSnapshots",
+      Effect: "Allow",
+      Action: ["s3:ListBucket"],
+      Resource: inputs.bucketArn,
+      Condition: { StringLike: { "s3:prefix": [`${inputs.prefix}*`] } },
+    },
+    {
+      Sid: "WriteAndReadSnapshots",
+      Effect: "Allow",
+      Action: ["s3:PutObject", "s3:GetObject"],
+      Resource: `${inputs.bucketArn}/${inputs.prefix}*`,
+    },
+    {
+      // SSE-KMS uploads need a data key, downloads need Decrypt.
+      Sid: "UseClusterKeyThroughS3",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:GenerateDataKey"],
+      Resource: inputs.kmsKeyArn,
+      Condition: { StringEquals: { "kms:ViaService": [`s3.${inputs.region}.${inputs.dnsSuffix}`] } },
+    },
+  );
+}

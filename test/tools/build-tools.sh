@@ -1,12 +1,17 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the real programs the "tools" test project hands artifacts to:
-# kube-apiserver and kubeadm at the pinned Kubernetes release, the etcd server the API
-# server runs against, actionlint, kube-score, and a Python venv with moto and parliament.
+#   - test/tools/go (this module): kube-apiserver and kubeadm of the pinned Kubernetes
+#     release (k8s.io/kubernetes with its staging modules pinned by replace directives)
+#     and the etcd server the API server runs against;
+#   - every other module test/tools/go/<name>/: each package named by a `tool` directive
+#     in its go.mod (actionlint, kube-score, ...). A new tool needs only a new module;
+#   - a Python venv with the pins of test/tools/requirements.txt (moto, parliament, AWS CLI).
 #
 # Everything lands in a cache directory outside git, one folder per tool and version,
 # so bumping a pin rebuilds only that tool and later runs reuse what is there:
 #   ${PLATFORM_TOOLS_CACHE:-$HOME/.cache/kubeadm-aws-platform-tools}/<tool>-<version>/
-# The last line printed on stdout is KEY=path for each tool (read by global-setup.ts).
+# Progress goes to stderr. The last line on stdout is `NAME=path ...` for every tool,
+# NAME being the binary name upper-cased with '-' as '_' (global-setup.ts exports them).
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -27,33 +32,35 @@ if [ -z "$k8s_version" ]; then
   exit 1
 fi
 
-# Version of a module as pinned by the go.mod in directory $1.
-module_version() {
-  (cd "$1" && go list -m -f '{{.Version}}' "$2")
+# Version of the module providing package $2, as pinned by the go.mod in directory $1.
+package_module_version() {
+  (cd "$1" && go list -f '{{.Module.Version}}' "$2")
 }
 
-k8s_pinned="$(module_version "$here/go" k8s.io/kubernetes)"
+k8s_pinned="$(cd "$here/go" && go list -m -f '{{.Version}}' k8s.io/kubernetes)"
 if [ "$k8s_pinned" != "v$k8s_version" ]; then
   log "test/tools/go/go.mod pins k8s.io/kubernetes $k8s_pinned but infra/versions.ts says $k8s_version; update go.mod"
   exit 1
 fi
 
+outputs=()
+
 # go_build <name> <version> <module dir> <package> [ldflags]
 go_build() {
   local name="$1" version="$2" dir="$3" pkg="$4" ldflags="${5:-}"
   local dest="$cache/$name-$version"
-  if [ -x "$dest/$name" ]; then
-    echo "$dest/$name"
-    return
+  local key
+  key="$(echo "$name" | tr 'a-z-' 'A-Z_')"
+  if [ ! -x "$dest/$name" ]; then
+    log "building $name $version (first run, several minutes)..."
+    local start=$SECONDS tmp
+    tmp="$(mktemp -d "$cache/.build-$name.XXXXXX")"
+    (cd "$dir" && nice -n 10 go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp/$name" "$pkg")
+    rm -rf "$dest"
+    mv "$tmp" "$dest"
+    log "built $name $version in $((SECONDS - start))s -> $dest/$name"
   fi
-  log "building $name $version (first run, several minutes)..."
-  local start=$SECONDS tmp
-  tmp="$(mktemp -d "$cache/.build-$name.XXXXXX")"
-  (cd "$dir" && nice -n 10 go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp/$name" "$pkg")
-  rm -rf "$dest"
-  mv "$tmp" "$dest"
-  log "built $name $version in $((SECONDS - start))s -> $dest/$name"
-  echo "$dest/$name"
+  outputs+=("$key=$dest/$name")
 }
 
 # The same version stamps the Kubernetes release build (hack/lib/version.sh) sets:
@@ -67,30 +74,38 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
   k8s_ldflags+=" -X $pkg.buildDate=1970-01-01T00:00:00Z"
 done
 
-etcd_version="$(module_version "$here/go" go.etcd.io/etcd/server/v3)"
-actionlint_version="$(module_version "$here/go/actionlint" github.com/rhysd/actionlint)"
-kube_score_version="$(module_version "$here/go/kube-score" github.com/zegl/kube-score)"
+go_build kube-apiserver "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
+go_build kubeadm "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kubeadm "$k8s_ldflags"
+etcd_version="$(package_module_version "$here/go" go.etcd.io/etcd/server/v3/etcdmain)"
+go_build etcd "${etcd_version#v}" "$here/go" ./cmd/etcd
 
-KUBE_APISERVER="$(go_build kube-apiserver "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags")"
-KUBEADM="$(go_build kubeadm "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kubeadm "$k8s_ldflags")"
-ETCD="$(go_build etcd "${etcd_version#v}" "$here/go" ./cmd/etcd)"
-ACTIONLINT="$(go_build actionlint "${actionlint_version#v}" "$here/go/actionlint" github.com/rhysd/actionlint/cmd/actionlint)"
-KUBE_SCORE="$(go_build kube-score "${kube_score_version#v}" "$here/go/kube-score" github.com/zegl/kube-score/cmd/kube-score \
-  "-X main.version=$kube_score_version")"
+# One module per further tool, so their dependency graphs never bump each other's.
+for mod in "$here"/go/*/go.mod; do
+  dir="$(dirname "$mod")"
+  tools="$(cd "$dir" && go mod edit -json | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => {
+      for (const t of JSON.parse(s).Tool ?? []) console.log(t.Path);
+    });')"
+  for pkg in $tools; do
+    version="$(package_module_version "$dir" "$pkg")"
+    # Most Go CLIs print main.version; the linker ignores it where there is none.
+    go_build "$(basename "$pkg")" "${version#v}" "$dir" "$pkg" "-X main.version=$version"
+  done
+done
 
-# Python tools: one venv per content of requirements.txt.
+# Python tools: one venv per content of requirements.txt. The marker is written last,
+# so an interrupted install is redone rather than trusted.
 req="$here/requirements.txt"
-req_hash="$(sha256sum "$req" | cut -c1-12)"
-venv="$cache/python-$req_hash"
-# The marker is written last, so an interrupted install is redone rather than trusted.
+venv="$cache/python-$(sha256sum "$req" | cut -c1-12)"
 if [ ! -f "$venv/.complete" ]; then
-  log "installing moto and parliament into $venv (first run, about a minute)..."
+  log "installing the Python tools of requirements.txt into $venv (first run, about a minute)..."
   start=$SECONDS
   rm -rf "$venv"
   python3 -m venv "$venv"
   "$venv/bin/pip" install --quiet --disable-pip-version-check --no-input -r "$req"
   touch "$venv/.complete"
-  log "installed Python tools in $((SECONDS - start))s"
+  log "installed the Python tools in $((SECONDS - start))s"
 fi
+outputs+=("MOTO_SERVER=$venv/bin/moto_server" "PARLIAMENT=$venv/bin/parliament" "AWS_CLI=$venv/bin/aws")
 
-echo "KUBE_APISERVER=$KUBE_APISERVER KUBEADM=$KUBEADM ETCD=$ETCD ACTIONLINT=$ACTIONLINT KUBE_SCORE=$KUBE_SCORE MOTO_SERVER=$venv/bin/moto_server PARLIAMENT=$venv/bin/parliament"
+echo "${outputs[*]}"

@@ -2,7 +2,7 @@
 # Debian packages the test suite hands artifacts to. Idempotent; needs root (CI runs as root).
 set -euo pipefail
 
-packages=(shellcheck awscli openssl curl jq python3-venv)
+packages=(shellcheck openssl curl jq)
 
 missing=()
 for p in "${packages[@]}"; do

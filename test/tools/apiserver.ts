@@ -1,0 +1,127 @@
+/**
+ * A real Kubernetes API server for tests: the kube-apiserver binary of the pinned
+ * release (built by build-tools.sh) on a loopback port, backed by a real etcd with a
+ * temporary data directory, a generated CA and serving certificate, and a static
+ * bearer token for a member of system:masters.
+ *
+ * Its flags follow what kubeadm gives the control plane (Node,RBAC authorization,
+ * NodeRestriction, privileged containers allowed, service-account issuer and keys),
+ * so objects are judged by the same admission chain as on the real cluster. There is
+ * no controller manager or scheduler: nothing is reconciled, objects are only
+ * validated, defaulted and stored.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as http from "node:http";
+import { KubeClient } from "./kube-client";
+import { makeTestPki, randomToken } from "./pki";
+import { ServerProcess, freePort, startProcess, waitUntil } from "./processes";
+import { tool } from "./tool-paths";
+
+/** Service range of the test server; mirrors kubeadm's default. */
+export const TEST_SERVICE_CIDR = "10.96.0.0/12";
+
+export class TestApiServer {
+  private constructor(
+    readonly url: string,
+    readonly client: KubeClient,
+    private readonly dir: string,
+    private readonly processes: ServerProcess[],
+  ) {}
+
+  /** Starts etcd and kube-apiserver and resolves once `/readyz` answers ok. */
+  static async start(): Promise<TestApiServer> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "apiserver-"));
+    const processes: ServerProcess[] = [];
+    try {
+      const pki = makeTestPki(path.join(dir, "pki"));
+      const token = randomToken();
+      const tokenFile = path.join(dir, "tokens.csv");
+      fs.writeFileSync(tokenFile, `${token},test-admin,test-admin,"system:masters"\n`, { mode: 0o600 });
+
+      const [etcdClient, etcdPeer, securePort] = [await freePort(), await freePort(), await freePort()];
+      const etcdUrl = `http://127.0.0.1:${etcdClient}`;
+      const etcd = startProcess(
+        "etcd",
+        tool("ETCD"),
+        [
+          "--name=test",
+          `--data-dir=${path.join(dir, "etcd")}`,
+          `--listen-client-urls=${etcdUrl}`,
+          `--advertise-client-urls=${etcdUrl}`,
+          `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
+          `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
+          `--initial-cluster=test=http://127.0.0.1:${etcdPeer}`,
+          // Test data is thrown away: skip fsync, which dominates etcd latency on shared disks.
+          "--unsafe-no-fsync",
+          "--log-level=warn",
+        ],
+        path.join(dir, "etcd.log"),
+      );
+      processes.push(etcd);
+      await waitUntil(etcd, "etcd /health", () => httpOk(`${etcdUrl}/health`), 30_000);
+
+      const apiserver = startProcess(
+        "kube-apiserver",
+        tool("KUBE_APISERVER"),
+        [
+          `--etcd-servers=${etcdUrl}`,
+          "--bind-address=127.0.0.1",
+          "--advertise-address=127.0.0.1",
+          `--secure-port=${securePort}`,
+          `--cert-dir=${path.join(dir, "certs")}`,
+          `--tls-cert-file=${pki.serverCert}`,
+          `--tls-private-key-file=${pki.serverKey}`,
+          `--client-ca-file=${pki.caCert}`,
+          `--token-auth-file=${tokenFile}`,
+          "--authorization-mode=Node,RBAC",
+          "--enable-admission-plugins=NodeRestriction",
+          "--allow-privileged=true",
+          `--service-cluster-ip-range=${TEST_SERVICE_CIDR}`,
+          "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+          `--service-account-key-file=${pki.serviceAccountPub}`,
+          `--service-account-signing-key-file=${pki.serviceAccountKey}`,
+          "--profiling=false",
+          "--v=1",
+        ],
+        path.join(dir, "kube-apiserver.log"),
+      );
+      processes.push(apiserver);
+      const url = `https://127.0.0.1:${securePort}`;
+      const client = new KubeClient(url, fs.readFileSync(pki.caCert, "utf8"), token);
+      await waitUntil(
+        apiserver,
+        "/readyz ok",
+        async () => (await client.request("GET", "/readyz")).status === 200,
+        120_000,
+      );
+      return new TestApiServer(url, client, dir, processes);
+    } catch (err) {
+      for (const p of processes.reverse()) await p.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Last lines of the API server log, for failure messages. */
+  apiserverLog(lines = 40): string {
+    return this.processes[this.processes.length - 1].logTail(lines);
+  }
+
+  async stop(): Promise<void> {
+    for (const p of [...this.processes].reverse()) await p.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function httpOk(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = http.get(url, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on("error", () => resolve(false));
+    req.setTimeout(2000, () => req.destroy());
+  });
+}

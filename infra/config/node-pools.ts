@@ -84,6 +84,7 @@ export const NODE_POOL_DEFAULTS = {
 } as const;
 
 export const MAX_NODE_POOLS = 10;
+export const MAX_WORKER_JOIN_TIMEOUT_MINUTES = 40;
 /** A group holds at most this many instances; a typo such as 1000 should not reach AWS. */
 export const MAX_POOL_SIZE = 200;
 /** The mixed instances policy accepts at most 40 overrides; 20 is plenty for a pool. */
@@ -181,9 +182,12 @@ export function parseNodePools(v: Validator, inherited: NodePoolDefaults): NodeP
       `an integer from 1 to ${rotationMax} (at most half of joinTokenTtlHours ${joinTokenTtlHours}, so the secret never holds a token about to expire)`,
     );
   }
+  // The ceiling keeps the whole worker bootstrap inside platform-bootstrap.service's
+  // TimeoutStartSec (45 min): systemd must not kill the wait before the worker can
+  // mark itself unhealthy.
   const workerJoinTimeoutMinutes = v.number("workerJoinTimeoutMinutes", NODE_POOL_DEFAULTS.workerJoinTimeoutMinutes, {
     min: 5,
-    max: 240,
+    max: MAX_WORKER_JOIN_TIMEOUT_MINUTES,
   });
 
   const items = poolValidators(v);

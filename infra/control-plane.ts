@@ -91,6 +91,8 @@ export interface ControlPlaneBootstrapValues {
   readonly backupBucket: string;
   readonly kmsKeyArn: string;
   readonly backupIntervalMinutes: number;
+  readonly joinTokenTtlHours: number;
+  readonly joinTokenRotationHours: number;
 }
 
 /** The env file's values, in the order the scripts document them. Pure. */
@@ -111,6 +113,8 @@ export function controlPlaneBootstrapEnv(v: ControlPlaneBootstrapValues): Record
     ETCD_BACKUP_BUCKET: v.backupBucket,
     ETCD_BACKUP_KMS_KEY_ARN: v.kmsKeyArn,
     ETCD_BACKUP_INTERVAL_MINUTES: v.backupIntervalMinutes,
+    JOIN_TOKEN_TTL_HOURS: v.joinTokenTtlHours,
+    JOIN_TOKEN_ROTATION_HOURS: v.joinTokenRotationHours,
   };
 }
 
@@ -119,7 +123,8 @@ export function renderControlPlaneUserData(v: ControlPlaneBootstrapValues): stri
   return renderNodeUserData({
     env: controlPlaneBootstrapEnv(v),
     steps: ["node-prepare", "control-plane-init"],
-    extraScripts: ["etcd-backup"],
+    extraScripts: ["etcd-backup", "join-token-rotate"],
+    units: ["join-token-rotate.service", "join-token-rotate.timer"],
     header: `Control plane of cluster ${v.clusterName}. Rendered by infra/control-plane.ts; non-secret values only.`,
   });
 }
@@ -141,6 +146,16 @@ export interface ControlPlaneArgs {
   readonly joinSecretArn: pulumi.Input<string>;
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly backupBucketName: pulumi.Input<string>;
+  /**
+   * Lifetime of each bootstrap token the control plane writes to the join secret (config `joinTokenTtlHours`).
+   * @default 24
+   */
+  readonly joinTokenTtlHours?: number;
+  /**
+   * How often a fresh token is written (config `joinTokenRotationHours`).
+   * @default 6
+   */
+  readonly joinTokenRotationHours?: number;
   /**
    * Further names or addresses for the API server certificate (e.g. a DNS record pointing at the Elastic IP).
    * @default []
@@ -213,6 +228,8 @@ export class ControlPlane extends pulumi.ComponentResource {
           backupBucket,
           kmsKeyArn,
           backupIntervalMinutes: c.etcdBackupIntervalMinutes,
+          joinTokenTtlHours: args.joinTokenTtlHours ?? 24,
+          joinTokenRotationHours: args.joinTokenRotationHours ?? 6,
         }),
       );
 

@@ -11,20 +11,24 @@
 #   POD_CIDR, SERVICE_CIDR
 #   PKI_SECRET_ARN              Secrets Manager secret: JSON object, one entry per file below
 #   ETCD_BACKUP_BUCKET, ETCD_BACKUP_KMS_KEY_ARN, ETCD_BACKUP_INTERVAL_MINUTES
+#   (JOIN_SECRET_ARN, JOIN_TOKEN_TTL_HOURS, JOIN_TOKEN_ROTATION_HOURS: for join-token-rotate.sh)
 # and NODE_NAME / NODE_IP from /etc/platform/node.env (written by node-prepare.sh).
 # The secret itself only ever travels from the AWS CLI into files of mode 0600: nothing
 # secret is printed, passed on a command line or written to this log.
 #
 # Modes:
 #   (default)      fetch the PKI, render the kubeadm configuration, `kubeadm init` once,
-#                  install the etcd snapshot timer.
+#                  install the etcd snapshot timer and the join-token rotation timer
+#                  (whose units the user-data put in $PLATFORM_UNITS), and write the
+#                  first join token right away so that waiting workers can join.
 #   RENDER_ONLY=1  only render the kubeadm configuration to $KUBEADM_CONFIG and exit. Needs
 #                  no AWS and no root; NODE_NAME and NODE_IP may come from the environment.
 #                  The test suite renders the config this way and hands it to
 #                  `kubeadm config validate`, so what is validated is what runs here.
 #
 # Redirectable for the test harness: ROOT_DIR (prefix of every file path), KUBEADM_CONFIG,
-# PLATFORM_BIN (where the user-data put the scripts); the AWS CLI honours AWS_ENDPOINT_URL.
+# PLATFORM_BIN and PLATFORM_UNITS (where the user-data put scripts and units); the AWS CLI
+# honours AWS_ENDPOINT_URL.
 set -euo pipefail
 
 ROOT_DIR="${ROOT_DIR:-}"
@@ -33,6 +37,7 @@ NODE_ENV="${ROOT_DIR}/etc/platform/node.env"
 KUBEADM_CONFIG="${KUBEADM_CONFIG:-${ROOT_DIR}/etc/kubernetes/kubeadm-config.yaml}"
 PKI_DIR="${ROOT_DIR}/etc/kubernetes/pki"
 PLATFORM_BIN="${PLATFORM_BIN:-/opt/platform/bin}"
+PLATFORM_UNITS="${PLATFORM_UNITS:-${ROOT_DIR}/opt/platform/units}"
 RENDER_ONLY="${RENDER_ONLY:-0}"
 PATH="${PATH}:/snap/bin"
 
@@ -242,10 +247,24 @@ RandomizedDelaySec=60
 [Install]
 WantedBy=timers.target
 EOF
+# --- join tokens: the rotation units ship verbatim in the user-data --------------------
+for unit in join-token-rotate.service join-token-rotate.timer; do
+  [[ -r "${PLATFORM_UNITS}/${unit}" ]] || die "missing ${PLATFORM_UNITS}/${unit} (the user-data installs it)"
+  write_unit "$unit" <"${PLATFORM_UNITS}/${unit}"
+done
+
 if [[ "$units_changed" == 1 ]]; then
   systemctl daemon-reload
 fi
 systemctl enable --now etcd-backup.timer
 log "etcd snapshots every ${ETCD_BACKUP_INTERVAL_MINUTES} minutes to s3://${ETCD_BACKUP_BUCKET}/snapshots/"
+systemctl enable --now join-token-rotate.timer
+# The first token now rather than at the timer's first tick: workers are already polling.
+# A failure here is not fatal; the timer retries and workers keep polling.
+if systemctl start join-token-rotate.service; then
+  log "join secret holds a current token"
+else
+  log "WARNING: the first join-token write failed; join-token-rotate.timer retries it (journalctl -u join-token-rotate)"
+fi
 
 log "control plane of cluster $CLUSTER_NAME is up at ${CONTROL_PLANE_ENDPOINT_IP}:${API_SERVER_PORT}"

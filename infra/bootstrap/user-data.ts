@@ -19,6 +19,8 @@ import { stringify } from "yaml";
 export const BOOTSTRAP_SOURCE_DIR = __dirname;
 /** Where the user-data puts the scripts on the node. */
 export const NODE_BIN_DIR = "/opt/platform/bin";
+/** Where the user-data puts systemd units that scripts install later (e.g. after `kubeadm init`). */
+export const NODE_UNITS_DIR = "/opt/platform/units";
 /** The env file every script reads. */
 export const NODE_BOOTSTRAP_ENV = "/etc/platform/bootstrap.env";
 /** EC2 rejects user-data above 16 KiB (after base64 decoding). */
@@ -61,6 +63,12 @@ export interface NodeUserDataProps {
    */
   readonly extraScripts?: readonly string[];
   /**
+   * systemd units (file names under infra/bootstrap/) to place in {@link NODE_UNITS_DIR},
+   * for a script to install once their prerequisites exist.
+   * @default []
+   */
+  readonly units?: readonly string[];
+  /**
    * What the env file's header says about where it came from.
    * @default "Rendered by infra/bootstrap/user-data.ts. Non-secret values only."
    */
@@ -86,6 +94,12 @@ export function renderNodeUserData(props: NodeUserDataProps): string {
         owner: "root:root",
         permissions: "0755",
         content: readBootstrapFile(`${name}.sh`),
+      })),
+      ...(props.units ?? []).map((name) => ({
+        path: `${NODE_UNITS_DIR}/${name}`,
+        owner: "root:root",
+        permissions: "0644",
+        content: readBootstrapFile(name),
       })),
       {
         path: "/etc/systemd/system/platform-bootstrap.service",

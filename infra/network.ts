@@ -39,6 +39,8 @@ export class Network extends pulumi.ComponentResource {
   readonly publicSubnetIds: pulumi.Output<string>[];
   readonly availabilityZones: pulumi.Output<string[]>;
   readonly publicRouteTableId: pulumi.Output<string>;
+  /** Elastic IPs must wait for it: AWS refuses to associate one before the gateway is attached. */
+  readonly internetGateway: aws.ec2.InternetGateway;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:infra:Network", name, {}, opts);
@@ -97,6 +99,7 @@ export class Network extends pulumi.ComponentResource {
     this.vpcId = vpc.id;
     this.vpcCidr = args.vpcCidr;
     this.publicRouteTableId = routeTable.id;
+    this.internetGateway = igw;
     this.registerOutputs({
       vpcId: this.vpcId,
       publicSubnetIds: this.publicSubnetIds,

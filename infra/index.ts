@@ -1,0 +1,97 @@
+/**
+ * The Pulumi program: configuration first (a bad value stops here, before any
+ * resource exists), then network → security → cluster PKI and secrets → identity
+ * → control plane. Later stages (worker pools, add-ons, workloads) are wired in
+ * below the control plane.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ClusterSecrets } from "./cluster-secrets";
+import { loadConfig } from "./config";
+import { ControlPlane } from "./control-plane";
+import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./etcd-backups";
+import { Identity } from "./identity";
+import { Network } from "./network";
+import { ClusterPki } from "./pki";
+import { SecurityGroups } from "./security";
+
+const config = loadConfig();
+const c = config.cluster;
+const name = c.clusterName;
+
+const network = new Network(name, {
+  clusterName: name,
+  region: c.region,
+  vpcCidr: c.vpcCidr,
+  publicSubnetCidrs: c.publicSubnetCidrs,
+  tags: c.tags,
+});
+
+const security = new SecurityGroups(name, {
+  clusterName: name,
+  vpcId: network.vpcId,
+  apiAllowedCidrs: c.apiAllowedCidrs,
+  sshAllowedCidrs: c.sshAllowedCidrs,
+  nodePortAllowedCidrs: c.nodePortAllowedCidrs,
+  tags: c.tags,
+});
+
+const pki = new ClusterPki(name, { clusterName: name });
+const secrets = new ClusterSecrets(name, {
+  clusterName: name,
+  region: c.region,
+  pkiSecretString: pki.pkiSecretString,
+  tags: c.tags,
+});
+const backups = new EtcdBackupBucket(name, {
+  clusterName: name,
+  kmsKeyArn: secrets.kmsKeyArn,
+  retentionDays: c.etcdBackupRetentionDays,
+  tags: c.tags,
+});
+
+const identity = new Identity(name, {
+  clusterName: name,
+  region: c.region,
+  vpcId: network.vpcId,
+  kmsKeyArn: secrets.kmsKeyArn,
+  pkiSecretArn: secrets.pkiSecretArn,
+  joinSecretArn: secrets.joinSecretArn,
+  etcdBackupBucketArn: backups.bucketArn,
+  etcdBackupPrefix: SNAPSHOT_PREFIX,
+  tags: c.tags,
+});
+
+const controlPlane = new ControlPlane(
+  name,
+  {
+    cluster: c,
+    subnetId: network.publicSubnetIds[0],
+    subnetCidr: c.publicSubnetCidrs[0],
+    securityGroupIds: [security.controlPlaneSecurityGroupId],
+    instanceProfileName: identity.controlPlaneInstanceProfileName,
+    pkiSecretArn: secrets.pkiSecretArn,
+    joinSecretArn: secrets.joinSecretArn,
+    kmsKeyArn: secrets.kmsKeyArn,
+    backupBucketName: backups.bucketName,
+    joinTokenTtlHours: config.nodePools.joinTokenTtlHours,
+    joinTokenRotationHours: config.nodePools.joinTokenRotationHours,
+    dependsOn: [network.internetGateway],
+  },
+  // The instance fetches the PKI at first boot: its permissions must exist before it does.
+  { dependsOn: identity.controlPlanePolicies },
+);
+
+export const apiServerUrl = controlPlane.apiServerUrl;
+export const kubeconfig = pki.adminKubeconfig(name, controlPlane.apiServerUrl);
+export const controlPlaneSessionCommand = controlPlane.ssmCommand;
+export const controlPlaneInstanceId = controlPlane.instanceId;
+export const etcdBackupBucket = backups.bucketName;
+export const pkiSecretName = secrets.pkiSecretName;
+export const joinSecretName = secrets.joinSecretName;
+export const vpcId = network.vpcId;
+export const publicSubnetIds = pulumi.all(network.publicSubnetIds);
+export const availabilityZones = network.availabilityZones;
+export const controlPlaneSecurityGroupId = security.controlPlaneSecurityGroupId;
+export const workerSecurityGroupId = security.workerSecurityGroupId;
+export const controlPlaneRoleName = identity.controlPlaneRoleName;
+export const workerRoleName = identity.workerRoleName;

@@ -8,8 +8,14 @@
  */
 import { App, Chart } from "cdk8s";
 import { ClusterIssuersChart } from "./cluster-issuers/chart";
+import { FluentdChart } from "./fluentd/chart";
+import { FLUENTD_NAMESPACE } from "./fluentd/values";
+import { GrafanaChart } from "./grafana/chart";
+import { GRAFANA_NAMESPACE } from "./grafana/values";
 import { ObjectDetectionChart } from "./object-detection/chart";
 import { OBJECT_DETECTION_NAMESPACE } from "./object-detection/values";
+import { PrometheusChart } from "./prometheus/chart";
+import { PROMETHEUS_NAMESPACE } from "./prometheus/values";
 import type { PlatformValues } from "./values";
 
 export interface ChartEntry {
@@ -30,5 +36,20 @@ export const CHARTS: readonly ChartEntry[] = [
     id: "object-detection",
     namespace: OBJECT_DETECTION_NAMESPACE,
     create: (app, values) => new ObjectDetectionChart(app, "object-detection", { values }),
+  },
+  {
+    id: "prometheus",
+    namespace: PROMETHEUS_NAMESPACE,
+    create: (app, values) => new PrometheusChart(app, "prometheus", { values }),
+  },
+  {
+    id: "grafana",
+    namespace: GRAFANA_NAMESPACE,
+    create: (app, values) => new GrafanaChart(app, "grafana", { values }),
+  },
+  {
+    id: "fluentd",
+    namespace: FLUENTD_NAMESPACE,
+    create: (app, values) => new FluentdChart(app, "fluentd", { values }),
   },
 ];

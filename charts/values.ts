@@ -14,7 +14,10 @@ import { LETS_ENCRYPT_PRODUCTION } from "../constructs/cert-issuer";
 import { isDnsSubdomain, isHostName } from "../constructs/names";
 import { DEFAULT_INGRESS_CLASS } from "../constructs/tls-ingress";
 import { ConfigError, isPlainObject, Validator } from "../infra/config/validate";
+import { parseFluentdValues } from "./fluentd/values";
+import { parseGrafanaValues } from "./grafana/values";
 import { parseObjectDetectionValues } from "./object-detection/values";
+import { parsePrometheusValues } from "./prometheus/values";
 import { section } from "./values-common";
 
 /**
@@ -64,6 +67,9 @@ export const DEFAULT_GLOBAL_VALUES: GlobalValues = {
 /** Parsers of the app sections, by their key in the values file. */
 const APP_SECTIONS = {
   objectDetection: parseObjectDetectionValues,
+  prometheus: parsePrometheusValues,
+  grafana: parseGrafanaValues,
+  fluentd: parseFluentdValues,
 } satisfies Record<string, (v: Validator, global: GlobalValues) => unknown>;
 
 type AppSections = typeof APP_SECTIONS;

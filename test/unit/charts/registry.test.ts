@@ -1,0 +1,59 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { CHARTS } from "../../../charts/registry";
+import { synthCharts } from "../../../charts/synth";
+import { defaultValues, parseValues } from "../../../charts/values";
+import { assertChartInvariants } from "./invariants";
+
+const REPO = path.resolve(__dirname, "../../..");
+const valuesFile = (name: string) => parseValues(parse(fs.readFileSync(path.join(REPO, "values", name), "utf8")), name);
+
+describe("chart registry", () => {
+  test("ids are unique file-name-safe stems", () => {
+    const ids = CHARTS.map((c) => c.id);
+    expect(new Set(ids).size).toBe(ids.length);
+    for (const id of ids) expect(id).toMatch(/^[a-z][a-z0-9-]*$/);
+  });
+
+  const sets: [string, () => ReturnType<typeof defaultValues>][] = [
+    ["built-in defaults", defaultValues],
+    ["values/example.yaml", () => valuesFile("example.yaml")],
+    ["values/kind.yaml", () => valuesFile("kind.yaml")],
+  ];
+
+  describe.each(sets)("with %s", (_name, values) => {
+    const charts = synthCharts(values());
+
+    test("synthesizes every registered chart", () => {
+      expect(charts.map((c) => c.id)).toEqual(CHARTS.map((c) => c.id));
+      for (const c of charts) expect(c.manifests.length).toBeGreaterThan(0);
+    });
+
+    test.each(CHARTS.map((c) => c.id))("%s follows the chart invariants", (id) => {
+      assertChartInvariants(charts.find((c) => c.id === id)!.manifests);
+    });
+
+    test.each(CHARTS.map((c) => c.id))("%s: registry namespace matches its namespaced objects", (id) => {
+      const entry = CHARTS.find((c) => c.id === id)!;
+      const namespaces = new Set(charts.find((c) => c.id === id)!.manifests.map((m) => (m as { metadata?: { namespace?: string } }).metadata?.namespace).filter(Boolean));
+      if (entry.namespace === undefined) expect([...namespaces]).toEqual([]);
+      else expect(namespaces.has(entry.namespace)).toBe(true);
+    });
+
+    test("the YAML text parses back to the manifests", () => {
+      const { parseAllDocuments } = jest.requireActual("yaml") as typeof import("yaml");
+      for (const c of charts) expect(parseAllDocuments(c.yaml).map((d) => d.toJS())).toEqual(c.manifests);
+    });
+  });
+
+  test("the kind values select kind's storage class and the example's the ECR registry", () => {
+    expect(valuesFile("kind.yaml").global.storageClass).toBe("standard");
+    const example = synthCharts(valuesFile("example.yaml"));
+    expect(JSON.stringify(example)).toContain("123456789012.dkr.ecr.eu-west-1.amazonaws.com/object-detection/polybot:2.3.1");
+    expect(example.find((c) => c.id === "cluster-issuers")!.manifests.map((m) => (m as { metadata: { name: string } }).metadata.name)).toEqual([
+      "platform-selfsigned",
+      "platform-acme",
+    ]);
+  });
+});

@@ -174,10 +174,29 @@ export class PulumiMockHarness {
       state.privateDns = `ip-10-0-0-10.ec2.internal`;
       state.publicIp = "198.51.100.10";
     }
-    if (type === "aws:ec2/eip:Eip") state.publicIp = "198.51.100.20";
+    if (type === "aws:ec2/eip:Eip") {
+      state.publicIp = "198.51.100.20";
+      state.publicDns = "ec2-198-51-100-20.compute-1.amazonaws.com";
+    }
+    // @pulumi/tls: syntactically PEM-shaped placeholders, so rendering code runs; never real keys.
+    if (type === "tls:index/privateKey:PrivateKey") {
+      state.privateKeyPem = fakePem("RSA PRIVATE KEY", name);
+      state.privateKeyPemPkcs8 = fakePem("PRIVATE KEY", name);
+      state.publicKeyPem = fakePem("PUBLIC KEY", name);
+      state.publicKeyOpenssh = `ssh-rsa ${Buffer.from(name).toString("base64")}`;
+    }
+    if (type === "tls:index/selfSignedCert:SelfSignedCert" || type === "tls:index/locallySignedCert:LocallySignedCert") {
+      state.certPem = fakePem("CERTIFICATE", name);
+    }
+    if (type === "tls:index/certRequest:CertRequest") state.certRequestPem = fakePem("CERTIFICATE REQUEST", name);
+    if (type.startsWith("random:index/random")) state.result = `mock-${name}`;
     const extra = this.options.resourceState?.({ type, name, inputs });
     return { id: state.id ?? `${name}-id`, state: { ...state, ...extra } };
   }
+}
+
+function fakePem(label: string, name: string): string {
+  return `-----BEGIN ${label}-----\n${Buffer.from(`mock ${label} ${name}`).toString("base64")}\n-----END ${label}-----\n`;
 }
 
 /**

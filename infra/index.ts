@@ -13,6 +13,8 @@ import { Identity } from "./identity";
 import { Network } from "./network";
 import { ClusterPki } from "./pki";
 import { SecurityGroups } from "./security";
+import { NodeTermination } from "./termination";
+import { WorkerPools } from "./workers";
 
 const config = loadConfig();
 const c = config.cluster;
@@ -81,6 +83,29 @@ const controlPlane = new ControlPlane(
   { dependsOn: identity.controlPlanePolicies },
 );
 
+// Workers may boot before the control plane: they poll the join secret until it holds a token.
+const workers = new WorkerPools(name, {
+  clusterName: name,
+  region: c.region,
+  kubernetesVersion: c.kubernetesVersion,
+  pools: config.nodePools.nodePools,
+  joinTimeoutMinutes: config.nodePools.workerJoinTimeoutMinutes,
+  subnetIds: network.publicSubnetIds,
+  securityGroupId: security.workerSecurityGroupId,
+  instanceProfileArn: identity.workerInstanceProfileArn,
+  joinSecretArn: secrets.joinSecretArn,
+  workerRoleName: identity.workerRoleName,
+  tags: c.tags,
+  dependsOn: identity.workerPolicies,
+});
+const termination = new NodeTermination(name, {
+  clusterName: name,
+  region: c.region,
+  asgNames: workers.asgNameList,
+  controlPlaneRoleName: identity.controlPlaneRoleName,
+  tags: c.tags,
+});
+
 export const apiServerUrl = controlPlane.apiServerUrl;
 export const kubeconfig = pki.adminKubeconfig(name, controlPlane.apiServerUrl);
 export const controlPlaneSessionCommand = controlPlane.ssmCommand;
@@ -95,3 +120,7 @@ export const controlPlaneSecurityGroupId = security.controlPlaneSecurityGroupId;
 export const workerSecurityGroupId = security.workerSecurityGroupId;
 export const controlPlaneRoleName = identity.controlPlaneRoleName;
 export const workerRoleName = identity.workerRoleName;
+/** Pool name → autoscaling group name (scale by hand: README "Scaling a pool by hand"). */
+export const workerAutoscalingGroups = workers.asgNames;
+/** aws-node-termination-handler's `queueURL` (queue mode). */
+export const nodeTerminationQueueUrl = termination.queueUrl;

@@ -2,6 +2,7 @@ import { installPulumiMocks, TEST_REGION, validStackConfig } from "./pulumi-mock
 
 const mocks = installPulumiMocks();
 
+import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_NAME_MAX_LENGTH, publicSubnetCidrs } from "../../infra/config/cluster";
 import { knownKeys, loadConfig, parseConfig } from "../../infra/config";
 import { ConfigError } from "../../infra/config/validate";
@@ -183,7 +184,7 @@ describe("loadConfig (Pulumi stack configuration)", () => {
 
   it("reads the project namespace and aws:region, ignoring other providers' keys", () => {
     mocks.setConfig({ ...validStackConfig(), vpcCidr: "10.9.0.0/16" }, "eu-central-1");
-    require("@pulumi/pulumi").runtime.setConfig("kubernetes:context", "elsewhere");
+    pulumi.runtime.setConfig("kubernetes:context", "elsewhere");
     const config = loadConfig();
     expect(config.cluster.vpcCidr).toBe("10.9.0.0/16");
     expect(config.cluster.region).toBe("eu-central-1");
@@ -205,7 +206,7 @@ describe("the program with bad configuration", () => {
     let thrown: unknown;
     jest.isolateModules(() => {
       try {
-        require("../../infra/index");
+        require("../../infra/index"); // eslint-disable-line @typescript-eslint/no-require-imports
       } catch (e) {
         thrown = e;
       }

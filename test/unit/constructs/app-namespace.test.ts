@@ -1,0 +1,38 @@
+import { Chart, Testing } from "cdk8s";
+import { AppNamespace, PodSecurityLevel } from "../../../constructs/app-namespace";
+
+const synth = (name: string, podSecurity?: PodSecurityLevel) => {
+  const chart = new Chart(Testing.app(), "t");
+  new AppNamespace(chart, "Ns", { name, podSecurity, labels: { team: "ml" } });
+  return Testing.synth(chart);
+};
+
+describe("AppNamespace", () => {
+  test("enforces the restricted Pod Security Standard by default", () => {
+    expect(synth("apps")).toEqual([
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+          name: "apps",
+          labels: {
+            team: "ml",
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/warn": "restricted",
+            "pod-security.kubernetes.io/audit": "restricted",
+          },
+        },
+        spec: {},
+      },
+    ]);
+  });
+
+  test("a lower level when asked", () => {
+    expect(JSON.stringify(synth("apps", "baseline"))).toContain('"pod-security.kubernetes.io/enforce":"baseline"');
+  });
+
+  test("rejects bad names and levels", () => {
+    expect(() => synth("Apps")).toThrow(/AppNamespace name: got "Apps"/);
+    expect(() => synth("apps", "open" as PodSecurityLevel)).toThrow(/podSecurity: got "open"/);
+  });
+});

@@ -111,8 +111,11 @@ export function parseFluentdValues(v: Validator, global: GlobalValues): FluentdV
 
   let search: SearchBackendValues | undefined;
   const es = v.object("elasticsearch");
-  if (output !== "cloudwatch") {
-    const s = es ?? new Validator({}, v.keyPath("elasticsearch"));
+  if (output !== "cloudwatch" && !es) {
+    // An absent section has no validator of its own to record the problem on.
+    v.failAt(v.keyPath("elasticsearch.host"), undefined, `the ${output} host name (required when fluentd.output is ${output})`);
+  } else if (output !== "cloudwatch" && es) {
+    const s = es;
     s.rejectUnknownKeys(["host", "port", "scheme", "sslVerify", "indexPrefix", "credentialsSecret"]);
     const host = s.requiredString("host", {
       pattern: HOST,

@@ -1,0 +1,32 @@
+/**
+ * Stand-ins for the tls provider's computed outputs under Pulumi mocks: labelled fake
+ * PEMs, so a test can tell which key or certificate ended up where. Pass `tlsState`
+ * as (part of) the harness's `resourceState`.
+ */
+
+/** A fake PEM that names the resource it stands for. */
+export function fakePem(kind: string, name: string): string {
+  return `-----BEGIN ${kind}-----\nFAKE-${name}\n-----END ${kind}-----\n`;
+}
+
+/** Computed attributes of the tls resources. */
+export function tlsState(r: { type: string; name: string }): Record<string, string> | undefined {
+  switch (r.type) {
+    case "tls:index/privateKey:PrivateKey":
+      return { privateKeyPem: fakePem("RSA PRIVATE KEY", r.name), publicKeyPem: fakePem("PUBLIC KEY", r.name) };
+    case "tls:index/selfSignedCert:SelfSignedCert":
+    case "tls:index/locallySignedCert:LocallySignedCert":
+      return { certPem: fakePem("CERTIFICATE", r.name) };
+    case "tls:index/certRequest:CertRequest":
+      return { certRequestPem: fakePem("CERTIFICATE REQUEST", r.name) };
+    default:
+      return undefined;
+  }
+}
+
+/** Inputs that the SDK marks secret reach the mock monitor wrapped; this unwraps them. */
+export function plain(value: unknown): unknown {
+  const secretSig = "4dabf18193072939515e22adb298388d";
+  if (value && typeof value === "object" && secretSig in value) return (value as unknown as { value: unknown }).value;
+  return value;
+}

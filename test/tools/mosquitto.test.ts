@@ -1,0 +1,169 @@
+/**
+ * Starts a real Mosquitto 2 (Debian package) with the rendered configuration
+ * and a password file made by `mosquitto_passwd`, then checks who may connect,
+ * publish and read with the real `mosquitto_pub` / `mosquitto_sub` clients.
+ */
+import { execFileSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { PUBLISHER_ACL, renderMosquittoConfig } from "../../charts/dlstreamer/mosquitto-config";
+import { Daemon, freePort, run, RunResult, waitFor } from "./support/processes";
+
+const USER = "results-reader";
+const PASSWORD = `pw-${process.pid}-${Date.now()}`;
+
+interface Broker {
+  readonly daemon: Daemon;
+  readonly clientPort: number;
+  readonly publisherPort: number;
+  readonly dir: string;
+}
+
+/**
+ * Mosquitto started as root drops to the `mosquitto` user (as the container
+ * runs as a non-root UID): that user must own the files it reads and writes.
+ */
+function ownByMosquittoUser(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  const uid = Number(execFileSync("id", ["-u", "mosquitto"], { encoding: "utf8" }).trim());
+  const gid = Number(execFileSync("id", ["-g", "mosquitto"], { encoding: "utf8" }).trim());
+  for (const entry of [dir, ...fs.readdirSync(dir, { recursive: true }).map((e) => path.join(dir, String(e)))]) {
+    fs.chownSync(entry, uid, gid);
+  }
+}
+
+async function startBroker(options: { allowAnonymous: boolean; withPasswordFile: boolean }): Promise<Broker> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mosquitto-test-"));
+  fs.mkdirSync(path.join(dir, "data"));
+  const passwordFile = path.join(dir, "passwd");
+  if (options.withPasswordFile) {
+    const made = await run("mosquitto_passwd", ["-b", "-c", passwordFile, USER, PASSWORD]);
+    if (made.code !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr}`);
+    fs.chmodSync(passwordFile, 0o600);
+    // Hashed, never the clear password.
+    expect(fs.readFileSync(passwordFile, "utf8")).not.toContain(PASSWORD);
+  }
+  const aclFile = path.join(dir, "publisher.acl");
+  fs.writeFileSync(aclFile, PUBLISHER_ACL);
+  const clientPort = await freePort();
+  const publisherPort = await freePort();
+  const config = renderMosquittoConfig({
+    port: clientPort,
+    bindAddress: "127.0.0.1",
+    allowAnonymous: options.allowAnonymous,
+    passwordFile: options.withPasswordFile ? passwordFile : undefined,
+    publisherListener: { port: publisherPort, aclFile },
+    persistenceLocation: path.join(dir, "data"),
+  });
+  const configFile = path.join(dir, "mosquitto.conf");
+  fs.writeFileSync(configFile, config);
+  ownByMosquittoUser(dir);
+  const daemon = new Daemon("mosquitto", ["-c", configFile]);
+  try {
+    await waitFor(
+      "mosquitto to listen on both ports",
+      async () => {
+        if (daemon.exited) throw new Error(`mosquitto exited:\n${daemon.log}`);
+        const count = daemon.log.match(/Opening ipv4 listen socket on port/g)?.length ?? 0;
+        return count >= 2 ? true : undefined;
+      },
+      10000,
+    );
+  } catch (e) {
+    await daemon.stop();
+    throw new Error(`${String(e)}\nmosquitto log:\n${daemon.log}`);
+  }
+  return { daemon, clientPort, publisherPort, dir };
+}
+
+async function stopBroker(b: Broker | undefined): Promise<void> {
+  if (!b) return;
+  await b.daemon.stop();
+  fs.rmSync(b.dir, { recursive: true, force: true });
+}
+
+const credentials = ["-u", USER, "-P", PASSWORD];
+
+function publish(port: number, topic: string, message: string, auth: string[] = []): Promise<RunResult> {
+  return run("mosquitto_pub", ["-h", "127.0.0.1", "-p", String(port), ...auth, "-t", topic, "-m", message], { timeoutMs: 5000 });
+}
+
+/** Subscribes, waits up to `waitSeconds` for one message; resolves with the client's result. */
+function subscribeOnce(port: number, topic: string, waitSeconds: number, auth: string[] = []): Promise<RunResult> {
+  return run("mosquitto_sub", ["-h", "127.0.0.1", "-p", String(port), ...auth, "-t", topic, "-C", "1", "-W", String(waitSeconds)], {
+    timeoutMs: (waitSeconds + 3) * 1000,
+  });
+}
+
+/** Publishes until the subscriber (already started) has had time to subscribe. */
+async function publishRepeatedly(port: number, topic: string, message: string, until: Promise<unknown>): Promise<void> {
+  let done = false;
+  void until.then(() => (done = true));
+  for (let i = 0; i < 20 && !done; i++) {
+    await publish(port, topic, message);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+describe("mosquitto with the default (authenticated) configuration", () => {
+  let broker: Broker;
+  beforeAll(async () => {
+    broker = await startBroker({ allowAnonymous: false, withPasswordFile: true });
+  }, 20000);
+  afterAll(() => stopBroker(broker));
+
+  test("accepts a client with the password from the password file", async () => {
+    const result = await publish(broker.clientPort, "inference-results", "hello", credentials);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+  });
+
+  test("refuses an anonymous client on the client listener", async () => {
+    const result = await publish(broker.clientPort, "inference-results", "hello");
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/not authori[sz]ed/i);
+  });
+
+  test("refuses a wrong password", async () => {
+    const result = await publish(broker.clientPort, "inference-results", "hello", ["-u", USER, "-P", "wrong"]);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toMatch(/not authori[sz]ed/i);
+  });
+
+  test("delivers what an anonymous in-cluster publisher sends to an authenticated subscriber", async () => {
+    const received = subscribeOnce(broker.clientPort, "inference-results/#", 8, credentials);
+    await publishRepeatedly(broker.publisherPort, "inference-results/pipeline-1", '{"objects":[]}', received);
+    const result = await received;
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe('{"objects":[]}');
+  }, 20000);
+
+  test("lets nobody read through the anonymous publisher listener", async () => {
+    const received = subscribeOnce(broker.publisherPort, "inference-results/#", 3);
+    await publishRepeatedly(broker.publisherPort, "inference-results/pipeline-1", "secret-result", received);
+    const result = await received;
+    expect(result.stdout).not.toContain("secret-result");
+    expect(result.code).not.toBe(0);
+  }, 20000);
+
+  test("logs connections to the container log", () => {
+    expect(broker.daemon.log).toMatch(/New client connected .* u'results-reader'/);
+  });
+});
+
+describe("mosquitto with allowAnonymous and no password file", () => {
+  let broker: Broker;
+  beforeAll(async () => {
+    broker = await startBroker({ allowAnonymous: true, withPasswordFile: false });
+  }, 20000);
+  afterAll(() => stopBroker(broker));
+
+  test("accepts an anonymous client on the client listener", async () => {
+    const received = subscribeOnce(broker.clientPort, "inference-results", 8);
+    await publishRepeatedly(broker.clientPort, "inference-results", "open", received);
+    const result = await received;
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe("open");
+  }, 20000);
+});

@@ -5,7 +5,7 @@ import { TlsIngress, TlsIngressProps } from "../../../constructs/tls-ingress";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-function synth(props: Partial<TlsIngressProps> = {}, servicePorts = [{ port: 80, targetPort: 8080 }]): Obj[] {
+function synth(props: Partial<TlsIngressProps> = {}, servicePorts: kplus.ServicePort[] = [{ port: 80, targetPort: 8080 }]): Obj[] {
   const chart = new Chart(Testing.app(), "test");
   const service = new kplus.Service(chart, "Svc", { metadata: { name: "web", namespace: "demo" }, ports: servicePorts });
   new TlsIngress(chart, "Ing", { name: "web", namespace: "demo", host: "web.example.com", service, ...props });

@@ -123,7 +123,7 @@ export function renderControlPlaneUserData(v: ControlPlaneBootstrapValues): stri
   return renderNodeUserData({
     env: controlPlaneBootstrapEnv(v),
     steps: ["node-prepare", "control-plane-init"],
-    extraScripts: ["etcd-backup", "join-token-rotate"],
+    extraScripts: ["etcd-backup", "etcd-restore", "join-token-rotate"],
     units: ["join-token-rotate.service", "join-token-rotate.timer"],
     header: `Control plane of cluster ${v.clusterName}. Rendered by infra/control-plane.ts; non-secret values only.`,
   });

@@ -126,7 +126,7 @@ describe("control-plane user-data", () => {
   it("installs every script verbatim and executable, the units, and the env file", () => {
     const doc = cloudConfig(text);
     const byPath = new Map(doc.write_files.map((f) => [f.path, f]));
-    for (const script of ["bootstrap", "node-prepare", "control-plane-init", "etcd-backup", "join-token-rotate"]) {
+    for (const script of ["bootstrap", "node-prepare", "control-plane-init", "etcd-backup", "etcd-restore", "join-token-rotate"]) {
       const file = byPath.get(`${NODE_BIN_DIR}/${script}.sh`);
       expect(file?.permissions).toBe("0755");
       expect(file?.content).toBe(readBootstrapFile(`${script}.sh`));

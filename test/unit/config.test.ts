@@ -2,7 +2,10 @@ import { installPulumiMocks, TEST_REGION, validStackConfig } from "./pulumi-mock
 
 const mocks = installPulumiMocks();
 
+import * as fs from "fs";
+import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
+import { parse } from "yaml";
 import { CLUSTER_NAME_MAX_LENGTH, publicSubnetCidrs } from "../../infra/config/cluster";
 import { knownKeys, loadConfig, parseConfig } from "../../infra/config";
 import { ConfigError } from "../../infra/config/validate";
@@ -176,6 +179,22 @@ describe("stack configuration: accepted input", () => {
   it("knows every cluster key and the registered sections' keys", () => {
     expect(knownKeys()).toEqual(expect.arrayContaining(["clusterName", "apiAllowedCidrs", "etcdBackupRetentionDays"]));
     expect(new Set(knownKeys()).size).toBe(knownKeys().length);
+  });
+});
+
+describe("Pulumi.dev.yaml", () => {
+  it("is a valid stack configuration that keeps SSH closed and the API off the open internet", () => {
+    const file = parse(fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> };
+    const raw: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(file.config)) {
+      // Pulumi hands structured values to the program as JSON text.
+      const text = typeof value === "string" ? value : JSON.stringify(value);
+      if (key.startsWith("kubeadm-aws-platform:")) raw[key.slice("kubeadm-aws-platform:".length)] = text;
+    }
+    const { cluster } = parseConfig(raw, { region: file.config["aws:region"] as string });
+    expect(cluster.apiAllowedCidrs).not.toContain("0.0.0.0/0");
+    expect(cluster.sshAllowedCidrs).toEqual([]);
+    expect(cluster.availabilityZoneCount).toBeGreaterThanOrEqual(2);
   });
 });
 

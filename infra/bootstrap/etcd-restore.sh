@@ -8,7 +8,8 @@
 # are moved aside, so the kubelet stops them); keep the current data directory as
 # /var/lib/etcd.before-restore-<time>; restore with etcdutl from the etcd image the
 # static pod runs (so the tool matches the server); put the manifests back; wait until
-# the API server answers /readyz. The member keeps its name and peer URL (the node name
+# the API server answers /readyz; restart the controller manager and the scheduler so they
+# drop their cached view of the old state. The member keeps its name and peer URL (the node name
 # and the fixed private address), so the restored single-member cluster is the same one.
 #
 # Inputs (non-secret, from $BOOTSTRAP_ENV, default /etc/platform/bootstrap.env):
@@ -121,4 +122,13 @@ done
 rmdir "$STOPPED" 2>/dev/null || true
 api_ready() { kubectl --kubeconfig "$ADMIN_KUBECONFIG" get --raw=/readyz >/dev/null 2>&1; }
 wait_for "the API server to answer /readyz" api_ready
-log "restored $wanted; the API server is ready. Restart the controllers so they drop cached state: README 'Restore etcd from a snapshot'"
+# The controller manager and scheduler still hold the pre-restore state in their caches;
+# stopping their containers makes the kubelet start them afresh from the restored data.
+for component in kube-controller-manager kube-scheduler; do
+  mapfile -t ids < <(crictl ps --quiet --name "^${component}\$")
+  if [[ "${#ids[@]}" -gt 0 ]]; then
+    crictl stop "${ids[@]}" >/dev/null
+    log "restarted $component"
+  fi
+done
+log "restored $wanted; the API server is ready (old data kept beside $DATA_DIR)"

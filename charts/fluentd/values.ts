@@ -6,6 +6,7 @@
 import { ResourceSpec } from "../../constructs/resources";
 import { Validator } from "../../infra/config/validate";
 import type { GlobalValues } from "../values";
+import { containerLogGroupName } from "./log-group";
 import { readDataKey, readImage, readResources, readSecretName, section } from "../values-common";
 
 /**
@@ -21,14 +22,7 @@ export const DEFAULT_FLUENTD_IMAGES = {
 export type LogOutput = keyof typeof DEFAULT_FLUENTD_IMAGES;
 export const LOG_OUTPUTS = Object.keys(DEFAULT_FLUENTD_IMAGES) as LogOutput[];
 
-/**
- * The CloudWatch Logs group of a cluster's container logs. Pulumi
- * (infra/logging.ts) creates it under this name and FluentD writes to it, so
- * both sides use this one function.
- */
-export function containerLogGroupName(clusterName: string): string {
-  return `/kubeadm-platform/${clusterName}/containers`;
-}
+export { containerLogGroupName };
 
 export interface SearchBackendValues {
   readonly host: string;

@@ -12,6 +12,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_KEYS, ClusterConfig, parseCluster, REGION_KEY } from "./cluster";
 import { nodePoolsSection } from "./node-pools";
 import { objectDetectionSection } from "./object-detection";
+import { observabilitySection } from "./observability";
 import { Validator } from "./validate";
 
 export interface ConfigSection<T> {
@@ -28,6 +29,7 @@ export interface ConfigSection<T> {
 const SECTIONS = {
   nodePools: nodePoolsSection,
   objectDetection: objectDetectionSection,
+  observability: observabilitySection,
 } satisfies Record<string, ConfigSection<unknown>>;
 
 type Sections = typeof SECTIONS;

@@ -157,7 +157,7 @@ export interface ControlPlaneArgs {
    */
   readonly joinTokenRotationHours?: number;
   /**
-   * Further names or addresses for the API server certificate (e.g. a DNS record pointing at the Elastic IP).
+   * Names or addresses for the API server certificate beyond the configured `apiServerCertSans`.
    * @default []
    */
   readonly extraCertSans?: readonly string[];
@@ -220,7 +220,12 @@ export class ControlPlane extends pulumi.ComponentResource {
           region: c.region,
           kubernetesVersion: c.kubernetesVersion,
           endpointIp: this.privateIp,
-          certSans: apiServerCertSans({ privateIp: this.privateIp, publicIp, publicDns, extra: args.extraCertSans }),
+          certSans: apiServerCertSans({
+            privateIp: this.privateIp,
+            publicIp,
+            publicDns,
+            extra: [...c.apiServerCertSans, ...(args.extraCertSans ?? [])],
+          }),
           podCidr: c.podCidr,
           serviceCidr: c.serviceCidr,
           pkiSecretArn,

@@ -11,6 +11,7 @@ import { ControlPlane } from "./control-plane";
 import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./etcd-backups";
 import { Identity } from "./identity";
 import { Network } from "./network";
+import { ObjectDetectionQueues } from "./object-detection";
 import { ClusterPki } from "./pki";
 import { SecurityGroups } from "./security";
 import { NodeTermination } from "./termination";
@@ -106,6 +107,18 @@ const termination = new NodeTermination(name, {
   tags: c.tags,
 });
 
+// The object-detection application's queues and topic. Its pods reach AWS with
+// the worker instance role, so the (least-privilege) policy goes on that role.
+const objectDetection = config.objectDetection.enabled
+  ? new ObjectDetectionQueues(`${name}-od`, {
+      clusterName: name,
+      region: c.region,
+      tags: c.tags,
+      workerRoleName: identity.workerRoleName,
+      config: config.objectDetection,
+    })
+  : undefined;
+
 export const apiServerUrl = controlPlane.apiServerUrl;
 export const kubeconfig = pki.adminKubeconfig(name, controlPlane.apiServerUrl);
 export const controlPlaneSessionCommand = controlPlane.ssmCommand;
@@ -124,3 +137,5 @@ export const workerRoleName = identity.workerRoleName;
 export const workerAutoscalingGroups = workers.asgNames;
 /** aws-node-termination-handler's `queueURL` (queue mode). */
 export const nodeTerminationQueueUrl = termination.queueUrl;
+/** Queue URLs, topic ARN and region for the object-detection chart (`ObjectDetectionChart` prop `aws`). */
+export const objectDetectionAws = objectDetection?.awsConfig;

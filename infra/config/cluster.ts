@@ -55,6 +55,7 @@ export const CLUSTER_KEYS = [
   "tags",
   "etcdBackupIntervalMinutes",
   "etcdBackupRetentionDays",
+  "apiServerCertSans",
 ] as const;
 
 /** The region comes from the AWS provider's own setting, not from this project's namespace. */
@@ -89,6 +90,11 @@ export interface ClusterConfig {
   readonly tags: Readonly<Record<string, string>>;
   readonly etcdBackupIntervalMinutes: number;
   readonly etcdBackupRetentionDays: number;
+  /**
+   * Extra DNS names or IPv4 addresses for the API server certificate (e.g. a DNS record
+   * pointing at the Elastic IP); the fixed private address and the Elastic IP are always in it.
+   */
+  readonly apiServerCertSans: readonly string[];
 }
 
 const CLUSTER_NAME = /[a-z]([a-z0-9-]*[a-z0-9])?/;
@@ -98,6 +104,8 @@ const INSTANCE_TYPE = /[a-z][a-z0-9-]*\.[a-z0-9-]+/;
 /** Sizes below kubeadm's preflight floor (2 CPUs, 1700 MB) or too small to host the control plane. */
 const TOO_SMALL_SIZES = ["nano", "micro", "small"];
 const AMI_ID = /ami-([0-9a-f]{8}|[0-9a-f]{17})/;
+/** A DNS name (no wildcard) or an IPv4 address, as control-plane-init.sh accepts it in certSANs. */
+const CERT_SAN = /((25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(25[0-5]|2[0-4]\d|1?\d?\d)|([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?/;
 const KEY_PAIR_NAME = /[\x20-\x7e]{1,255}/;
 /** Characters AWS accepts in tag keys and values across services. */
 const TAG_KEY = /[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}/u;
@@ -150,6 +158,11 @@ export function parseCluster(v: Validator, region: string | undefined): ClusterC
   const tags = parseTags(v);
   const etcdBackupIntervalMinutes = v.number("etcdBackupIntervalMinutes", DEFAULTS.etcdBackupIntervalMinutes, { min: 5, max: 1440 });
   const etcdBackupRetentionDays = v.number("etcdBackupRetentionDays", DEFAULTS.etcdBackupRetentionDays, { min: 1, max: 3650 });
+  const apiServerCertSans = v.stringList("apiServerCertSans", [], {
+    pattern: CERT_SAN,
+    maxLength: 253,
+    allowed: "a lowercase DNS name such as api.example.com (no wildcard) or an IPv4 address",
+  });
 
   return {
     clusterName,
@@ -167,6 +180,7 @@ export function parseCluster(v: Validator, region: string | undefined): ClusterC
     tags,
     etcdBackupIntervalMinutes,
     etcdBackupRetentionDays,
+    apiServerCertSans,
   };
 }
 

@@ -136,6 +136,16 @@ describe("ControlPlane", () => {
     );
   });
 
+  it("adds the configured certificate names, and rejects a wildcard before declaring anything", async () => {
+    const { userData } = await build({ apiServerCertSans: ["api.example.com", "203.0.113.9"] });
+    expect(userData).toMatch(/^      API_SERVER_CERT_SANS='10\.0\.0\.10 198\.51\.100\.20 \S+ api\.example\.com 203\.0\.113\.9 127\.0\.0\.1 localhost'$/m);
+    mocks.reset();
+    expect(() => parseConfig(validStackConfig({ apiServerCertSans: ["*.example.com"] }), { region: TEST_REGION })).toThrow(
+      /apiServerCertSans\[0\]: got "\*\.example\.com"; allowed: a lowercase DNS name/,
+    );
+    expect(mocks.resources).toHaveLength(0);
+  });
+
   it("exports the public API URL and the Session Manager command", async () => {
     const { apiServerUrl, ssmCommand } = await build();
     expect(apiServerUrl).toBe("https://198.51.100.20:6443");

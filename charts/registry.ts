@@ -8,8 +8,12 @@
  */
 import { App, Chart } from "cdk8s";
 import { ClusterIssuersChart } from "./cluster-issuers/chart";
+import { DlstreamerChart } from "./dlstreamer/chart";
+import { DLSTREAMER_NAMESPACE } from "./dlstreamer/values";
 import { FluentdChart } from "./fluentd/chart";
 import { FLUENTD_NAMESPACE } from "./fluentd/values";
+import { GourmetgramChart } from "./gourmetgram/chart";
+import { GOURMETGRAM_NAMESPACE } from "./gourmetgram/values";
 import { GrafanaChart } from "./grafana/chart";
 import { GRAFANA_NAMESPACE } from "./grafana/values";
 import { ObjectDetectionChart } from "./object-detection/chart";
@@ -51,5 +55,15 @@ export const CHARTS: readonly ChartEntry[] = [
     id: "fluentd",
     namespace: FLUENTD_NAMESPACE,
     create: (app, values) => new FluentdChart(app, "fluentd", { values }),
+  },
+  {
+    id: "gourmetgram",
+    namespace: GOURMETGRAM_NAMESPACE,
+    create: (app, values) => new GourmetgramChart(app, "gourmetgram", { values }),
+  },
+  {
+    id: "dlstreamer",
+    namespace: DLSTREAMER_NAMESPACE,
+    create: (app, values) => new DlstreamerChart(app, "dlstreamer", { values }),
   },
 ];

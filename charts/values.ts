@@ -14,7 +14,9 @@ import { LETS_ENCRYPT_PRODUCTION } from "../constructs/cert-issuer";
 import { isDnsSubdomain, isHostName } from "../constructs/names";
 import { DEFAULT_INGRESS_CLASS } from "../constructs/tls-ingress";
 import { ConfigError, isPlainObject, Validator } from "../infra/config/validate";
+import { parseDlstreamerValues } from "./dlstreamer/values";
 import { parseFluentdValues } from "./fluentd/values";
+import { parseGourmetgramValues } from "./gourmetgram/values";
 import { parseGrafanaValues } from "./grafana/values";
 import { parseObjectDetectionValues } from "./object-detection/values";
 import { parsePrometheusValues } from "./prometheus/values";
@@ -70,6 +72,8 @@ const APP_SECTIONS = {
   prometheus: parsePrometheusValues,
   grafana: parseGrafanaValues,
   fluentd: parseFluentdValues,
+  gourmetgram: parseGourmetgramValues,
+  dlstreamer: parseDlstreamerValues,
 } satisfies Record<string, (v: Validator, global: GlobalValues) => unknown>;
 
 type AppSections = typeof APP_SECTIONS;

@@ -1,0 +1,91 @@
+import { Chart } from "cdk8s";
+import { Construct } from "constructs";
+import { AppNamespace } from "../../constructs/app-namespace";
+import { Microservice } from "../../constructs/microservice";
+import { NodePortService } from "../../constructs/node-port-service";
+import { overrideProbes } from "../../constructs/probe-overrides";
+import { TlsIngress } from "../../constructs/tls-ingress";
+import { ingressIssuer } from "../tls";
+import type { PlatformValues } from "../values";
+import { GOURMETGRAM_NAMESPACE, GOURMETGRAM_PORT } from "./values";
+
+/** Props of {@link GourmetgramChart}. Plain data only. */
+export interface GourmetgramChartProps {
+  readonly values: PlatformValues;
+}
+
+/** Name of the Deployment, Service, HPA and Ingress. */
+export const GOURMETGRAM_NAME = "gourmetgram";
+
+/**
+ * GourmetGram: a web app that classifies food photos. `/test` runs a real
+ * prediction on an image shipped in the image, so it is the readiness check:
+ * a pod takes traffic only once the model answers. The HPA keeps 2 to 6
+ * replicas at 50% of the CPU request.
+ */
+export class GourmetgramChart extends Chart {
+  readonly app: Microservice;
+  readonly ingress: TlsIngress;
+  readonly nodePortService?: NodePortService;
+
+  constructor(scope: Construct, id: string, props: GourmetgramChartProps) {
+    super(scope, id, { disableResourceNameHashes: true });
+    const ns = GOURMETGRAM_NAMESPACE;
+    const { global, gourmetgram: v } = props.values;
+    const partOf = "gourmetgram";
+
+    new AppNamespace(this, "Namespace", { name: ns, labels: { "app.kubernetes.io/part-of": partOf } });
+
+    this.app = new Microservice(this, "App", {
+      name: GOURMETGRAM_NAME,
+      namespace: ns,
+      partOf,
+      image: v.image,
+      port: GOURMETGRAM_PORT,
+      servicePort: 80,
+      readinessPath: "/test",
+      livenessPath: "/",
+      // Loading the classifier takes a while on a 0.5 CPU limit.
+      startupSeconds: 120,
+      resources: v.resources,
+      autoscaling: v.autoscaling,
+      // The Service and the ingress drop the pod before it gets SIGTERM.
+      shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
+    });
+
+    // The seed's exact readiness rule: three consecutive good predictions,
+    // checked every 5 s starting 5 s after the container starts. /test runs
+    // the model, so it gets a timeout longer than a plain health check.
+    overrideProbes(this.app.deployment, GOURMETGRAM_NAME, {
+      readiness: {
+        httpGet: { path: "/test", port: GOURMETGRAM_PORT },
+        initialDelaySeconds: 5,
+        periodSeconds: 5,
+        timeoutSeconds: 4,
+        successThreshold: 3,
+        failureThreshold: 3,
+      },
+    });
+
+    this.ingress = new TlsIngress(this, "Ingress", {
+      name: GOURMETGRAM_NAME,
+      namespace: ns,
+      host: v.host,
+      service: this.app.service!,
+      ingressClassName: global.ingressClass,
+      issuer: ingressIssuer(global),
+      // Food photos are uploaded through the ingress; the controller's 1m default is too small.
+      annotations: { "nginx.org/client-max-body-size": "10m" },
+    });
+
+    if (v.nodePort !== undefined) {
+      this.nodePortService = new NodePortService(this, "NodePort", {
+        name: `${GOURMETGRAM_NAME}-nodeport`,
+        namespace: ns,
+        selector: this.app.selectorLabels,
+        labels: { "app.kubernetes.io/part-of": partOf },
+        ports: [{ name: "http", port: 80, targetPort: GOURMETGRAM_PORT, nodePort: v.nodePort }],
+      });
+    }
+  }
+}

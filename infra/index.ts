@@ -10,6 +10,7 @@ import { loadConfig } from "./config";
 import { ControlPlane } from "./control-plane";
 import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./etcd-backups";
 import { Identity } from "./identity";
+import { Logging } from "./logging";
 import { Network } from "./network";
 import { ObjectDetectionQueues } from "./object-detection";
 import { ClusterPki } from "./pki";
@@ -107,6 +108,21 @@ const termination = new NodeTermination(name, {
   tags: c.tags,
 });
 
+// FluentD runs on every node (control plane included) and writes container logs
+// to this group; Grafana runs on the workers and reads CloudWatch through them.
+const obs = config.observability;
+const logging = obs.cloudWatchLogs
+  ? new Logging(name, {
+      clusterName: name,
+      region: c.region,
+      logGroupName: obs.logGroupName,
+      retentionDays: obs.logRetentionDays,
+      writerRoleNames: [identity.controlPlaneRoleName, identity.workerRoleName],
+      readerRoleNames: obs.grafanaCloudWatchRead ? [identity.workerRoleName] : [],
+      tags: c.tags,
+    })
+  : undefined;
+
 // The object-detection application's queues and topic. Its pods reach AWS with
 // the worker instance role, so the (least-privilege) policy goes on that role.
 const objectDetection = config.objectDetection.enabled
@@ -137,5 +153,7 @@ export const workerRoleName = identity.workerRoleName;
 export const workerAutoscalingGroups = workers.asgNames;
 /** aws-node-termination-handler's `queueURL` (queue mode). */
 export const nodeTerminationQueueUrl = termination.queueUrl;
+/** CloudWatch Logs group of the container logs (FluentD chart value `fluentd.cloudwatch.logGroupName`). */
+export const containerLogGroup = logging?.logGroupName;
 /** Queue URLs, topic ARN and region for the object-detection chart (`ObjectDetectionChart` prop `aws`). */
 export const objectDetectionAws = objectDetection?.awsConfig;

@@ -138,7 +138,7 @@ describe("ControlPlane", () => {
 
   it("adds the configured certificate names, and rejects a wildcard before declaring anything", async () => {
     const { userData } = await build({ apiServerCertSans: ["api.example.com", "203.0.113.9"] });
-    expect(userData).toMatch(/^      API_SERVER_CERT_SANS='10\.0\.0\.10 198\.51\.100\.20 \S+ api\.example\.com 203\.0\.113\.9 127\.0\.0\.1 localhost'$/m);
+    expect(userData).toMatch(/^ {6}API_SERVER_CERT_SANS='10\.0\.0\.10 198\.51\.100\.20 \S+ api\.example\.com 203\.0\.113\.9 127\.0\.0\.1 localhost'$/m);
     mocks.reset();
     expect(() => parseConfig(validStackConfig({ apiServerCertSans: ["*.example.com"] }), { region: TEST_REGION })).toThrow(
       /apiServerCertSans\[0\]: got "\*\.example\.com"; allowed: a lowercase DNS name/,

@@ -81,7 +81,7 @@ export function terminationQueuePolicy(queueArn: string, ruleArns: readonly stri
       {
         Sid: "EventBridgeRulesOfThisCluster",
         Effect: "Allow",
-        Principal: { Service: [`events.${dnsSuffix}`, `sqs.${dnsSuffix}`] },
+        Principal: { Service: `events.${dnsSuffix}` },
         Action: "sqs:SendMessage",
         Resource: queueArn,
         Condition: { ArnEquals: { "aws:SourceArn": [...ruleArns] } },

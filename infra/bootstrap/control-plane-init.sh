@@ -188,7 +188,7 @@ for file in "${PKI_FILES[@]}"; do
     continue
   fi
   if [[ "$initialised" == 1 && -f "$target" ]]; then
-    die "pki/$file differs from the PKI secret on an initialised control plane; refusing to replace it (rotate the CA deliberately, see README)"
+    die "pki/$file differs from the PKI secret on an initialised control plane; refusing to replace it (the PKI must not change under a running cluster)"
   fi
   install -D -m 0600 "$work/entry" "$target"
   log "installed pki/$file (mode 0600)"

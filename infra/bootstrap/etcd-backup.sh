@@ -41,14 +41,14 @@ trap 'rm -f "${SNAPSHOT_DIR}/${name}" "${SNAPSHOT_DIR}/${name}.part"' EXIT
 
 log "saving snapshot $name with etcdctl from $image"
 ctr --namespace k8s.io run --rm --net-host \
-  --mount "type=bind,src=/etc/kubernetes/pki,dst=/etc/kubernetes/pki,options=rbind:ro" \
+  --mount "type=bind,src=${ROOT_DIR}/etc/kubernetes/pki,dst=/etc/kubernetes/pki,options=rbind:ro" \
   --mount "type=bind,src=${SNAPSHOT_DIR},dst=/backup,options=rbind:rw" \
   "$image" "etcd-backup-${stamp}" \
   etcdctl --endpoints=https://127.0.0.1:2379 \
   --cacert=/etc/kubernetes/pki/etcd/ca.crt \
   --cert=/etc/kubernetes/pki/apiserver-etcd-client.crt \
   --key=/etc/kubernetes/pki/apiserver-etcd-client.key \
-  snapshot save "/backup/${name}"
+  snapshot save "/backup/${name}" || die "etcdctl snapshot save failed"
 [[ -s "${SNAPSHOT_DIR}/${name}" ]] || die "etcdctl reported success but ${SNAPSHOT_DIR}/${name} is missing or empty"
 size="$(stat -c %s "${SNAPSHOT_DIR}/${name}")"
 
@@ -56,5 +56,5 @@ destination="s3://${ETCD_BACKUP_BUCKET}/snapshots/${name}"
 log "uploading $size bytes to $destination"
 aws s3 cp --region "$AWS_REGION" --only-show-errors \
   --sse aws:kms --sse-kms-key-id "$ETCD_BACKUP_KMS_KEY_ARN" \
-  "${SNAPSHOT_DIR}/${name}" "$destination"
+  "${SNAPSHOT_DIR}/${name}" "$destination" || die "the upload to $destination failed"
 log "snapshot $name uploaded; the bucket's lifecycle rules expire old ones"

@@ -71,7 +71,8 @@ chmod 0700 "$SNAPSHOT_DIR"
 local_copy="${SNAPSHOT_DIR}/restore-${wanted}"
 trap 'rm -f "$local_copy"' EXIT
 log "downloading s3://${ETCD_BACKUP_BUCKET}/snapshots/${wanted}"
-(umask 077 && aws s3 cp --region "$AWS_REGION" --only-show-errors "s3://${ETCD_BACKUP_BUCKET}/snapshots/${wanted}" "$local_copy")
+(umask 077 && aws s3 cp --region "$AWS_REGION" --only-show-errors "s3://${ETCD_BACKUP_BUCKET}/snapshots/${wanted}" "$local_copy") ||
+  die "could not download s3://${ETCD_BACKUP_BUCKET}/snapshots/${wanted}"
 [[ -s "$local_copy" ]] || die "the downloaded snapshot is empty"
 
 # --- stop the API server and etcd ----------------------------------------------------
@@ -110,7 +111,7 @@ ctr --namespace k8s.io run --rm \
   --name "$NODE_NAME" \
   --initial-cluster "${NODE_NAME}=https://${NODE_IP}:2380" \
   --initial-advertise-peer-urls "https://${NODE_IP}:2380" \
-  --bump-revision 1000000000 --mark-compacted
+  --bump-revision 1000000000 --mark-compacted || die "etcdutl snapshot restore failed; the manifests stay in $STOPPED and the old data beside $DATA_DIR"
 [[ -d "$DATA_DIR" ]] || die "etcdutl did not create $DATA_DIR"
 chmod 0700 "$DATA_DIR"
 

@@ -127,11 +127,29 @@ EOF
 sysctl --system >/dev/null
 
 # --- packages: base tools and containerd from Ubuntu, Kubernetes from pkgs.k8s.io ----------
-log "installing base packages and containerd from the Ubuntu archive"
-apt_get update
-containerd_pkg="containerd"
-[[ -n "$CONTAINERD_PACKAGE_VERSION" ]] && containerd_pkg="containerd=${CONTAINERD_PACKAGE_VERSION}"
-apt_get install --no-install-recommends apt-transport-https ca-certificates curl gpg jq "$containerd_pkg"
+is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
+missing=()
+for p in apt-transport-https ca-certificates curl gpg jq containerd; do
+  is_installed "$p" || missing+=("$p")
+done
+if [[ -n "$CONTAINERD_PACKAGE_VERSION" && "$(dpkg-query -W -f='${Version}' containerd 2>/dev/null || true)" != "$CONTAINERD_PACKAGE_VERSION" ]]; then
+  missing+=(containerd)
+fi
+if [[ "${#missing[@]}" -gt 0 ]]; then
+  log "installing from the Ubuntu archive: ${missing[*]}"
+  apt_get update
+  to_install=()
+  for p in "${missing[@]}"; do
+    if [[ "$p" == containerd && -n "$CONTAINERD_PACKAGE_VERSION" ]]; then
+      to_install+=("containerd=${CONTAINERD_PACKAGE_VERSION}")
+    else
+      to_install+=("$p")
+    fi
+  done
+  apt_get install --no-install-recommends "${to_install[@]}"
+else
+  log "base packages and containerd are already installed"
+fi
 
 keyring=/etc/apt/keyrings/kubernetes-apt-keyring.gpg
 repo="${K8S_APT_REPO_BASE}/v${KUBERNETES_MINOR}/deb/"
@@ -143,20 +161,17 @@ else
   curl -fsSL --retry 5 "${repo}Release.key" | gpg --dearmor --batch --yes -o "${ROOT_DIR}${keyring}"
   chmod 0644 "${ROOT_DIR}${keyring}"
 fi
-repo_changed=0
-write_if_changed /etc/apt/sources.list.d/kubernetes.list 0644 <<EOF && repo_changed=1
+write_if_changed /etc/apt/sources.list.d/kubernetes.list 0644 <<EOF || true
 deb [signed-by=${keyring}] ${repo} /
 EOF
 
-installed_version() { dpkg-query -W -f='${Version}' "$1" 2>/dev/null || true; }
 k8s_packages=(kubelet kubeadm kubectl)
 needs_install=0
 for p in "${k8s_packages[@]}"; do
-  [[ "$(installed_version "$p")" == "$KUBERNETES_PACKAGE_VERSION" ]] || needs_install=1
+  [[ "$(dpkg-query -W -f='${Version}' "$p" 2>/dev/null || true)" == "$KUBERNETES_PACKAGE_VERSION" ]] || needs_install=1
 done
 if [[ "$needs_install" == 1 ]]; then
-  log "installing kubelet, kubeadm and kubectl ${KUBERNETES_PACKAGE_VERSION}"
-  [[ "$repo_changed" == 1 ]] || log "refreshing the package index for pkgs.k8s.io"
+  log "installing kubelet, kubeadm and kubectl ${KUBERNETES_PACKAGE_VERSION} from pkgs.k8s.io"
   apt_get update
   apt_get install --no-install-recommends --allow-change-held-packages \
     "kubelet=${KUBERNETES_PACKAGE_VERSION}" "kubeadm=${KUBERNETES_PACKAGE_VERSION}" "kubectl=${KUBERNETES_PACKAGE_VERSION}"

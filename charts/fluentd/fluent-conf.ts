@@ -69,6 +69,7 @@ function cloudwatchOutput(values: FluentdValues): string[] {
       // One log stream per container log file: <pod>_<namespace>_<container>-<id>.log.
       ...block("record", ["cw_stream_name ${tag_suffix[4]}"]),
     ]),
+    "",
     ...block("match kubernetes.**", [
       "@type cloudwatch_logs",
       "@id out_cloudwatch_logs",

@@ -58,6 +58,9 @@ describe("API server harness", () => {
       { apiVersion: "v1", kind: "Service", metadata: meta("bad-port"), spec: { selector: { app: "good" }, ports: [{ port: 70000 }] } },
       // A kind served by no CRD.
       { apiVersion: "example.com/v1", kind: "Widget", metadata: meta("w") },
+      // Stored, but its pods would never be admitted: the server only warns.
+      { apiVersion: "v1", kind: "Namespace", metadata: { name: "locked", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } },
+      { ...deployment("root", { app: "root" }), metadata: { name: "root", namespace: "locked" } },
     ];
     const failures = await applyAll(
       server.client,
@@ -69,7 +72,11 @@ describe("API server harness", () => {
         "Deployment harness/typo (apps/v1)",
         "Service harness/bad-port (v1)",
         "Widget harness/w (example.com/v1)",
+        "Deployment locked/root (apps/v1)",
       ].sort(),
+    );
+    expect(byObject.get("Deployment locked/root (apps/v1)")).toEqual(
+      expect.objectContaining({ phase: "dry-run warning", message: expect.stringMatching(/would violate PodSecurity "restricted/) }),
     );
     expect(byObject.get("Deployment harness/typo (apps/v1)")?.message).toMatch(/unknown field "spec.replicaz"/);
     expect(byObject.get("Service harness/bad-port (v1)")?.message).toMatch(/spec.ports\[0\].port/);

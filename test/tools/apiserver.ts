@@ -26,6 +26,10 @@ export class TestApiServer {
   private constructor(
     readonly url: string,
     readonly client: KubeClient,
+    /** PEM of the cluster CA (signs the serving certificate). */
+    readonly caCertPem: string,
+    /** Bearer token of a system:masters member. */
+    readonly token: string,
     private readonly dir: string,
     private readonly processes: ServerProcess[],
   ) {}
@@ -96,12 +100,32 @@ export class TestApiServer {
         async () => (await client.request("GET", "/readyz")).status === 200,
         120_000,
       );
-      return new TestApiServer(url, client, dir, processes);
+      return new TestApiServer(url, client, fs.readFileSync(pki.caCert, "utf8"), token, dir, processes);
     } catch (err) {
       for (const p of processes.reverse()) await p.stop();
       fs.rmSync(dir, { recursive: true, force: true });
       throw err;
     }
+  }
+
+  /** An admin kubeconfig for this server (what kubeadm writes to /etc/kubernetes/admin.conf). */
+  kubeconfig(): string {
+    const ca = Buffer.from(this.caCertPem).toString("base64");
+    return [
+      "apiVersion: v1",
+      "kind: Config",
+      "clusters:",
+      "  - name: test",
+      `    cluster: { server: "${this.url}", certificate-authority-data: "${ca}" }`,
+      "users:",
+      "  - name: admin",
+      `    user: { token: "${this.token}" }`,
+      "contexts:",
+      "  - name: admin@test",
+      "    context: { cluster: test, user: admin }",
+      "current-context: admin@test",
+      "",
+    ].join("\n");
   }
 
   /** Last lines of the API server log, for failure messages. */

@@ -40,7 +40,7 @@ export function inApplyOrder(objects: readonly KubeObject[]): KubeObject[] {
 export interface ApplyFailure {
   /** `Kind namespace/name (apiVersion)`. */
   object: string;
-  /** `dry-run` or `create`. */
+  /** `dry-run`, `dry-run warning`, `create` or `establish`. */
   phase: string;
   /** The server's message. */
   message: string;
@@ -108,6 +108,11 @@ export async function applyAll(client: KubeClient, items: readonly SourcedObject
     if (dry.status !== 201 && dry.status !== 200) {
       failures.push({ object: describeObject(obj), phase: "dry-run", message: serverMessage(dry), source });
       continue;
+    }
+    // Accepted with a warning is a failure too: a workload whose pod template violates
+    // its namespace's Pod Security level is stored, but its pods are never admitted.
+    for (const warning of dry.warnings) {
+      failures.push({ object: describeObject(obj), phase: "dry-run warning", message: warning, source });
     }
     const real = await client.create(obj, { dryRun: false });
     if (real.status !== 201 && real.status !== 200) {

@@ -5,7 +5,7 @@
 #     and the etcd server the API server runs against;
 #   - every other module test/tools/go/<name>/: each package named by a `tool` directive
 #     in its go.mod (actionlint, kube-score, ...). A new tool needs only a new module;
-#   - a Python venv with the pins of test/tools/requirements.txt (moto, parliament, AWS CLI).
+#   - a Python venv with the pins of test/tools/requirements.txt (moto, parliament).
 #
 # Everything lands in a cache directory outside git, one folder per tool and version,
 # so bumping a pin rebuilds only that tool and later runs reuse what is there:
@@ -106,6 +106,6 @@ if [ ! -f "$venv/.complete" ]; then
   touch "$venv/.complete"
   log "installed the Python tools in $((SECONDS - start))s"
 fi
-outputs+=("MOTO_SERVER=$venv/bin/moto_server" "PARLIAMENT=$venv/bin/parliament" "AWS_CLI=$venv/bin/aws")
+outputs+=("MOTO_SERVER=$venv/bin/moto_server" "PARLIAMENT=$venv/bin/parliament")
 
 echo "${outputs[*]}"

@@ -15,6 +15,18 @@ export interface KubeObject {
 export interface Response {
   status: number;
   body: string;
+  /**
+   * Texts of the server's `Warning` headers (RFC 7234 `299 - "text"`): Pod Security
+   * violations of a workload's pod template, deprecated APIs, and the like.
+   */
+  warnings: string[];
+}
+
+function parseWarnings(header: string | string[] | undefined): string[] {
+  const values = header === undefined ? [] : Array.isArray(header) ? header : [header];
+  return values.flatMap((v) =>
+    [...v.matchAll(/\d{3} \S+ "((?:[^"\\]|\\.)*)"/g)].map((m) => m[1].replace(/\\(.)/g, "$1")),
+  );
 }
 
 interface ResourceInfo {
@@ -70,7 +82,9 @@ export class KubeClient {
           let data = "";
           res.setEncoding("utf8");
           res.on("data", (chunk: string) => (data += chunk));
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: data }));
+          res.on("end", () =>
+            resolve({ status: res.statusCode ?? 0, body: data, warnings: parseWarnings(res.headers.warning) }),
+          );
         },
       );
       req.on("error", reject);

@@ -21,40 +21,53 @@ function openssl(args: readonly string[]): void {
   execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
 }
 
-/** Writes the PKI files under `dir` and returns their paths. */
-export function makeTestPki(dir: string, commonName = "kubernetes"): TestPki {
+export interface TestCa {
+  caCert: string;
+  caKey: string;
+}
+
+/** A self-signed CA under `dir`. */
+export function makeTestCa(dir: string, name = "test-ca"): TestCa {
   fs.mkdirSync(dir, { recursive: true });
-  const p = (name: string) => path.join(dir, name);
-  const pki: TestPki = {
-    caCert: p("ca.crt"),
-    caKey: p("ca.key"),
-    serverCert: p("server.crt"),
-    serverKey: p("server.key"),
-    serviceAccountKey: p("sa.key"),
-    serviceAccountPub: p("sa.pub"),
-  };
-  openssl(["genrsa", "-out", pki.caKey, "2048"]);
-  openssl(["req", "-x509", "-new", "-key", pki.caKey, "-days", "1", "-subj", "/CN=test-ca", "-out", pki.caCert]);
-  openssl(["genrsa", "-out", pki.serverKey, "2048"]);
-  const ext = p("server.ext");
+  const ca = { caCert: path.join(dir, `${name}.crt`), caKey: path.join(dir, `${name}.key`) };
+  openssl(["genrsa", "-out", ca.caKey, "2048"]);
+  openssl(["req", "-x509", "-new", "-key", ca.caKey, "-days", "1", "-subj", `/CN=${name}`, "-out", ca.caCert]);
+  return ca;
+}
+
+/**
+ * A serving certificate signed by `ca` for `sans` (`IP:1.2.3.4` or `DNS:name`, wildcards allowed).
+ * Returns the certificate and key paths.
+ */
+export function issueServerCert(ca: TestCa, dir: string, name: string, sans: readonly string[]): { cert: string; key: string } {
+  const p = (suffix: string) => path.join(dir, `${name}.${suffix}`);
+  openssl(["genrsa", "-out", p("key"), "2048"]);
   fs.writeFileSync(
-    ext,
+    p("ext"),
     [
       "basicConstraints=CA:FALSE",
       "keyUsage=digitalSignature,keyEncipherment",
       "extendedKeyUsage=serverAuth",
-      `subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:${commonName}`,
+      `subjectAltName=${sans.join(",")}`,
     ].join("\n"),
   );
-  const csr = p("server.csr");
-  openssl(["req", "-new", "-key", pki.serverKey, "-subj", `/CN=${commonName}`, "-out", csr]);
+  openssl(["req", "-new", "-key", p("key"), "-subj", `/CN=${name}`, "-out", p("csr")]);
   openssl([
-    "x509", "-req", "-in", csr, "-CA", pki.caCert, "-CAkey", pki.caKey, "-CAcreateserial",
-    "-days", "1", "-extfile", ext, "-out", pki.serverCert,
+    "x509", "-req", "-in", p("csr"), "-CA", ca.caCert, "-CAkey", ca.caKey, "-CAcreateserial",
+    "-days", "1", "-extfile", p("ext"), "-out", p("crt"),
   ]);
-  openssl(["genrsa", "-out", pki.serviceAccountKey, "2048"]);
-  openssl(["rsa", "-in", pki.serviceAccountKey, "-pubout", "-out", pki.serviceAccountPub]);
-  return pki;
+  return { cert: p("crt"), key: p("key") };
+}
+
+/** Writes the PKI files of a test API server under `dir` and returns their paths. */
+export function makeTestPki(dir: string, commonName = "kubernetes"): TestPki {
+  const ca = makeTestCa(dir, "ca");
+  const server = issueServerCert(ca, dir, "server", ["IP:127.0.0.1", "DNS:localhost", `DNS:${commonName}`]);
+  const serviceAccountKey = path.join(dir, "sa.key");
+  const serviceAccountPub = path.join(dir, "sa.pub");
+  openssl(["genrsa", "-out", serviceAccountKey, "2048"]);
+  openssl(["rsa", "-in", serviceAccountKey, "-pubout", "-out", serviceAccountPub]);
+  return { ...ca, serverCert: server.cert, serverKey: server.key, serviceAccountKey, serviceAccountPub };
 }
 
 /**

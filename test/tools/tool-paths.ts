@@ -19,13 +19,13 @@ export const BUILT_TOOLS = [
   "KUBE_SCORE",
   "MOTO_SERVER",
   "PARLIAMENT",
-  "AWS_CLI",
 ] as const;
 export type BuiltTool = (typeof BUILT_TOOLS)[number] | (string & {});
 
 /** Programs expected on PATH, each with the Debian package that provides it. */
 export const SYSTEM_TOOLS: Readonly<Record<string, string>> = {
   shellcheck: "shellcheck",
+  aws: "awscli",
   openssl: "openssl",
   curl: "curl",
   jq: "jq",

@@ -1,0 +1,260 @@
+/**
+ * Runs the node bootstrap scripts of infra/bootstrap for real, on this machine, with
+ * only what cannot run here replaced:
+ *
+ * - the instance metadata service: {@link FakeImds} on a loopback port (IMDS_ENDPOINT);
+ * - AWS: moto behind an intercepting proxy, reached by the real AWS CLI ({@link AwsEmulator});
+ * - download sites (pkgs.k8s.io key, ecr-credential-provider release): files served by
+ *   the fake IMDS's HTTP server (K8S_APT_REPO_BASE, ECR_PROVIDER_BASE_URL);
+ * - programs that would change this machine or need a node (systemctl, apt-get, apt-mark,
+ *   snap, hostnamectl, swapoff, modprobe, sysctl, containerd, `kubeadm join`): stand-ins
+ *   on PATH that record their arguments and succeed. Every other `kubeadm` command runs
+ *   the real kubeadm of the pinned release (e.g. `kubeadm token create` against a real
+ *   API server, `kubeadm config images list`).
+ *
+ * Files the scripts write go under ROOT_DIR, a temporary directory.
+ */
+import { spawn } from "node:child_process";
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { ECR_CREDENTIAL_PROVIDER_VERSION, KUBERNETES_VERSION } from "../../infra/versions";
+import { AwsEmulator } from "./aws-emulator";
+import { FakeImds, ImdsBehaviour, InstanceIdentity } from "./fake-imds";
+import { tool } from "./tool-paths";
+
+export const BOOTSTRAP_DIR = path.resolve(__dirname, "..", "..", "infra", "bootstrap");
+
+/** Commands replaced by recording stand-ins. */
+export const STAND_INS = [
+  "systemctl",
+  "apt-get",
+  "apt-mark",
+  "snap",
+  "hostnamectl",
+  "swapoff",
+  "modprobe",
+  "sysctl",
+  "containerd",
+  "kubeadm",
+] as const;
+
+/** What `containerd config default` prints (containerd 1.7 layout, the keys the scripts edit). */
+const CONTAINERD_DEFAULT_CONFIG = `version = 2
+root = "/var/lib/containerd"
+state = "/run/containerd"
+
+[plugins]
+  [plugins."io.containerd.grpc.v1.cri"]
+    sandbox_image = "registry.k8s.io/pause:3.8"
+    [plugins."io.containerd.grpc.v1.cri".containerd]
+      default_runtime_name = "runc"
+      [plugins."io.containerd.grpc.v1.cri".containerd.runtimes]
+        [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc]
+          runtime_type = "io.containerd.runc.v2"
+          [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
+            SystemdCgroup = false
+`;
+
+/** A recorded call of a stand-in. */
+export interface Invocation {
+  command: string;
+  args: string[];
+}
+
+export interface RunResult {
+  code: number | null;
+  /** stdout and stderr interleaved as the script wrote them. */
+  output: string;
+}
+
+export interface HarnessOptions {
+  identity?: Partial<InstanceIdentity>;
+  imds?: ImdsBehaviour;
+}
+
+export const DEFAULT_IDENTITY: InstanceIdentity = {
+  instanceId: "i-0123456789abcdef0",
+  localHostname: "ip-10-0-1-23.eu-west-1.compute.internal",
+  localIpv4: "10.0.1.23",
+  availabilityZone: "eu-west-1a",
+};
+
+
+export class BootstrapHarness {
+  private constructor(
+    /** Temporary directory holding everything below. */
+    readonly dir: string,
+    /** ROOT_DIR of the scripts. */
+    readonly root: string,
+    /** Where the stand-ins live (first on PATH). */
+    readonly standInDir: string,
+    /** Stand-in call log. */
+    private readonly callLog: string,
+    readonly imds: FakeImds,
+    readonly aws: AwsEmulator,
+  ) {}
+
+  static async start(opts: HarnessOptions = {}): Promise<BootstrapHarness> {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "bootstrap-"));
+    const root = path.join(dir, "root");
+    const standInDir = path.join(dir, "bin");
+    const callLog = path.join(dir, "calls.log");
+    fs.mkdirSync(root, { recursive: true });
+    fs.mkdirSync(standInDir, { recursive: true });
+    fs.mkdirSync(path.join(dir, "home"), { recursive: true });
+    writeStandIns(standInDir, callLog, path.join(dir, "captured"));
+
+    const imds = await FakeImds.start({ ...DEFAULT_IDENTITY, ...opts.identity }, opts.imds ?? {});
+    // The pkgs.k8s.io signing key: `gpg --dearmor` only needs a well-formed armor block.
+    imds.serveFile(`/k8s/v${KUBERNETES_VERSION.split(".").slice(0, 2).join(".")}/deb/Release.key`, armoredBlock(crypto.randomBytes(64)));
+    const ecrBinary = Buffer.from("#!/bin/sh\necho fake ecr-credential-provider\n");
+    const ecrPath = `/ecr/v${ECR_CREDENTIAL_PROVIDER_VERSION}/linux/amd64/ecr-credential-provider-linux-amd64`;
+    imds.serveFile(ecrPath, ecrBinary);
+    imds.serveFile(`${ecrPath}.sha256`, `${crypto.createHash("sha256").update(ecrBinary).digest("hex")}  ecr-credential-provider-linux-amd64\n`);
+
+    const aws = await AwsEmulator.start(path.join(dir, "aws"));
+    return new BootstrapHarness(dir, root, standInDir, callLog, imds, aws);
+  }
+
+  /** Environment of a script run: stand-ins first on PATH, every endpoint redirected. */
+  env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+    return {
+      // No user-level tool directories (pyenv, npm): the scripts get the system's
+      // programs, as on a node, plus the stand-ins.
+      PATH: `${this.standInDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      HOME: path.join(this.dir, "home"),
+      LANG: "C.UTF-8",
+      TMPDIR: os.tmpdir(),
+      ROOT_DIR: this.root,
+      PLATFORM_BIN: BOOTSTRAP_DIR,
+      IMDS_ENDPOINT: this.imds.url,
+      K8S_APT_REPO_BASE: `${this.imds.url}/k8s`,
+      ECR_PROVIDER_BASE_URL: `${this.imds.url}/ecr`,
+      NODE_ARCH: "amd64",
+      REAL_KUBEADM: tool("KUBEADM"),
+      ...this.aws.env(),
+      ...extra,
+    };
+  }
+
+  /** Writes the bootstrap env file (`KEY='value'` lines) and returns its path. */
+  writeBootstrapEnv(text: string): string {
+    const file = path.join(this.root, "etc", "platform", "bootstrap.env");
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, text);
+    return file;
+  }
+
+  /** Runs `infra/bootstrap/<script>` with bash; kills it after `timeoutMs`. */
+  run(script: string, extraEnv: Record<string, string> = {}, timeoutMs = 120_000): Promise<RunResult> {
+    return new Promise((resolve) => {
+      const child = spawn("bash", [path.join(BOOTSTRAP_DIR, script)], {
+        env: this.env(extraEnv),
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let output = "";
+      child.stdout.on("data", (d: Buffer) => (output += d.toString("utf8")));
+      child.stderr.on("data", (d: Buffer) => (output += d.toString("utf8")));
+      const timer = setTimeout(() => {
+        output += `\n[harness] killed ${script} after ${timeoutMs / 1000}s\n`;
+        child.kill("SIGKILL");
+      }, timeoutMs);
+      child.on("close", (code) => {
+        clearTimeout(timer);
+        resolve({ code, output });
+      });
+    });
+  }
+
+  /** Runs the AWS CLI (same one the scripts use) against the emulator, for test setup and checks. */
+  awsCli(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+      const child = spawn("aws", args, { env: this.env(), stdio: ["ignore", "pipe", "pipe"] });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+  }
+
+  /** Every stand-in call so far, in order. */
+  invocations(): Invocation[] {
+    if (!fs.existsSync(this.callLog)) return [];
+    return fs
+      .readFileSync(this.callLog, "utf8")
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((line) => {
+        const [command, ...args] = line.split("\t").map((f) => Buffer.from(f, "base64").toString("utf8"));
+        return { command, args };
+      });
+  }
+
+  /** Files `kubeadm join --config` was given, copied at the time of the call. */
+  capturedJoinConfigs(): string[] {
+    const dir = path.join(this.dir, "captured");
+    if (!fs.existsSync(dir)) return [];
+    return fs
+      .readdirSync(dir)
+      .sort()
+      .map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
+  }
+
+  async stop(): Promise<void> {
+    await this.imds.stop();
+    await this.aws.stop();
+    fs.rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function armoredBlock(data: Buffer): string {
+  const b64 = data.toString("base64").replace(/(.{64})/g, "$1\n").trimEnd();
+  return `-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n${b64}\n=${crc24(data)}\n-----END PGP PUBLIC KEY BLOCK-----\n`;
+}
+
+/** The OpenPGP armor checksum (RFC 4880 6.1), base64 of the 24-bit CRC. */
+function crc24(data: Buffer): string {
+  let crc = 0xb704ce;
+  for (const byte of data) {
+    crc ^= byte << 16;
+    for (let i = 0; i < 8; i++) {
+      crc <<= 1;
+      if (crc & 0x1000000) crc ^= 0x1864cfb;
+    }
+  }
+  crc &= 0xffffff;
+  return Buffer.from([(crc >> 16) & 0xff, (crc >> 8) & 0xff, crc & 0xff]).toString("base64");
+}
+
+function writeStandIns(dir: string, callLog: string, captureDir: string): void {
+  // One line per call: the command and each argument base64-encoded, tab-separated.
+  const record = `{ printf '%s' "$(basename "$0" | base64 -w0)"; for a in "$@"; do printf '\\t%s' "$(printf '%s' "$a" | base64 -w0)"; done; printf '\\n'; } >>'${callLog}'`;
+  for (const name of STAND_INS) {
+    let body = "exit 0";
+    if (name === "containerd") {
+      body = `if [ "$1 $2" = "config default" ]; then cat <<'EOF'\n${CONTAINERD_DEFAULT_CONFIG}EOF\nfi\nexit 0`;
+    } else if (name === "kubeadm") {
+      // `kubeadm join` needs a control plane and a kubelet: record it and keep the
+      // configuration it was given. Everything else is the real kubeadm.
+      body = [
+        'if [ "${1:-}" = "join" ]; then',
+        "  shift",
+        '  while [ "$#" -gt 0 ]; do',
+        '    if [ "$1" = "--config" ]; then',
+        `      mkdir -p '${captureDir}'`,
+        `      cp "$2" '${captureDir}'"/join-$(date +%s%N).yaml"`,
+        "    fi",
+        "    shift",
+        "  done",
+        '  exit "${KUBEADM_JOIN_EXIT_CODE:-0}"',
+        "fi",
+        'exec "$REAL_KUBEADM" "$@"',
+      ].join("\n");
+    }
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, `#!/usr/bin/env bash\nset -euo pipefail\n${record}\n${body}\n`, { mode: 0o755 });
+  }
+}

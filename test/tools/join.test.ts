@@ -1,0 +1,274 @@
+/**
+ * The worker join and the control plane's token rotation, executed: the real scripts
+ * of infra/bootstrap with the real AWS CLI against moto, a fake IMDSv2, the real
+ * kubeadm (against a real API server for `kubeadm token create`), and stand-ins only
+ * for `kubeadm join`, systemd, apt and the other node-changing commands.
+ * See bootstrap-harness.ts.
+ */
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { spawnSync } from "node:child_process";
+import { renderEnvFile } from "../../infra/bootstrap/user-data";
+import { controlPlaneBootstrapEnv } from "../../infra/control-plane";
+import { workerBootstrapEnv } from "../../infra/workers";
+import { TestApiServer } from "./apiserver";
+import { BootstrapHarness, DEFAULT_IDENTITY, RunResult } from "./bootstrap-harness";
+import { caCertHash, makeTestCa } from "./pki";
+import { tool } from "./tool-paths";
+import { KUBERNETES_VERSION } from "../../infra/versions";
+
+jest.setTimeout(240_000);
+
+const REGION = "eu-west-1";
+const TOKEN_FORMAT = /^[a-z0-9]{6}\.[a-z0-9]{16}$/;
+
+function rfc3339(msFromNow: number): string {
+  return new Date(Date.now() + msFromNow).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
+function randomBootstrapToken(): string {
+  const chars = "abcdefghijklmnopqrstuvwxyz0123456789";
+  const pick = (n: number) => Array.from({ length: n }, () => chars[Math.floor(Math.random() * chars.length)]).join("");
+  return `${pick(6)}.${pick(16)}`;
+}
+
+/** A cluster CA and the join secret value the control plane would write for it. */
+function joinData(token: string, expiresAt: string): { json: string; caCertHash: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "join-ca-"));
+  const ca = makeTestCa(dir, "cluster-ca");
+  const hash = caCertHash(fs.readFileSync(ca.caCert, "utf8"));
+  fs.rmSync(dir, { recursive: true, force: true });
+  return { json: JSON.stringify({ token, caCertHash: hash, endpoint: "10.0.0.10:6443", expiresAt }), caCertHash: hash };
+}
+
+async function createSecret(h: BootstrapHarness, name: string): Promise<string> {
+  // Like the Pulumi program: the secret exists from the start, without a value.
+  const r = await h.awsCli(["secretsmanager", "create-secret", "--region", REGION, "--name", name, "--query", "ARN", "--output", "text"]);
+  expect(r).toEqual(expect.objectContaining({ code: 0 }));
+  return r.stdout.trim();
+}
+
+async function putSecret(h: BootstrapHarness, arn: string, value: string): Promise<void> {
+  const file = path.join(h.dir, "secret-value.json");
+  fs.writeFileSync(file, value, { mode: 0o600 });
+  const r = await h.awsCli(["secretsmanager", "put-secret-value", "--region", REGION, "--secret-id", arn, "--secret-string", `file://${file}`]);
+  expect(r).toEqual(expect.objectContaining({ code: 0 }));
+}
+
+function workerEnvFile(h: BootstrapHarness, joinSecretArn: string): void {
+  h.writeBootstrapEnv(
+    renderEnvFile(
+      workerBootstrapEnv({
+        clusterName: "test",
+        region: REGION,
+        kubernetesVersion: KUBERNETES_VERSION,
+        joinSecretArn,
+        joinTimeoutMinutes: 10,
+        pool: { name: "general", labels: { "platform.example.com/pool": "general" }, taints: [] },
+      }),
+      "worker join test",
+    ),
+  );
+}
+
+/** Fast polling and a short deadline so a test need not wait minutes. */
+const FAST_POLL = { JOIN_POLL_FIRST_DELAY_SECONDS: "1", JOIN_POLL_MAX_DELAY_SECONDS: "2" };
+
+function expectNoSecretIn(result: RunResult, ...secrets: string[]): void {
+  for (const s of secrets) {
+    expect(result.output.includes(s)).toBe(false);
+    // The token's secret half alone is as good as the token.
+    const secretHalf = s.split(".")[1];
+    if (secretHalf) expect(result.output.includes(secretHalf)).toBe(false);
+  }
+}
+
+function validateJoinConfig(h: BootstrapHarness, text: string): { code: number | null; out: string } {
+  const file = path.join(h.dir, "captured-join.yaml");
+  fs.writeFileSync(file, text, { mode: 0o600 });
+  const r = spawnSync(tool("KUBEADM"), ["config", "validate", "--config", file], { encoding: "utf8" });
+  return { code: r.status, out: `${r.stdout}${r.stderr}` };
+}
+
+describe("worker-join.sh", () => {
+  let h: BootstrapHarness;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  test("waits for the join secret to be written, then joins with it", async () => {
+    h = await BootstrapHarness.start();
+    const arn = await createSecret(h, "test/join");
+    workerEnvFile(h, arn);
+    const token = randomBootstrapToken();
+    const data = joinData(token, rfc3339(12 * 3600_000));
+
+    const running = h.run("worker-join.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "90" });
+    // The control plane writes the token only after the worker has polled a few times.
+    await new Promise((r) => setTimeout(r, 5000));
+    await putSecret(h, arn, data.json);
+    const result = await running;
+
+    expect(result).toEqual(expect.objectContaining({ code: 0 }));
+    expect(result.output).toMatch(/join token not usable yet \(attempt 1\)/);
+    expect(result.output).toMatch(/found a join token valid until/);
+    expectNoSecretIn(result, token);
+
+    const gets = h.aws.calls.filter((c) => c.action === "GetSecretValue");
+    expect(gets.length).toBeGreaterThanOrEqual(2);
+    expect(gets.every((c) => c.host === `secretsmanager.${REGION}.amazonaws.com`)).toBe(true);
+    expect(h.aws.refused).toEqual([]);
+
+    // Node identity from IMDSv2: every metadata read carried a session token.
+    expect(h.imds.requests.filter((r) => r.status === 401)).toEqual([]);
+    expect(h.invocations()).toContainEqual({ command: "hostnamectl", args: ["set-hostname", DEFAULT_IDENTITY.localHostname] });
+
+    const joins = h.invocations().filter((i) => i.command === "kubeadm" && i.args[0] === "join");
+    expect(joins).toHaveLength(1);
+    const [config] = h.capturedJoinConfigs();
+    expect(config).toContain(`token: "${token}"`);
+    expect(config).toContain(`- "${data.caCertHash}"`);
+    expect(config).toContain(`name: "${DEFAULT_IDENTITY.localHostname}"`);
+    expect(validateJoinConfig(h, config)).toEqual({ code: 0, out: expect.stringMatching(/ok/) });
+    // The configuration holding the token is gone once kubeadm has used it.
+    expect(fs.existsSync(path.join(h.root, "etc", "kubernetes", "kubeadm-join.yaml"))).toBe(false);
+  });
+
+  test("keeps waiting while the secret holds an expired token, then gives up, marks the instance Unhealthy and fails", async () => {
+    h = await BootstrapHarness.start();
+    // An autoscaling group whose instance this node is, so set-instance-health has a target.
+    for (const args of [
+      ["autoscaling", "create-launch-configuration", "--launch-configuration-name", "lc", "--image-id", "ami-12c6146b", "--instance-type", "t3.micro"],
+      ["autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", "workers", "--launch-configuration-name", "lc",
+        "--min-size", "1", "--max-size", "1", "--desired-capacity", "1", "--availability-zones", `${REGION}a`],
+    ]) {
+      expect(await h.awsCli([...args, "--region", REGION])).toEqual(expect.objectContaining({ code: 0 }));
+    }
+    const described = await h.awsCli(["autoscaling", "describe-auto-scaling-instances", "--region", REGION, "--query", "AutoScalingInstances[0].InstanceId", "--output", "text"]);
+    const instanceId = described.stdout.trim();
+    expect(instanceId).toMatch(/^i-[0-9a-f]+$/);
+    h.imds.identity.instanceId = instanceId;
+
+    const arn = await createSecret(h, "test/join");
+    workerEnvFile(h, arn);
+    const token = randomBootstrapToken();
+    await putSecret(h, arn, joinData(token, rfc3339(-3600_000)).json);
+
+    const result = await h.run("worker-join.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "8" });
+
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(/too soon to join with; waiting for the next rotation/);
+    expect(result.output).toMatch(/ERROR: no valid join token in .* after 8s \(last check: the token in the secret expires at/);
+    expect(result.output).toMatch(new RegExp(`marking instance ${instanceId} Unhealthy`));
+    expect(h.aws.calls.filter((c) => c.action === "GetSecretValue").length).toBeGreaterThanOrEqual(2);
+    expect(h.invocations().filter((i) => i.command === "kubeadm" && i.args[0] === "join")).toEqual([]);
+    expectNoSecretIn(result, token);
+
+    const health = await h.awsCli(["autoscaling", "describe-auto-scaling-instances", "--region", REGION, "--instance-ids", instanceId, "--query", "AutoScalingInstances[0].HealthStatus", "--output", "text"]);
+    expect(health.stdout.trim().toUpperCase()).toBe("UNHEALTHY");
+  });
+
+  test("copes with an instance metadata service that fails at first and answers slowly", async () => {
+    h = await BootstrapHarness.start({ imds: { failFirst: 3, delayMs: 1500 } });
+    const arn = await createSecret(h, "test/join");
+    workerEnvFile(h, arn);
+    const token = randomBootstrapToken();
+    await putSecret(h, arn, joinData(token, rfc3339(12 * 3600_000)).json);
+
+    const result = await h.run("worker-join.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "60" });
+
+    expect(result).toEqual(expect.objectContaining({ code: 0 }));
+    expect(h.imds.requests.slice(0, 3).map((r) => r.status)).toEqual([503, 503, 503]);
+    expect(fs.readFileSync(path.join(h.root, "etc", "platform", "node.env"), "utf8")).toContain(
+      `NODE_NAME='${DEFAULT_IDENTITY.localHostname}'`,
+    );
+    expect(h.capturedJoinConfigs()).toHaveLength(1);
+    expectNoSecretIn(result, token);
+  });
+});
+
+describe("join-token-rotate.sh", () => {
+  let h: BootstrapHarness;
+  let server: TestApiServer;
+  beforeAll(async () => {
+    server = await TestApiServer.start();
+  });
+  afterAll(async () => {
+    await server?.stop();
+  });
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  test("writes a token kubeadm created in the cluster and the cluster CA's hash; a worker joins with it", async () => {
+    h = await BootstrapHarness.start();
+    const arn = await createSecret(h, "test/join");
+    const kube = path.join(h.root, "etc", "kubernetes");
+    fs.mkdirSync(path.join(kube, "pki"), { recursive: true });
+    fs.writeFileSync(path.join(kube, "admin.conf"), server.kubeconfig(), { mode: 0o600 });
+    fs.writeFileSync(path.join(kube, "pki", "ca.crt"), server.caCertPem);
+    h.writeBootstrapEnv(
+      renderEnvFile(
+        controlPlaneBootstrapEnv({
+          clusterName: "test",
+          region: REGION,
+          kubernetesVersion: KUBERNETES_VERSION,
+          endpointIp: "10.0.0.10",
+          certSans: ["10.0.0.10"],
+          podCidr: "192.168.0.0/16",
+          serviceCidr: "10.96.0.0/12",
+          pkiSecretArn: arn.replace("join", "pki"),
+          joinSecretArn: arn,
+          backupBucket: "test-etcd-backups",
+          kmsKeyArn: `arn:aws:kms:${REGION}:123456789012:key/00000000-0000-0000-0000-000000000000`,
+          backupIntervalMinutes: 60,
+          joinTokenTtlHours: 24,
+          joinTokenRotationHours: 8,
+        }),
+        "token rotation test",
+      ),
+    );
+
+    const before = Date.now();
+    const result = await h.run("join-token-rotate.sh", { PUT_FIRST_DELAY_SECONDS: "1" });
+    expect(result).toEqual(expect.objectContaining({ code: 0 }));
+
+    const got = await h.awsCli(["secretsmanager", "get-secret-value", "--region", REGION, "--secret-id", arn, "--query", "SecretString", "--output", "text"]);
+    const secret = JSON.parse(got.stdout) as { token: string; caCertHash: string; endpoint: string; expiresAt: string };
+    expect(secret.token).toMatch(TOKEN_FORMAT);
+    expect(secret.caCertHash).toBe(caCertHash(server.caCertPem));
+    expect(secret.endpoint).toBe("10.0.0.10:6443");
+    const expires = Date.parse(secret.expiresAt);
+    expect(expires).toBeGreaterThanOrEqual(before + 24 * 3600_000 - 5000);
+    expect(expires).toBeLessThanOrEqual(Date.now() + 24 * 3600_000);
+    expectNoSecretIn(result, secret.token);
+
+    // The real kubeadm stored it as a bootstrap token in the cluster, usable for joining.
+    const [id, tokenSecret] = secret.token.split(".");
+    const stored = await server.client.get("v1", "Secret", `bootstrap-token-${id}`, "kube-system");
+    const data = (stored?.data ?? {}) as Record<string, string>;
+    const decode = (k: string) => Buffer.from(data[k] ?? "", "base64").toString("utf8");
+    expect(stored?.type).toBe("bootstrap.kubernetes.io/token");
+    expect(decode("token-secret")).toBe(tokenSecret);
+    expect(decode("usage-bootstrap-authentication")).toBe("true");
+    expect(decode("usage-bootstrap-signing")).toBe("true");
+    expect(Math.abs(Date.parse(decode("expiration")) - expires)).toBeLessThanOrEqual(60_000);
+
+    // Not due again right away: a second run changes nothing.
+    const again = await h.run("join-token-rotate.sh");
+    expect(again).toEqual(expect.objectContaining({ code: 0 }));
+    expect(again.output).toMatch(/not due for rotation/);
+    expect(h.aws.calls.filter((c) => c.action === "PutSecretValue")).toHaveLength(1);
+
+    // A worker reads that secret and joins with exactly that token and CA pin.
+    workerEnvFile(h, arn);
+    const join = await h.run("worker-join.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "60" });
+    expect(join).toEqual(expect.objectContaining({ code: 0 }));
+    const [config] = h.capturedJoinConfigs();
+    expect(config).toContain(`token: "${secret.token}"`);
+    expect(config).toContain(`- "${secret.caCertHash}"`);
+    expect(validateJoinConfig(h, config)).toEqual({ code: 0, out: expect.stringMatching(/ok/) });
+    expectNoSecretIn(join, secret.token);
+  });
+});

@@ -240,7 +240,9 @@ write_unit etcd-backup.timer <<EOF
 Description=Snapshot etcd every ${ETCD_BACKUP_INTERVAL_MINUTES} minutes
 
 [Timer]
-OnBootSec=15min
+# Relative to the timer's own start (each boot, and the first enable), so the first run
+# cannot be missed when kubeadm init takes longer than a boot-relative delay.
+OnActiveSec=15min
 OnUnitActiveSec=${ETCD_BACKUP_INTERVAL_MINUTES}min
 RandomizedDelaySec=60
 

@@ -187,7 +187,7 @@ export class NodeTermination extends pulumi.ComponentResource {
     const partition = aws.getPartitionOutput({}, parent);
 
     const queue = new aws.sqs.Queue(
-      `${name}-queue`,
+      `${name}-node-termination`,
       {
         // The handler polls continuously; an event older than five minutes describes a
         // node that is already gone (the NTH documentation's setting).
@@ -203,7 +203,7 @@ export class NodeTermination extends pulumi.ComponentResource {
     // Rule names and descriptions do not depend on the groups; the patterns may.
     const rules = terminationEventRules([]).map((spec, i) => {
       const rule = new aws.cloudwatch.EventRule(
-        `${name}-${spec.name}`,
+        `${name}-nth-${spec.name}`,
         {
           description: `${spec.description} (cluster ${args.clusterName})`,
           eventPattern: asgNames.apply((names) => JSON.stringify(terminationEventRules(names)[i].pattern)),
@@ -211,12 +211,12 @@ export class NodeTermination extends pulumi.ComponentResource {
         },
         parent,
       );
-      new aws.cloudwatch.EventTarget(`${name}-${spec.name}`, { rule: rule.name, arn: queue.arn }, parent);
+      new aws.cloudwatch.EventTarget(`${name}-nth-${spec.name}`, { rule: rule.name, arn: queue.arn }, parent);
       return rule;
     });
 
     new aws.sqs.QueuePolicy(
-      `${name}-queue`,
+      `${name}-node-termination`,
       {
         queueUrl: queue.url,
         policy: pulumi

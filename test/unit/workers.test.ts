@@ -201,9 +201,9 @@ describe("the program with two pools", () => {
   });
 
   it("routes every termination event to one encrypted queue that only the cluster's rules may write to", () => {
-    const queue = mocks.one("aws:sqs/queue:Queue");
+    const queue = mocks.one("aws:sqs/queue:Queue", "-node-termination");
     expect(queue.inputs.sqsManagedSseEnabled).toBe(true);
-    const rules = mocks.ofType("aws:cloudwatch/eventRule:EventRule");
+    const rules = mocks.ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.includes("-nth-"));
     const patterns = rules.map((r) => JSON.parse(r.inputs.eventPattern));
     const detailTypes = patterns.flatMap((p) => p["detail-type"]).sort();
     expect(detailTypes).toEqual(
@@ -218,11 +218,11 @@ describe("the program with two pools", () => {
     const lifecycle = patterns.find((p) => p["detail-type"][0] === "EC2 Instance-terminate Lifecycle Action");
     expect([...lifecycle.detail.AutoScalingGroupName].sort()).toEqual(groups.map((g) => g.state.name).sort());
 
-    const targets = mocks.ofType("aws:cloudwatch/eventTarget:EventTarget");
+    const targets = mocks.ofType("aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.name.includes("-nth-"));
     expect(targets.map((t) => t.inputs.rule).sort()).toEqual(rules.map((r) => r.state.name).sort());
     for (const t of targets) expect(t.inputs.arn).toBe(queue.state.arn);
 
-    const queuePolicy = JSON.parse(mocks.one("aws:sqs/queuePolicy:QueuePolicy").inputs.policy);
+    const queuePolicy = JSON.parse(mocks.one("aws:sqs/queuePolicy:QueuePolicy", "-node-termination").inputs.policy);
     const [st] = queuePolicy.Statement;
     expect(st).toMatchObject({ Effect: "Allow", Action: "sqs:SendMessage", Resource: queue.state.arn });
     expect([...st.Condition.ArnEquals["aws:SourceArn"]].sort()).toEqual(rules.map((r) => r.state.arn).sort());
@@ -235,7 +235,7 @@ describe("the program with two pools", () => {
       gpu: byPool(groups, "gpu").state.name,
       arm: byPool(groups, "arm").state.name,
     });
-    expect(await valueOf(outputs.nodeTerminationQueueUrl as pulumi.Output<string>)).toBe(mocks.one("aws:sqs/queue:Queue").state.url);
+    expect(await valueOf(outputs.nodeTerminationQueueUrl as pulumi.Output<string>)).toBe(mocks.one("aws:sqs/queue:Queue", "-node-termination").state.url);
   });
 
   describe("what the node roles may do (policy documents evaluated)", () => {
@@ -285,7 +285,7 @@ describe("the program with two pools", () => {
     it("gives the termination handler its queue and this cluster's lifecycle hooks, on the control plane only", () => {
       const cp = policiesOf(roleName("control-plane")).docs;
       const worker = policiesOf(roleName("worker")).docs;
-      const queue = mocks.one("aws:sqs/queue:Queue").state.arn;
+      const queue = mocks.one("aws:sqs/queue:Queue", "-node-termination").state.arn;
       for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage"]) {
         expect(allows(cp, action, queue)).toBe(true);
         expect(allows(cp, action, `arn:aws:sqs:${TEST_REGION}:${TEST_ACCOUNT}:someone-elses-queue`)).toBe(false);

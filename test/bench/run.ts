@@ -7,13 +7,14 @@
  * fresh-process measurement and medians) and add it to BENCHMARKS.
  */
 import * as pulumiEval from "./pulumi-eval";
+import * as synth from "./synth";
 
 interface Benchmark {
   readonly name: string;
   run(): string[] | Promise<string[]>;
 }
 
-const BENCHMARKS: Benchmark[] = [pulumiEval];
+const BENCHMARKS: Benchmark[] = [pulumiEval, synth];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

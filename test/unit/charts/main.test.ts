@@ -79,9 +79,10 @@ describe("npm run synth (charts/main.ts)", () => {
 
   test("as a program in a fresh directory: dist/ is not created on error", () => {
     const run = (args: string[]) =>
-      spawnSync(process.execPath, ["-r", require.resolve("ts-node/register"), path.join(REPO, "charts/main.ts"), ...args], {
+      // Exactly what `npm run synth` runs (package.json), from another directory.
+      spawnSync(process.execPath, ["-r", path.join(REPO, "charts/swc-register.js"), path.join(REPO, "charts/main.ts"), ...args], {
         cwd: tmp,
-        env: { ...process.env, TS_NODE_TRANSPILE_ONLY: "true", TS_NODE_PROJECT: path.join(REPO, "tsconfig.json"), VALUES_FILE: "" },
+        env: { ...process.env, VALUES_FILE: "" },
         encoding: "utf8",
       });
     const bad = run(["--values", writeValues("global:\n  tls:\n    issuer: acme\n")]);

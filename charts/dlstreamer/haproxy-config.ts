@@ -165,6 +165,13 @@ export function renderHaproxyConfig(o: HaproxyConfigOptions): string {
   const maxconn = o.maxConnectionsPerServer ?? 32;
   const hold = o.dnsHoldValidSeconds ?? 5;
   const t = { connect: 5, client: 60, server: 60, queue: 30, ...o.timeouts };
+  const dnsComment = o.nameservers
+    ? "# Explicit DNS servers (set where pods do not use the cluster DNS)."
+    : [
+        "# The cluster DNS (kube-dns/CoreDNS), read from the nameserver line the kubelet",
+        "# wrote into the pod's /etc/resolv.conf (dnsPolicy ClusterFirst): no Service IP",
+        "# is hard-coded and the same file works on any cluster.",
+      ].join("\n");
   const nameservers = o.nameservers
     ? o.nameservers.map((ns, i) => `  nameserver dns${i + 1} ${ns}`).join("\n")
     : "  parse-resolv-conf";
@@ -192,9 +199,7 @@ defaults
   timeout http-keep-alive 10s
   timeout check ${Math.min(t.connect, inter)}s
 
-# The cluster DNS (kube-dns/CoreDNS). parse-resolv-conf reads the nameserver the
-# kubelet wrote into the pod's /etc/resolv.conf (dnsPolicy ClusterFirst), so no
-# Service IP is hard-coded and the same file works on any cluster.
+${dnsComment}
 resolvers ${HAPROXY_RESOLVERS}
 ${nameservers}
   accepted_payload_size 8192

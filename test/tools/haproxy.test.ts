@@ -10,6 +10,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { renderHaproxyConfig } from "../../charts/dlstreamer/haproxy-config";
 import { FakeClusterDns } from "./support/dns-server";
+import { shippedFile } from "./support/dlstreamer-files";
 import { Daemon, freePort, run, waitFor } from "./support/processes";
 
 const SERVICE = "pipeline-server.dlstreamer.svc.cluster.local";
@@ -28,12 +29,24 @@ function writeConfig(name: string, text: string): string {
 
 describe("haproxy -c", () => {
   test("accepts the configuration the chart ships (cluster DNS from resolv.conf)", async () => {
-    const file = writeConfig("default.cfg", renderHaproxyConfig({ serviceFqdn: SERVICE }));
+    const shipped = shippedFile("haproxy-config", "haproxy.cfg");
+    expect(shipped).toContain("parse-resolv-conf");
+    const file = writeConfig("default.cfg", shipped);
     const result = await run("haproxy", ["-c", "-f", file]);
     expect(result.stderr + result.stdout).toContain("Configuration file is valid");
     expect(result.code).toBe(0);
     // A warning would mean HAProxy ignores or reinterprets part of the file.
     expect(result.stderr + result.stdout).not.toMatch(/\[WARNING\]|\[ALERT\]/);
+  });
+
+  test("accepts the configuration the chart ships for an autoscaled, slow pipeline server set", async () => {
+    const shipped = shippedFile("haproxy-config", "haproxy.cfg", {
+      pipelineServer: { autoscaling: { minReplicas: 2, maxReplicas: 50 } },
+      haproxy: { serverTimeoutSeconds: 600 },
+    });
+    expect(shipped).toContain("server-template pipeline-server 50 ");
+    const result = await run("haproxy", ["-c", "-f", writeConfig("autoscaled.cfg", shipped)]);
+    expect(result.code).toBe(0);
   });
 
   test("accepts a non-default configuration", async () => {
@@ -52,7 +65,7 @@ describe("haproxy -c", () => {
   });
 
   test("rejects a broken configuration (the check is real)", async () => {
-    const broken = renderHaproxyConfig({ serviceFqdn: SERVICE }).replace("balance leastconn", "balance fewest-connections");
+    const broken = shippedFile("haproxy-config", "haproxy.cfg").replace("balance leastconn", "balance fewest-connections");
     const result = await run("haproxy", ["-c", "-f", writeConfig("broken.cfg", broken)]);
     expect(result.code).not.toBe(0);
     expect(result.stderr + result.stdout).toMatch(/balance only supports/);
@@ -113,7 +126,7 @@ async function podsAnswering(port: number, n: number): Promise<Set<string>> {
 
 const sameSet = (a: Set<string>, b: string[]) => a.size === b.length && b.every((x) => a.has(x));
 
-describe("a running HAProxy with the rendered configuration", () => {
+describe("a running HAProxy with the configuration the chart ships", () => {
   let dns: FakeClusterDns;
   let haproxy: Daemon;
   let listenPort: number;
@@ -130,15 +143,14 @@ describe("a running HAProxy with the rendered configuration", () => {
     dns.setPods([record(a)]);
     listenPort = await freePort();
     statsPort = await freePort();
-    const config = renderHaproxyConfig({
-      serviceFqdn: SERVICE,
-      maxServers: 4,
-      listenPort,
-      statsPort,
-      healthCheckIntervalSeconds: 1,
-      dnsHoldValidSeconds: 1,
-      nameservers: [`127.0.0.1:${started.port}`],
-    });
+    // The file the chart ships, with only the DNS server and the bind
+    // addresses moved to this machine: same discovery, checks and timings.
+    const shipped = shippedFile("haproxy-config", "haproxy.cfg");
+    const config = shipped
+      .replace(/^ {2}parse-resolv-conf$/m, `  nameserver fake-cluster-dns 127.0.0.1:${started.port}`)
+      .replace(/^ {2}bind :8080$/m, `  bind 127.0.0.1:${listenPort}`)
+      .replace(/^ {2}bind :8404$/m, `  bind 127.0.0.1:${statsPort}`);
+    expect(config.split("\n").filter((line, i) => line !== shipped.split("\n")[i])).toHaveLength(3);
     // -db: stay in the foreground, as in the container.
     haproxy = new Daemon("haproxy", ["-db", "-f", writeConfig("running.cfg", config)]);
     await waitFor("HAProxy's /healthz", async () => ((await get(statsPort, "/healthz")).status === 200 ? true : undefined), 15000);
@@ -151,7 +163,9 @@ describe("a running HAProxy with the rendered configuration", () => {
     await b.stop();
   });
 
-  const expectOnly = async (pods: string[], timeoutMs = 20000) => {
+  // Health checks every 5 s, 3 failures to go down and 2 successes to come
+  // back, DNS re-asked every 5 s: changes show within about 20 s.
+  const expectOnly = async (pods: string[], timeoutMs = 40000) => {
     try {
       await waitFor(`traffic to exactly ${pods.join(", ")}`, async () => (sameSet(await podsAnswering(listenPort, 8), pods) ? true : undefined), timeoutMs, 500);
     } catch (e) {
@@ -162,7 +176,7 @@ describe("a running HAProxy with the rendered configuration", () => {
   test("discovers the pod behind the SRV record and health-checks it", async () => {
     await expectOnly(["a"]);
     expect(dns.queries.some((q) => q.name === `_http._tcp.${SERVICE}` && q.type === 33)).toBe(true);
-  }, 30000);
+  }, 60000);
 
   test("sends traffic to a new pod without a reload", async () => {
     const pid = haproxy.child.pid;
@@ -170,19 +184,19 @@ describe("a running HAProxy with the rendered configuration", () => {
     await expectOnly(["a", "b"]);
     expect(haproxy.child.pid).toBe(pid);
     expect(haproxy.exited).toBe(false);
-  }, 30000);
+  }, 60000);
 
   test("stops sending traffic to a pod that failed its health check", async () => {
     b.healthy = false;
     await expectOnly(["a"]);
     b.healthy = true;
     await expectOnly(["a", "b"]);
-  }, 60000);
+  }, 90000);
 
   test("stops sending traffic to a pod removed from DNS", async () => {
     dns.setPods([record(b)]);
     await expectOnly(["b"]);
-  }, 30000);
+  }, 60000);
 
   test("serves Prometheus metrics on the stats port", async () => {
     const res = await get(statsPort, "/metrics");

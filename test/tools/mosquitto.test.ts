@@ -1,13 +1,13 @@
 /**
- * Starts a real Mosquitto 2 (Debian package) with the rendered configuration
- * and a password file made by `mosquitto_passwd`, then checks who may connect,
+ * Starts a real Mosquitto 2 (Debian package) with the configuration the chart
+ * ships and a password file made by `mosquitto_passwd`, then checks who may connect,
  * publish and read with the real `mosquitto_pub` / `mosquitto_sub` clients.
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { PUBLISHER_ACL, renderMosquittoConfig } from "../../charts/dlstreamer/mosquitto-config";
+import { shippedFile } from "./support/dlstreamer-files";
 import { Daemon, freePort, run, RunResult, waitFor } from "./support/processes";
 
 const USER = "results-reader";
@@ -33,30 +33,33 @@ function ownByMosquittoUser(dir: string): void {
   }
 }
 
-async function startBroker(options: { allowAnonymous: boolean; withPasswordFile: boolean }): Promise<Broker> {
+/**
+ * Starts mosquitto with the mosquitto.conf and publisher.acl the chart ships
+ * (ConfigMap mosquitto-config), only moved to this machine: the files under
+ * /mosquitto/ go to a temporary directory and the listeners to free loopback ports.
+ */
+async function startBroker(options: { allowAnonymous: boolean }): Promise<Broker> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mosquitto-test-"));
-  fs.mkdirSync(path.join(dir, "data"));
-  const passwordFile = path.join(dir, "passwd");
-  if (options.withPasswordFile) {
+  for (const sub of ["config", "secret", "data"]) fs.mkdirSync(path.join(dir, sub));
+  const values = { mosquitto: { allowAnonymous: options.allowAnonymous } };
+  const shipped = shippedFile("mosquitto-config", "mosquitto.conf", values);
+  fs.writeFileSync(path.join(dir, "config", "publisher.acl"), shippedFile("mosquitto-config", "publisher.acl", values));
+  const passwordFile = path.join(dir, "secret", "passwd");
+  if (shipped.includes("password_file /mosquitto/secret/passwd")) {
     const made = await run("mosquitto_passwd", ["-b", "-c", passwordFile, USER, PASSWORD]);
     if (made.code !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr}`);
-    fs.chmodSync(passwordFile, 0o600);
+    fs.chmodSync(passwordFile, 0o440);
     // Hashed, never the clear password.
     expect(fs.readFileSync(passwordFile, "utf8")).not.toContain(PASSWORD);
   }
-  const aclFile = path.join(dir, "publisher.acl");
-  fs.writeFileSync(aclFile, PUBLISHER_ACL);
   const clientPort = await freePort();
   const publisherPort = await freePort();
-  const config = renderMosquittoConfig({
-    port: clientPort,
-    bindAddress: "127.0.0.1",
-    allowAnonymous: options.allowAnonymous,
-    passwordFile: options.withPasswordFile ? passwordFile : undefined,
-    publisherListener: { port: publisherPort, aclFile },
-    persistenceLocation: path.join(dir, "data"),
-  });
-  const configFile = path.join(dir, "mosquitto.conf");
+  const config = shipped
+    .replaceAll("/mosquitto/", `${dir}/`)
+    .replace(/^listener 1883$/m, `listener ${clientPort} 127.0.0.1`)
+    .replace(/^listener 1884$/m, `listener ${publisherPort} 127.0.0.1`);
+  expect(config).not.toBe(shipped);
+  const configFile = path.join(dir, "config", "mosquitto.conf");
   fs.writeFileSync(configFile, config);
   ownByMosquittoUser(dir);
   const daemon = new Daemon("mosquitto", ["-c", configFile]);
@@ -109,7 +112,7 @@ async function publishRepeatedly(port: number, topic: string, message: string, u
 describe("mosquitto with the default (authenticated) configuration", () => {
   let broker: Broker;
   beforeAll(async () => {
-    broker = await startBroker({ allowAnonymous: false, withPasswordFile: true });
+    broker = await startBroker({ allowAnonymous: false });
   }, 20000);
   afterAll(() => stopBroker(broker));
 
@@ -152,10 +155,10 @@ describe("mosquitto with the default (authenticated) configuration", () => {
   });
 });
 
-describe("mosquitto with allowAnonymous and no password file", () => {
+describe("mosquitto with the values flag allowAnonymous", () => {
   let broker: Broker;
   beforeAll(async () => {
-    broker = await startBroker({ allowAnonymous: true, withPasswordFile: false });
+    broker = await startBroker({ allowAnonymous: true });
   }, 20000);
   afterAll(() => stopBroker(broker));
 

@@ -1,0 +1,15 @@
+/** The configuration files the dlstreamer chart ships, taken from its synthesized ConfigMaps. */
+import { Testing } from "cdk8s";
+import { DlstreamerChart } from "../../../charts/dlstreamer/chart";
+import { parseValues } from "../../../charts/values";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+/** `file` of ConfigMap `configMap` in the chart synthesized with `dlstreamer` values. */
+export function shippedFile(configMap: string, file: string, dlstreamer: unknown = {}): string {
+  const chart = new DlstreamerChart(Testing.app(), "dls", { values: parseValues({ dlstreamer }) });
+  const cm = (Testing.synth(chart) as Obj[]).find((o) => o.kind === "ConfigMap" && o.metadata.name === configMap);
+  const text = cm?.data?.[file];
+  if (typeof text !== "string") throw new Error(`the dlstreamer chart ships no ${file} in ConfigMap ${configMap}`);
+  return text;
+}

@@ -275,15 +275,19 @@ function parsePool(p: Validator, inherited: NodePoolDefaults): NodePoolConfig {
   }
 
   const sizeRule = { min: 0, max: MAX_POOL_SIZE };
+  const problemsBeforeSizes = p.problems.length;
   if (!p.has("minSize")) p.fail("minSize", undefined, `an integer from 0 to ${MAX_POOL_SIZE}; required`);
   if (!p.has("maxSize")) p.fail("maxSize", undefined, `an integer from 1 to ${MAX_POOL_SIZE}; required`);
   const minSize = p.number("minSize", 0, sizeRule);
   const maxSize = p.number("maxSize", Math.max(1, minSize), { min: 1, max: MAX_POOL_SIZE });
   const desiredSize = p.number("desiredSize", minSize, sizeRule);
-  if (p.has("minSize") && p.has("maxSize") && minSize > maxSize) {
-    p.fail("maxSize", maxSize, `an integer of at least minSize (${minSize})`);
-  } else if (desiredSize < minSize || desiredSize > maxSize) {
-    p.fail("desiredSize", desiredSize, `an integer from minSize (${minSize}) to maxSize (${maxSize})`);
+  // Compare the sizes only when each one is valid on its own: a fallback would report a second, made-up problem.
+  if (p.problems.length === problemsBeforeSizes) {
+    if (minSize > maxSize) {
+      p.fail("maxSize", maxSize, `an integer of at least minSize (${minSize})`);
+    } else if (desiredSize < minSize || desiredSize > maxSize) {
+      p.fail("desiredSize", desiredSize, `an integer from minSize (${minSize}) to maxSize (${maxSize})`);
+    }
   }
 
   const labels = parseLabels(p);

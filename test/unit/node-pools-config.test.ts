@@ -113,6 +113,11 @@ describe("sizes", () => {
     expect(problemAt({ nodePools: [{ name: "bare" }] }, "nodePools[0](bare).maxSize").allowed).toContain("required");
   });
 
+  it("reports only the invalid size, not a made-up range problem from its fallback", () => {
+    const all = problems({ nodePools: [pool({ minSize: 1, desiredSize: 3, maxSize: 5000 })] });
+    expect(all.map((p) => p.key)).toEqual(["nodePools[0](general).maxSize"]);
+  });
+
   it("rejects maxSize 0 and sizes above the ceiling", () => {
     problemAt({ nodePools: [pool({ minSize: 0, maxSize: 0 })] }, "nodePools[0](general).maxSize");
     problemAt({ nodePools: [pool({ maxSize: 5000 })] }, "nodePools[0](general).maxSize");

@@ -29,6 +29,11 @@ export const SYSTEM_TOOLS: Readonly<Record<string, string>> = {
   openssl: "openssl",
   curl: "curl",
   jq: "jq",
+  haproxy: "haproxy",
+  mosquitto: "mosquitto",
+  mosquitto_passwd: "mosquitto",
+  mosquitto_pub: "mosquitto-clients",
+  mosquitto_sub: "mosquitto-clients",
 };
 
 const ENV_PREFIX = "PLATFORM_TOOL_";

@@ -7,6 +7,9 @@
  * The rules are computed by the pure `securityRules` (tested directly) and
  * materialised as standalone `aws.vpc.SecurityGroupIngressRule`/`EgressRule`
  * resources, so rules the cloud controller manager adds are never reverted.
+ * `revokeRulesOnDelete` empties each group before deleting it: rules that
+ * reference another group (the two node groups, or a load balancer's group the
+ * controller added) would otherwise block `pulumi destroy`.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -135,12 +138,12 @@ export class SecurityGroups extends pulumi.ComponentResource {
     const groups: Record<NodeGroup, aws.ec2.SecurityGroup> = {
       controlPlane: new aws.ec2.SecurityGroup(
         `${name}-control-plane`,
-        { vpcId: args.vpcId, description: `Kubernetes control plane of ${args.clusterName}`, tags: tags("control-plane") },
+        { vpcId: args.vpcId, description: `Kubernetes control plane of ${args.clusterName}`, revokeRulesOnDelete: true, tags: tags("control-plane") },
         { parent: this },
       ),
       worker: new aws.ec2.SecurityGroup(
         `${name}-worker`,
-        { vpcId: args.vpcId, description: `Kubernetes worker nodes of ${args.clusterName}`, tags: tags("worker") },
+        { vpcId: args.vpcId, description: `Kubernetes worker nodes of ${args.clusterName}`, revokeRulesOnDelete: true, tags: tags("worker") },
         { parent: this },
       ),
     };

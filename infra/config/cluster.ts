@@ -10,10 +10,11 @@ import { formatCidr, overlaps, parseCidr, subnet } from "./cidr";
 import { Validator } from "./validate";
 
 /**
- * Longest accepted cluster name. The name prefixes AWS resource names, and the
- * tightest limit among them is 32 characters (load balancer and target group
- * names); Pulumi appends an 8-character random suffix and components add a short
- * role suffix such as `-api`, which leaves 20.
+ * Longest accepted cluster name. The name starts AWS names with tight limits:
+ * the etcd bucket's `bucketPrefix` (37 characters, `<name>-etcd-`), IAM role
+ * names (64, `<name>-control-plane` plus Pulumi's 8-character suffix) and any
+ * load balancer or target group the platform names itself (32, `<name>-<role>`
+ * plus the suffix). 20 leaves room in all of them.
  */
 export const CLUSTER_NAME_MAX_LENGTH = 20;
 

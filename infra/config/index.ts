@@ -70,7 +70,8 @@ export function parseConfig(raw: Readonly<Record<string, unknown>>, opts: ParseO
 
 /**
  * Reads every key of this project's namespace from the stack configuration (so
- * typos are caught, which `pulumi.Config.get` cannot do) plus `aws:region`.
+ * typos are caught, which `pulumi.Config.get` cannot do) plus `aws:region`
+ * (or `AWS_REGION`/`AWS_DEFAULT_REGION`, which the AWS provider also honours).
  */
 export function loadConfig(): PlatformConfig {
   const prefix = `${pulumi.getProject()}:`;
@@ -79,7 +80,9 @@ export function loadConfig(): PlatformConfig {
   for (const [key, value] of Object.entries(all)) {
     if (key.startsWith(prefix)) raw[key.slice(prefix.length)] = value;
   }
-  return parseConfig(raw, { region: all[REGION_KEY] });
+  // Like the AWS provider itself, fall back to the standard environment variables.
+  const region = all[REGION_KEY] ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  return parseConfig(raw, { region });
 }
 
 export type { ClusterConfig } from "./cluster";

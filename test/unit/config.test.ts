@@ -209,6 +209,18 @@ describe("loadConfig (Pulumi stack configuration)", () => {
     expect(config.cluster.region).toBe("eu-central-1");
   });
 
+  it("falls back to AWS_REGION like the AWS provider when aws:region is unset", () => {
+    const saved = process.env.AWS_REGION;
+    try {
+      process.env.AWS_REGION = "sa-east-1";
+      mocks.setConfig(validStackConfig(), undefined);
+      expect(loadConfig().cluster.region).toBe("sa-east-1");
+    } finally {
+      if (saved === undefined) delete process.env.AWS_REGION;
+      else process.env.AWS_REGION = saved;
+    }
+  });
+
   it("rejects an unknown key of the project namespace", () => {
     mocks.setConfig({ ...validStackConfig(), apiAlowedCidrs: '["1.2.3.4/32"]' });
     expect(() => loadConfig()).toThrow(/apiAlowedCidrs: got "\[\\"1\.2\.3\.4\/32\\"\]"; allowed: a known key/);

@@ -94,8 +94,12 @@ export class PulumiMockHarness {
     this.calls.length = 0;
   }
 
-  /** Replaces the stack configuration (project keys without prefix). */
-  setConfig(config: Record<string, unknown>, region: string | undefined = this.options.region ?? TEST_REGION): void {
+  /**
+   * Replaces the stack configuration (project keys without prefix). `aws:region` is
+   * the harness's region unless a second argument is given (`undefined` leaves it unset).
+   */
+  setConfig(config: Record<string, unknown>, ...regionArg: [string | undefined] | []): void {
+    const region = regionArg.length === 0 ? (this.options.region ?? TEST_REGION) : regionArg[0];
     const all: Record<string, string> = {};
     for (const [k, v] of Object.entries(config)) {
       if (v !== undefined) all[`${TEST_PROJECT}:${k}`] = typeof v === "string" ? v : JSON.stringify(v);

@@ -83,6 +83,8 @@ describe("SecurityGroups component", () => {
       // Inline rules would fight the standalone rule resources (and the cloud controller manager's).
       expect(g.inputs.ingress ?? []).toEqual([]);
       expect(g.inputs.egress ?? []).toEqual([]);
+      // Cross-group references must not block `pulumi destroy`.
+      expect(g.inputs.revokeRulesOnDelete).toBe(true);
     }
     expect(groups.map((g) => g.inputs.tags.Name).sort()).toEqual(["demo-control-plane", "demo-worker"]);
   });

@@ -2,7 +2,7 @@
 # Debian packages the test suite hands artifacts to. Idempotent; needs root (CI runs as root).
 set -euo pipefail
 
-packages=(shellcheck awscli openssl curl jq gpg haproxy mosquitto mosquitto-clients)
+packages=(shellcheck awscli openssl curl jq gpg haproxy mosquitto mosquitto-clients wget)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -34,6 +34,7 @@ export const SYSTEM_TOOLS: Readonly<Record<string, string>> = {
   mosquitto_passwd: "mosquitto",
   mosquitto_pub: "mosquitto-clients",
   mosquitto_sub: "mosquitto-clients",
+  wget: "wget",
 };
 
 const ENV_PREFIX = "PLATFORM_TOOL_";

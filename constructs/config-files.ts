@@ -19,6 +19,12 @@ export interface ConfigFilesProps {
    * @default - none
    */
   readonly labels?: Record<string, string>;
+  /**
+   * Permission bits of the mounted files. Set 0o440 for programs that warn
+   * about world-readable configuration (the pod's fsGroup owns the files).
+   * @default 0o644 (the Kubernetes default)
+   */
+  readonly fileMode?: number;
 }
 
 const FILE_NAME = /^[-._a-zA-Z0-9]{1,253}$/;
@@ -55,7 +61,11 @@ export class ConfigFiles extends Construct {
       metadata: { name: props.name, namespace: props.namespace, labels: props.labels },
       data: { ...props.files },
     });
-    this.volume = kplus.Volume.fromConfigMap(this, "Volume", this.configMap, { name: props.name });
+    const mode = props.fileMode;
+    if (mode !== undefined && (!Number.isInteger(mode) || mode < 0 || mode > 0o777)) {
+      throw new Error(`ConfigFiles ${props.name}: fileMode: got ${JSON.stringify(mode)}; allowed: permission bits from 0 to 0o777`);
+    }
+    this.volume = kplus.Volume.fromConfigMap(this, "Volume", this.configMap, { name: props.name, defaultMode: mode });
   }
 
   /** Mounts every file into `directory` of `container`, read-only. */

@@ -237,6 +237,8 @@ export class DlstreamerChart extends Chart {
       name: "mosquitto-config",
       namespace: ns,
       labels,
+      // Mosquitto 2.0.16+ warns about world-readable ACL and password files.
+      fileMode: 0o440,
       files: {
         "mosquitto.conf": renderMosquittoConfig({
           port: MOSQUITTO_PORT,

@@ -211,6 +211,8 @@ describe("DlstreamerChart", () => {
       expect(c.image).toMatch(/^eclipse-mosquitto:2\.0\.\d+$/);
       expect(c.securityContext).toEqual(expect.objectContaining({ runAsUser: 1883, runAsNonRoot: true, readOnlyRootFilesystem: true }));
       expect(c.readinessProbe.tcpSocket).toEqual({ port: 1883 });
+      const config = d.spec.template.spec.volumes.find((v: Obj) => v.name === "mosquitto-config");
+      expect(config.configMap).toEqual({ name: "mosquitto-config", defaultMode: 0o440 });
       expect(c.livenessProbe.tcpSocket).toEqual({ port: 1883 });
     });
 

@@ -48,6 +48,7 @@ describe("ConfigFiles", () => {
     expect(() => new ConfigFiles(chart(), "C", { name: "c", files: {} })).toThrow(/files: got none/);
     expect(() => new ConfigFiles(chart(), "C", { name: "c", files: { "../x": "" } })).toThrow(/got file name "..\/x"/);
     expect(() => new ConfigFiles(chart(), "C", { name: "Bad", files: { a: "" } })).toThrow(/ConfigFiles name: got "Bad"/);
+    expect(() => new ConfigFiles(chart(), "C", { name: "c", files: { a: "" }, fileMode: 0o1777 })).toThrow(/fileMode: got 1023/);
     const c = chart();
     const files = new ConfigFiles(c, "C", { name: "c", files: { a: "" } });
     const container = new kplus.Deployment(c, "D").addContainer({ name: "x", image: "team/x:1.0" });

@@ -19,9 +19,11 @@ export interface SynthesizedChart {
  * Throws on invalid props or a failed cdk8s validation before returning anything.
  */
 export function synthCharts(values: PlatformValues, charts: readonly ChartEntry[] = CHARTS): SynthesizedChart[] {
-  const app = new App({ outdir: "dist" });
-  const built = charts.map((entry) => ({ entry, chart: entry.create(app, values) }));
-  return built.map(({ entry, chart }) => {
+  // One App per chart: cdk8s resolves dependencies and validates the whole App
+  // for every chart it serializes, which is quadratic with a shared App. The
+  // charts share no constructs, so nothing is lost.
+  return charts.map((entry) => {
+    const chart = entry.create(new App({ outdir: "dist" }), values);
     const manifests = chart.toJson() as Record<string, unknown>[];
     return { id: entry.id, manifests, yaml: Yaml.stringify(...manifests) };
   });

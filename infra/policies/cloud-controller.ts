@@ -28,6 +28,8 @@ export function cloudControllerManagerPolicy(ctx: CloudControllerContext): Polic
         "autoscaling:DescribeTags",
         "ec2:DescribeAvailabilityZones",
         "ec2:DescribeInstances",
+        // Network-topology node labels (newer releases log a 403 without it).
+        "ec2:DescribeInstanceTopology",
         "ec2:DescribeRegions",
         "ec2:DescribeRouteTables",
         "ec2:DescribeSecurityGroups",

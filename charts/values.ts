@@ -14,8 +14,10 @@ import { LETS_ENCRYPT_PRODUCTION } from "../constructs/cert-issuer";
 import { isDnsSubdomain, isHostName } from "../constructs/names";
 import { DEFAULT_INGRESS_CLASS } from "../constructs/tls-ingress";
 import { ConfigError, isPlainObject, Validator } from "../infra/config/validate";
+import { parseDaskValues } from "./dask/values";
 import { parseDlstreamerValues } from "./dlstreamer/values";
 import { parseFluentdValues } from "./fluentd/values";
+import { parseGostyValues } from "./gosty/values";
 import { parseGourmetgramValues } from "./gourmetgram/values";
 import { parseGrafanaValues } from "./grafana/values";
 import { parseObjectDetectionValues } from "./object-detection/values";
@@ -74,6 +76,8 @@ const APP_SECTIONS = {
   fluentd: parseFluentdValues,
   gourmetgram: parseGourmetgramValues,
   dlstreamer: parseDlstreamerValues,
+  dask: parseDaskValues,
+  gosty: parseGostyValues,
 } satisfies Record<string, (v: Validator, global: GlobalValues) => unknown>;
 
 type AppSections = typeof APP_SECTIONS;

@@ -1,0 +1,442 @@
+import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
+import { Construct } from "constructs";
+import { isPinnedImage, PINNED_IMAGE_ALLOWED } from "./image";
+import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
+import { memoryMebibytes, ResourceSpec, resourceSpecProblems } from "./resources";
+
+/** A named container port, published on both Services. */
+export interface StatefulServicePort {
+  /** IANA-style port name (at most 15 characters), e.g. `amqp`. */
+  readonly name: string;
+  readonly port: number;
+}
+
+/** One PersistentVolumeClaim per pod, created from the StatefulSet's `volumeClaimTemplates`. */
+export interface StatefulVolumeClaim {
+  /** Name of the claim template (the PVC is `<name>-<statefulset>-<ordinal>`). */
+  readonly name: string;
+  /** Where the volume is mounted in the main container. */
+  readonly mountPath: string;
+  /** Requested size, e.g. `10Gi`. */
+  readonly size: string;
+  /** StorageClass that provisions the volume. */
+  readonly storageClassName: string;
+}
+
+/** Files from a ConfigMap or Secret mounted read-only into the containers. */
+export interface StatefulFileMount {
+  /** Volume name inside the pod. */
+  readonly name: string;
+  /** Exactly one of ConfigMap or Secret. */
+  readonly configMapName?: string;
+  readonly secretName?: string;
+  readonly mountPath: string;
+  /**
+   * Mount only this key, as the file `mountPath` (a `subPath` mount), instead
+   * of the whole object as a directory.
+   * @default - the whole ConfigMap or Secret as a directory
+   */
+  readonly subPath?: string;
+}
+
+/** An environment variable read from a key of an existing Secret. */
+export interface StatefulSecretKeyRef {
+  readonly secretName: string;
+  readonly key: string;
+}
+
+/** Props of {@link StatefulService}. */
+export interface StatefulServiceProps {
+  /** Name of the StatefulSet, its client Service, ServiceAccount and label `app.kubernetes.io/name`. */
+  readonly name: string;
+  /**
+   * Namespace of every object.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Label `app.kubernetes.io/part-of` on every object.
+   * @default - no part-of label
+   */
+  readonly partOf?: string;
+  /** Container image, pinned to a tag other than `latest` or to a digest. */
+  readonly image: string;
+  /**
+   * Entrypoint override.
+   * @default - the image's ENTRYPOINT
+   */
+  readonly command?: string[];
+  /**
+   * Arguments.
+   * @default - the image's CMD
+   */
+  readonly args?: string[];
+  /**
+   * Number of pods. Each gets its own volumes.
+   * @default 1
+   */
+  readonly replicas?: number;
+  /** Ports the container listens on; at least one. */
+  readonly ports: StatefulServicePort[];
+  /** Per-pod persistent volumes; at least one (otherwise use a Deployment). */
+  readonly volumeClaims: StatefulVolumeClaim[];
+  /** Readiness probe of the main container. */
+  readonly readiness: k8s.Probe;
+  /** Liveness probe of the main container. */
+  readonly liveness: k8s.Probe;
+  /**
+   * Startup probe, for slow first boots (database recovery, cluster join).
+   * @default - none
+   */
+  readonly startup?: k8s.Probe;
+  /** CPU and memory requests and limits of the main container. */
+  readonly resources: ResourceSpec;
+  /**
+   * Plain environment variables (non-secret), in this order; values may use
+   * `$(OTHER_VAR)` to refer to variables defined before them.
+   * @default - none
+   */
+  readonly env?: Array<{ name: string; value: string }>;
+  /**
+   * Environment variables from the pod's own metadata (`metadata.name`, `metadata.namespace`, ...).
+   * They are defined before {@link env}, so `env` values can refer to them.
+   * @default - none
+   */
+  readonly envFromFields?: Record<string, string>;
+  /**
+   * Environment variables read from existing Secrets (referenced, never inlined).
+   * @default - none
+   */
+  readonly envFromSecrets?: Record<string, StatefulSecretKeyRef>;
+  /**
+   * ConfigMaps and Secrets mounted as files.
+   * @default - none
+   */
+  readonly fileMounts?: StatefulFileMount[];
+  /**
+   * Writable scratch directories (emptyDir), by volume name to mount path.
+   * `/tmp` is always mounted because the root filesystem is read-only.
+   * @default - only /tmp
+   */
+  readonly scratchDirs?: Record<string, string>;
+  /**
+   * Containers run to completion before the main one, with the same security
+   * context, volume mounts (claims, files, scratch) and env; `resources` default to the main container's requests.
+   * @default - none
+   */
+  readonly initContainers?: Array<{ name: string; command: string[] }>;
+  /**
+   * UID (and GID) the containers run as; must match the image's data directory owner.
+   * @default 999
+   */
+  readonly runAsUser?: number;
+  /**
+   * GID that owns the mounted volumes (`fsGroup`).
+   * @default - same as runAsUser
+   */
+  readonly fsGroup?: number;
+  /**
+   * Make the root filesystem writable, for images that write outside their volumes.
+   * @default false
+   */
+  readonly writableRootFilesystem?: boolean;
+  /**
+   * Seconds between SIGTERM and SIGKILL: a database flushes to disk in that time.
+   * @default 60
+   */
+  readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Command run before SIGTERM (e.g. draining a broker node).
+   * @default - none
+   */
+  readonly preStop?: string[];
+  /**
+   * `Parallel` starts every pod at once: needed when pods wait for each other
+   * to become ready (clustered brokers); `OrderedReady` starts them one by one.
+   * @default "OrderedReady"
+   */
+  readonly podManagementPolicy?: "OrderedReady" | "Parallel";
+  /**
+   * Annotations on the pod template.
+   * @default - none
+   */
+  readonly podAnnotations?: Record<string, string>;
+  /**
+   * Name of a Secret holding registry credentials (`kubernetes.io/dockerconfigjson`).
+   * @default - none
+   */
+  readonly imagePullSecret?: string;
+}
+
+const PATH = /^\/[A-Za-z0-9._~/-]*$/;
+const PORT_NAME = /^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$/;
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/**
+ * A clustered or single-node stateful server (broker, database, search engine):
+ * a StatefulSet whose pods each get their own PersistentVolumeClaims from
+ * `volumeClaimTemplates`, a headless Service giving every pod a stable DNS name
+ * (`<pod>.<name>-headless.<namespace>.svc`), a client Service, a dedicated
+ * ServiceAccount without API token, the restricted security context, and a
+ * PodDisruptionBudget when there is more than one replica.
+ *
+ * cdk8s-plus-28's StatefulSet cannot declare volumeClaimTemplates, hence the
+ * typed low-level objects.
+ */
+export class StatefulService extends Construct {
+  readonly statefulSet: k8s.KubeStatefulSet;
+  /** Headless Service that names each pod; `serviceName` of the StatefulSet. */
+  readonly headlessService: k8s.KubeService;
+  /** ClusterIP Service clients connect to. */
+  readonly service: k8s.KubeService;
+  readonly serviceAccount: k8s.KubeServiceAccount;
+  readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  readonly selectorLabels: Readonly<Record<string, string>>;
+  /** Name of the client Service. */
+  readonly serviceName: string;
+  /** Name of the headless Service. */
+  readonly headlessServiceName: string;
+  readonly replicas: number;
+
+  constructor(scope: Construct, id: string, props: StatefulServiceProps) {
+    super(scope, id);
+    validate(props);
+    const replicas = props.replicas ?? 1;
+    const uid = props.runAsUser ?? 999;
+    this.replicas = replicas;
+    this.serviceName = props.name;
+    this.headlessServiceName = `${props.name}-headless`;
+    this.selectorLabels = { "app.kubernetes.io/name": props.name };
+    const labels: Record<string, string> = {
+      ...this.selectorLabels,
+      ...(props.partOf ? { "app.kubernetes.io/part-of": props.partOf } : {}),
+    };
+    const meta = (name: string) => ({ name, namespace: props.namespace, labels });
+    const servicePorts = props.ports.map((p) => ({
+      name: p.name,
+      port: p.port,
+      targetPort: k8s.IntOrString.fromString(p.name),
+    }));
+
+    this.serviceAccount = new k8s.KubeServiceAccount(this, "ServiceAccount", {
+      metadata: meta(props.name),
+      automountServiceAccountToken: false,
+    });
+
+    this.headlessService = new k8s.KubeService(this, "HeadlessService", {
+      metadata: meta(this.headlessServiceName),
+      spec: {
+        clusterIp: "None",
+        // Peers must resolve each other while still starting up (cluster
+        // formation happens before readiness).
+        publishNotReadyAddresses: true,
+        selector: { ...this.selectorLabels },
+        ports: servicePorts,
+      },
+    });
+    this.service = new k8s.KubeService(this, "Service", {
+      metadata: meta(props.name),
+      spec: { type: "ClusterIP", selector: { ...this.selectorLabels }, ports: servicePorts },
+    });
+
+    const env: k8s.EnvVar[] = [
+      ...Object.entries(props.envFromFields ?? {}).map(([name, fieldPath]) => ({
+        name,
+        valueFrom: { fieldRef: { fieldPath } },
+      })),
+      ...Object.entries(props.envFromSecrets ?? {}).map(([name, ref]) => ({
+        name,
+        valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
+      })),
+      ...(props.env ?? []).map((e) => ({ name: e.name, value: e.value })),
+    ];
+
+    const scratch: Record<string, string> = { tmp: "/tmp", ...props.scratchDirs };
+    const volumeMounts: k8s.VolumeMount[] = [
+      ...props.volumeClaims.map((c) => ({ name: c.name, mountPath: c.mountPath })),
+      ...(props.fileMounts ?? []).map((f) => ({ name: f.name, mountPath: f.mountPath, subPath: f.subPath, readOnly: true })),
+      ...Object.entries(scratch).map(([name, mountPath]) => ({ name, mountPath })),
+    ];
+    // Secret files are 0440: owned by root, readable through the pod's fsGroup.
+    const volumes: k8s.Volume[] = [
+      ...(props.fileMounts ?? []).map((f) =>
+        f.configMapName
+          ? { name: f.name, configMap: { name: f.configMapName } }
+          : { name: f.name, secret: { secretName: f.secretName, defaultMode: 0o440 } },
+      ),
+      ...Object.keys(scratch).map((name) => ({ name, emptyDir: {} })),
+    ];
+
+    const securityContext: k8s.SecurityContext = {
+      runAsNonRoot: true,
+      runAsUser: uid,
+      runAsGroup: uid,
+      readOnlyRootFilesystem: !(props.writableRootFilesystem ?? false),
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    };
+    const resources: k8s.ResourceRequirements = {
+      requests: {
+        cpu: k8s.Quantity.fromString(props.resources.cpu.request),
+        memory: k8s.Quantity.fromString(props.resources.memory.request),
+      },
+      limits: {
+        cpu: k8s.Quantity.fromString(props.resources.cpu.limit),
+        memory: k8s.Quantity.fromString(props.resources.memory.limit),
+      },
+    };
+
+    this.statefulSet = new k8s.KubeStatefulSet(this, "StatefulSet", {
+      metadata: meta(props.name),
+      spec: {
+        serviceName: this.headlessServiceName,
+        replicas,
+        podManagementPolicy: props.podManagementPolicy ?? "OrderedReady",
+        selector: { matchLabels: { ...this.selectorLabels } },
+        updateStrategy: { type: "RollingUpdate" },
+        template: {
+          metadata: { labels, annotations: props.podAnnotations },
+          spec: {
+            serviceAccountName: props.name,
+            automountServiceAccountToken: false,
+            terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
+            imagePullSecrets: props.imagePullSecret ? [{ name: props.imagePullSecret }] : undefined,
+            securityContext: {
+              runAsNonRoot: true,
+              runAsUser: uid,
+              runAsGroup: uid,
+              fsGroup: props.fsGroup ?? uid,
+              // Skip the recursive chown of large data volumes on every start.
+              fsGroupChangePolicy: "OnRootMismatch",
+              seccompProfile: { type: "RuntimeDefault" },
+            },
+            // Spread replicas over nodes so one node loss takes at most one member.
+            affinity:
+              replicas > 1
+                ? {
+                    podAntiAffinity: {
+                      preferredDuringSchedulingIgnoredDuringExecution: [
+                        {
+                          weight: 100,
+                          podAffinityTerm: {
+                            topologyKey: "kubernetes.io/hostname",
+                            labelSelector: { matchLabels: { ...this.selectorLabels } },
+                          },
+                        },
+                      ],
+                    },
+                  }
+                : undefined,
+            initContainers: props.initContainers?.map((c) => ({
+              name: c.name,
+              image: props.image,
+              imagePullPolicy: "IfNotPresent",
+              command: c.command,
+              env,
+              volumeMounts,
+              securityContext,
+              resources: { requests: resources.requests, limits: resources.requests },
+            })),
+            containers: [
+              {
+                name: props.name,
+                image: props.image,
+                // A pinned image never changes under its tag.
+                imagePullPolicy: "IfNotPresent",
+                command: props.command,
+                args: props.args,
+                ports: props.ports.map((p) => ({ name: p.name, containerPort: p.port })),
+                env,
+                volumeMounts,
+                readinessProbe: props.readiness,
+                livenessProbe: props.liveness,
+                startupProbe: props.startup,
+                resources,
+                securityContext,
+                lifecycle: props.preStop ? { preStop: { exec: { command: props.preStop } } } : undefined,
+              },
+            ],
+            volumes,
+          },
+        },
+        volumeClaimTemplates: props.volumeClaims.map((c) => ({
+          metadata: { name: c.name, labels },
+          spec: {
+            accessModes: ["ReadWriteOnce"],
+            storageClassName: c.storageClassName,
+            resources: { requests: { storage: k8s.Quantity.fromString(c.size) } },
+          },
+        })),
+      },
+    });
+
+    if (replicas > 1) {
+      this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, "DisruptionBudget", {
+        metadata: meta(props.name),
+        spec: { maxUnavailable: k8s.IntOrString.fromNumber(1), selector: { matchLabels: { ...this.selectorLabels } } },
+      });
+    }
+  }
+
+  /** DNS name of pod `ordinal` through the headless Service (namespace-relative). */
+  podHost(ordinal: number): string {
+    return `${this.serviceName}-${ordinal}.${this.headlessServiceName}`;
+  }
+}
+
+function validate(props: StatefulServiceProps): void {
+  const what = (key: string) => `StatefulService ${JSON.stringify(props.name)}: ${key}`;
+  assertDnsLabel("StatefulService name", props.name);
+  if (props.name.length > 52) {
+    // The controller adds `-<ordinal>` and a revision hash label to pod names.
+    throw new Error(`${what("name")}: got ${JSON.stringify(props.name)}; allowed: at most 52 characters`);
+  }
+  if (props.namespace !== undefined) assertDnsLabel(what("namespace"), props.namespace);
+  if (!isPinnedImage(props.image)) {
+    throw new Error(`${what("image")}: got ${JSON.stringify(props.image)}; allowed: ${PINNED_IMAGE_ALLOWED}`);
+  }
+  assertIntegerInRange(what("replicas"), props.replicas ?? 1, 1, 100);
+  if (props.ports.length === 0) throw new Error(`${what("ports")}: got []; allowed: at least one port`);
+  for (const p of props.ports) {
+    if (!PORT_NAME.test(p.name)) {
+      throw new Error(`${what("ports name")}: got ${JSON.stringify(p.name)}; allowed: a port name (lower-case letters, digits and '-', at most 15 characters)`);
+    }
+    assertIntegerInRange(what(`ports ${p.name}`), p.port, 1, 65535);
+  }
+  if (props.volumeClaims.length === 0) {
+    throw new Error(`${what("volumeClaims")}: got []; allowed: at least one claim (a server without state belongs in a Deployment)`);
+  }
+  for (const c of props.volumeClaims) {
+    assertDnsLabel(what("volumeClaims name"), c.name);
+    assertDnsSubdomain(what(`volumeClaims ${c.name} storageClassName`), c.storageClassName);
+    if (memoryMebibytes(c.size) === undefined) {
+      throw new Error(`${what(`volumeClaims ${c.name} size`)}: got ${JSON.stringify(c.size)}; allowed: a size in Mi or Gi such as 10Gi`);
+    }
+    if (!PATH.test(c.mountPath)) throw new Error(`${what(`volumeClaims ${c.name} mountPath`)}: got ${JSON.stringify(c.mountPath)}; allowed: an absolute path`);
+  }
+  for (const f of props.fileMounts ?? []) {
+    assertDnsLabel(what("fileMounts name"), f.name);
+    if ((f.configMapName === undefined) === (f.secretName === undefined)) {
+      throw new Error(`${what(`fileMounts ${f.name}`)}: allowed: exactly one of configMapName or secretName`);
+    }
+    if (!PATH.test(f.mountPath)) throw new Error(`${what(`fileMounts ${f.name} mountPath`)}: got ${JSON.stringify(f.mountPath)}; allowed: an absolute path`);
+  }
+  for (const [name, path] of Object.entries(props.scratchDirs ?? {})) {
+    assertDnsLabel(what("scratchDirs name"), name);
+    if (!PATH.test(path)) throw new Error(`${what(`scratchDirs ${name}`)}: got ${JSON.stringify(path)}; allowed: an absolute path`);
+  }
+  const names = [...(props.env ?? []).map((e) => e.name), ...Object.keys(props.envFromFields ?? {}), ...Object.keys(props.envFromSecrets ?? {})];
+  for (const n of names) {
+    if (!ENV_NAME.test(n)) throw new Error(`${what("env")}: got ${JSON.stringify(n)}; allowed: an environment variable name`);
+  }
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup) throw new Error(`${what("env")}: ${JSON.stringify(dup)} is defined twice; allowed: one source per variable`);
+  const problems = resourceSpecProblems(what("resources"), props.resources);
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  if (props.runAsUser !== undefined) assertIntegerInRange(what("runAsUser"), props.runAsUser, 1, 2147483647);
+  if (props.fsGroup !== undefined) assertIntegerInRange(what("fsGroup"), props.fsGroup, 1, 2147483647);
+  assertIntegerInRange(what("terminationGracePeriodSeconds"), props.terminationGracePeriodSeconds ?? 60, 1, 3600);
+  if (props.imagePullSecret !== undefined) assertDnsSubdomain(what("imagePullSecret"), props.imagePullSecret);
+}

@@ -1,0 +1,302 @@
+import { Testing } from "cdk8s";
+import { FILE_SERVER_STORAGE_PATH, GOSTY_CONFIG_MAP, GostyChart } from "../../../charts/gosty/chart";
+import {
+  DEFAULT_ELASTICSEARCH_IMAGE,
+  DEFAULT_GOSTY_IMAGES,
+  DEFAULT_KIBANA_IMAGE,
+  DEFAULT_MONGODB_IMAGE,
+  DEFAULT_RABBITMQ_IMAGE,
+  GOSTY_NAMESPACE,
+  gostyRequiredSecrets,
+} from "../../../charts/gosty/values";
+import { parseValues } from "../../../charts/values";
+import { ConfigError } from "../../../infra/config/validate";
+import { assertChartInvariants } from "./invariants";
+
+type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+
+function synth(gosty: unknown = {}, global: unknown = {}): Obj[] {
+  return Testing.synth(new GostyChart(Testing.app(), "gosty", { values: parseValues({ global, gosty }) })) as Obj[];
+}
+
+const ofKind = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
+const one = (objs: Obj[], kind: string, name: string): Obj => {
+  const found = objs.filter((o) => o.kind === kind && o.metadata.name === name);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+const pod = (objs: Obj[], kind: string, name: string) => one(objs, kind, name).spec.template.spec;
+const main = (objs: Obj[], kind: string, name: string) => pod(objs, kind, name).containers[0];
+const env = (c: Obj, name: string) => (c.env as Obj[] | undefined)?.find((e) => e.name === name);
+
+function parseError(gosty: unknown): string {
+  try {
+    parseValues({ gosty });
+  } catch (e) {
+    expect(e).toBeInstanceOf(ConfigError);
+    return (e as Error).message;
+  }
+  throw new Error("expected the values to be rejected");
+}
+
+const ALL_OPTIONS = { logging: { enabled: true }, linkerd: { enabled: true }, chaos: { enabled: true }, rabbitmq: { replicas: 3 } };
+
+describe("GostyChart", () => {
+  const objs = synth();
+  const full = synth(ALL_OPTIONS);
+
+  test("follows the chart invariants, bare and with every option", () => {
+    assertChartInvariants(objs);
+    assertChartInvariants(full);
+  });
+
+  test("lives in its own namespace", () => {
+    expect(one(objs, "Namespace", GOSTY_NAMESPACE).metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
+    for (const o of full.filter((x) => x.kind !== "Namespace")) expect(o.metadata.namespace).toBe(GOSTY_NAMESPACE);
+  });
+
+  test("API server, file server and workers run the configured images", () => {
+    expect(main(objs, "Deployment", "gosty-apiserver").image).toBe(DEFAULT_GOSTY_IMAGES.apiServer);
+    expect(main(objs, "Deployment", "gosty-fileserver").image).toBe(DEFAULT_GOSTY_IMAGES.fileServer);
+    expect(main(objs, "Deployment", "gosty-worker").image).toBe(DEFAULT_GOSTY_IMAGES.worker);
+    const custom = synth(
+      {
+        apiServer: { image: "gosty/apiserver:0.4.2" },
+        fileServer: { image: "ghcr.io/me/fileserver:0.4.2" },
+        worker: { image: "gosty/worker:0.4.2" },
+        imagePullSecret: "regcred",
+      },
+      { imageRegistry: "mirror.example.com" },
+    );
+    expect(main(custom, "Deployment", "gosty-apiserver").image).toBe("mirror.example.com/gosty/apiserver:0.4.2");
+    expect(main(custom, "Deployment", "gosty-fileserver").image).toBe("ghcr.io/me/fileserver:0.4.2");
+    expect(main(custom, "Deployment", "gosty-worker").image).toBe("mirror.example.com/gosty/worker:0.4.2");
+    for (const name of ["gosty-apiserver", "gosty-fileserver", "gosty-worker"]) {
+      expect(pod(custom, "Deployment", name).imagePullSecrets).toEqual([{ name: "regcred" }]);
+    }
+    for (const name of ["rabbitmq", "mongodb"]) expect(pod(custom, "StatefulSet", name).imagePullSecrets).toEqual([{ name: "regcred" }]);
+    expect(parseError({ worker: { image: "luqmansen/gosty-worker:latest" } })).toContain("gosty.worker.image");
+  });
+
+  test("probes hit the images' health port, not the traffic port", () => {
+    const api = main(objs, "Deployment", "gosty-apiserver");
+    expect(api.ports[0].containerPort).toBe(8000);
+    expect(api.readinessProbe.httpGet).toMatchObject({ path: "/ready", port: 8086 });
+    expect(api.livenessProbe.httpGet).toMatchObject({ path: "/live", port: 8086 });
+    expect(main(objs, "Deployment", "gosty-worker").livenessProbe.httpGet).toMatchObject({ path: "/live", port: 8086 });
+    const custom = main(synth({ fileServer: { health: { port: 9000, readinessPath: "/healthz" } } }), "Deployment", "gosty-fileserver");
+    expect(custom.readinessProbe.httpGet).toMatchObject({ path: "/healthz", port: 9000 });
+    expect(parseError({ apiServer: { health: { port: 0 } } })).toContain("gosty.apiServer.health.port");
+  });
+
+  test("the file server keeps files on a claim of the global storage class and is replaced, not rolled", () => {
+    const pvc = one(objs, "PersistentVolumeClaim", "gosty-fileserver-storage");
+    expect(pvc.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: "ebs-gp3", resources: { requests: { storage: "20Gi" } } });
+    const spec = pod(objs, "Deployment", "gosty-fileserver");
+    const mount = (spec.containers[0].volumeMounts as Obj[]).find((m) => m.mountPath === FILE_SERVER_STORAGE_PATH)!;
+    expect((spec.volumes as Obj[]).find((v) => v.name === mount.name)!.persistentVolumeClaim.claimName).toBe("gosty-fileserver-storage");
+    expect(one(objs, "Deployment", "gosty-fileserver").spec.strategy).toEqual({ type: "Recreate" });
+    const kind = synth({ fileServer: { storageSize: "5Gi" } }, { storageClass: "standard" });
+    expect(one(kind, "PersistentVolumeClaim", "gosty-fileserver-storage").spec).toMatchObject({
+      storageClassName: "standard",
+      resources: { requests: { storage: "5Gi" } },
+    });
+  });
+
+  test("workers are autoscaled on CPU, with CPU requests and no fixed replica count", () => {
+    const hpa = one(objs, "HorizontalPodAutoscaler", "gosty-worker");
+    expect(hpa.spec.scaleTargetRef).toMatchObject({ kind: "Deployment", name: "gosty-worker" });
+    expect(hpa.spec).toMatchObject({ minReplicas: 1, maxReplicas: 10 });
+    expect(hpa.spec.metrics[0].resource).toMatchObject({ name: "cpu", target: { averageUtilization: 70 } });
+    expect(one(objs, "Deployment", "gosty-worker").spec.replicas).toBeUndefined();
+    expect(main(objs, "Deployment", "gosty-worker").resources.requests.cpu).toBe("500m");
+    const tuned = one(synth({ worker: { autoscaling: { minReplicas: 2, maxReplicas: 30, cpuUtilization: 60 } } }), "HorizontalPodAutoscaler", "gosty-worker");
+    expect(tuned.spec).toMatchObject({ minReplicas: 2, maxReplicas: 30 });
+    expect(parseError({ worker: { autoscaling: { minReplicas: 5, maxReplicas: 2 } } })).toContain("gosty.worker.autoscaling.minReplicas");
+  });
+
+  test("connection settings reach the apps through a ConfigMap and credentials through Secret references", () => {
+    const cm = one(objs, "ConfigMap", GOSTY_CONFIG_MAP);
+    expect(cm.data).toMatchObject({
+      MONGODB_SERVICE_HOST: "mongodb.gosty.svc",
+      MONGODB_SERVICE_PORT: "27017",
+      MONGODB_DATABASE: "gosty",
+      RABBIT_RABBITMQ_SERVICE_HOST: "rabbitmq.gosty.svc",
+      RABBIT_RABBITMQ_SERVICE_PORT: "5672",
+      GOSTY_FILESERVER_SERVICE_HOST: "gosty-fileserver.gosty.svc",
+    });
+    expect(JSON.stringify(cm.data)).not.toMatch(/PASSWORD|USERNAME/);
+    for (const name of ["gosty-apiserver", "gosty-fileserver", "gosty-worker"]) {
+      const c = main(objs, "Deployment", name);
+      expect(c.envFrom).toEqual([{ configMapRef: { name: GOSTY_CONFIG_MAP } }]);
+      expect(env(c, "MONGODB_PASSWORD")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-mongodb", key: "password" });
+      expect(env(c, "MONGODB_USERNAME")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-mongodb", key: "username" });
+      expect(env(c, "RABBITMQ_PASSWORD")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-rabbitmq", key: "password" });
+      expect(env(c, "RABBITMQ_USERNAME")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-rabbitmq", key: "username" });
+    }
+    expect(ofKind(full, "Secret")).toEqual([]);
+  });
+
+  test("RabbitMQ: pinned official image, StatefulSet with a claim template of the configured class", () => {
+    const sts = one(objs, "StatefulSet", "rabbitmq");
+    expect(sts.spec.template.spec.containers[0].image).toBe(DEFAULT_RABBITMQ_IMAGE);
+    expect(DEFAULT_RABBITMQ_IMAGE).toMatch(/^rabbitmq:4\.\d+\.\d+-management$/);
+    expect(sts.spec.serviceName).toBe("rabbitmq-headless");
+    expect(sts.spec.volumeClaimTemplates).toEqual([
+      expect.objectContaining({
+        metadata: expect.objectContaining({ name: "data" }),
+        spec: { accessModes: ["ReadWriteOnce"], storageClassName: "ebs-gp3", resources: { requests: { storage: "8Gi" } } },
+      }),
+    ]);
+    const mount = (sts.spec.template.spec.containers[0].volumeMounts as Obj[]).find((m) => m.name === "data");
+    expect(mount.mountPath).toBe("/var/lib/rabbitmq");
+    const kind = one(synth({ rabbitmq: { storageSize: "2Gi" } }, { storageClass: "standard" }), "StatefulSet", "rabbitmq");
+    expect(kind.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: "standard", resources: { requests: { storage: "2Gi" } } });
+  });
+
+  test("RabbitMQ's Erlang cookie and default user come from the Secret", () => {
+    const spec = pod(objs, "StatefulSet", "rabbitmq");
+    const cookieVolume = (spec.volumes as Obj[]).find((v) => v.secret?.secretName === "gosty-rabbitmq");
+    expect(cookieVolume).toBeDefined();
+    const init = spec.initContainers[0];
+    expect(init.volumeMounts.map((m: Obj) => m.name)).toEqual(expect.arrayContaining([cookieVolume!.name, "data"]));
+    const script = init.command.join(" ");
+    expect(script).toContain("/run/erlang-cookie/erlang-cookie");
+    expect(script).toContain("/var/lib/rabbitmq/.erlang.cookie");
+    expect(script).toContain("chmod 0400");
+    const c = spec.containers[0];
+    expect(env(c, "HOME")?.value).toBe("/var/lib/rabbitmq");
+    expect(env(c, "RABBITMQ_DEFAULT_USER")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-rabbitmq", key: "username" });
+    expect(env(c, "RABBITMQ_DEFAULT_PASS")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-rabbitmq", key: "password" });
+    const renamed = pod(synth({ rabbitmq: { secret: { name: "mq", erlangCookieKey: "cookie" } } }), "StatefulSet", "rabbitmq");
+    expect((renamed.volumes as Obj[]).some((v) => v.secret?.secretName === "mq")).toBe(true);
+    expect(renamed.initContainers[0].command.join(" ")).toContain("/run/erlang-cookie/cookie");
+  });
+
+  test("RabbitMQ nodes cluster through k8s peer discovery and stable headless names", () => {
+    const config = one(objs, "ConfigMap", "rabbitmq-config").data;
+    expect(config["gosty.conf"]).toContain("cluster_formation.peer_discovery_backend = k8s");
+    expect(config.enabled_plugins).toContain("rabbitmq_peer_discovery_k8s");
+    const c = main(full, "StatefulSet", "rabbitmq");
+    expect(env(c, "RABBITMQ_USE_LONGNAME")?.value).toBe("true");
+    expect(env(c, "RABBITMQ_NODENAME")?.value).toBe("rabbit@$(POD_NAME).rabbitmq-headless.$(POD_NAMESPACE)");
+    // $(POD_NAME) only expands when POD_NAME is defined earlier in the list.
+    const names = (c.env as Obj[]).map((e) => e.name);
+    expect(names.indexOf("POD_NAME")).toBeLessThan(names.indexOf("RABBITMQ_NODENAME"));
+    const sts = one(full, "StatefulSet", "rabbitmq");
+    expect(sts.spec.replicas).toBe(3);
+    expect(sts.spec.podManagementPolicy).toBe("Parallel");
+    const headless = one(full, "Service", "rabbitmq-headless");
+    expect(headless.spec).toMatchObject({ clusterIP: "None", publishNotReadyAddresses: true });
+    expect(headless.spec.ports.map((p: Obj) => p.port)).toEqual(expect.arrayContaining([4369, 25672]));
+    expect(one(full, "PodDisruptionBudget", "rabbitmq").spec.maxUnavailable).toBe(1);
+    expect(c.lifecycle.preStop.exec.command.join(" ")).toContain("rabbitmq-upgrade drain");
+    expect(ofKind(objs, "PodDisruptionBudget").map((p) => p.metadata.name)).not.toContain("rabbitmq");
+    expect(parseError({ rabbitmq: { replicas: 2 } })).toContain("gosty.rabbitmq.replicas");
+  });
+
+  test("MongoDB: pinned official image, claim template of the configured class, root credentials from the Secret", () => {
+    const sts = one(objs, "StatefulSet", "mongodb");
+    const c = sts.spec.template.spec.containers[0];
+    expect(c.image).toBe(DEFAULT_MONGODB_IMAGE);
+    expect(DEFAULT_MONGODB_IMAGE).toMatch(/^mongo:8\.\d+\.\d+$/);
+    expect(sts.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: "ebs-gp3", resources: { requests: { storage: "10Gi" } } });
+    expect((c.volumeMounts as Obj[]).find((m) => m.name === "data")!.mountPath).toBe("/data/db");
+    expect(env(c, "MONGO_INITDB_ROOT_USERNAME")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-mongodb", key: "username" });
+    expect(env(c, "MONGO_INITDB_ROOT_PASSWORD")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-mongodb", key: "password" });
+    // 1Gi limit: (1024 - 256) / 2 MiB of WiredTiger cache.
+    expect(c.args.join(" ")).toContain("--wiredTigerCacheSizeGB 0.37");
+    const kind = one(synth({ mongodb: { secret: { name: "db" } } }, { storageClass: "local-path" }), "StatefulSet", "mongodb");
+    expect(kind.spec.volumeClaimTemplates[0].spec.storageClassName).toBe("local-path");
+    expect(env(kind.spec.template.spec.containers[0], "MONGO_INITDB_ROOT_PASSWORD")?.valueFrom.secretKeyRef.name).toBe("db");
+  });
+
+  test("stateful pods run restricted: non-root, read-only root, no token", () => {
+    for (const name of ["rabbitmq", "mongodb"]) {
+      const spec = pod(objs, "StatefulSet", name);
+      expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, fsGroup: 999 });
+      expect(spec.automountServiceAccountToken).toBe(false);
+      expect(spec.containers[0].securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+      });
+    }
+  });
+
+  test("the API server is exposed through the TLS ingress at the configured host", () => {
+    const ing = one(objs, "Ingress", "gosty");
+    expect(ing.spec.rules[0].host).toBe("gosty.apps.example.com");
+    expect(ing.spec.rules[0].http.paths[0].backend.service).toEqual({ name: "gosty-apiserver", port: { number: 80 } });
+    expect(one(synth({ apiServer: { host: "videos.example.org" } }), "Ingress", "gosty").spec.tls[0].hosts).toEqual(["videos.example.org"]);
+  });
+
+  test("Elasticsearch and Kibana appear only when logging is enabled", () => {
+    for (const [kind, name] of [
+      ["StatefulSet", "elasticsearch"],
+      ["Deployment", "kibana"],
+      ["Job", "kibana-system-password"],
+    ]) {
+      expect(objs.filter((o) => o.kind === kind && o.metadata.name === name)).toEqual([]);
+      one(full, kind, name);
+    }
+    const es = one(full, "StatefulSet", "elasticsearch");
+    const c = es.spec.template.spec.containers[0];
+    expect(c.image).toBe(DEFAULT_ELASTICSEARCH_IMAGE);
+    expect(DEFAULT_ELASTICSEARCH_IMAGE).toMatch(/^docker\.elastic\.co\/elasticsearch\/elasticsearch:\d+\.\d+\.\d+$/);
+    expect(es.spec.volumeClaimTemplates[0].spec.storageClassName).toBe("ebs-gp3");
+    expect(env(c, "ELASTIC_PASSWORD")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-elasticsearch", key: "elastic-password" });
+    expect(env(c, "ES_JAVA_OPTS")?.value).toBe("-Xms1024m -Xmx1024m");
+    const kibana = main(full, "Deployment", "kibana");
+    expect(kibana.image).toBe(DEFAULT_KIBANA_IMAGE);
+    expect(DEFAULT_KIBANA_IMAGE.split(":")[1]).toBe(DEFAULT_ELASTICSEARCH_IMAGE.split(":")[1]);
+    expect(env(kibana, "ELASTICSEARCH_PASSWORD")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-elasticsearch", key: "kibana-password" });
+    const job = pod(full, "Job", "kibana-system-password").containers[0];
+    expect(job.env.map((e: Obj) => e.valueFrom.secretKeyRef.key).sort()).toEqual(["elastic-password", "kibana-password"]);
+  });
+
+  test("Linkerd injection is annotated on the namespace only when enabled", () => {
+    expect(one(objs, "Namespace", GOSTY_NAMESPACE).metadata.annotations?.["linkerd.io/inject"]).toBeUndefined();
+    expect(one(full, "Namespace", GOSTY_NAMESPACE).metadata.annotations["linkerd.io/inject"]).toBe("enabled");
+  });
+
+  test("Chaos Mesh experiments appear only when enabled, typed from the CRDs", () => {
+    expect(objs.filter((o) => o.apiVersion?.startsWith("chaos-mesh.org/"))).toEqual([]);
+    const kill = one(full, "PodChaos", "gosty-worker-pod-kill");
+    expect(kill.apiVersion).toBe("chaos-mesh.org/v1alpha1");
+    expect(kill.spec).toEqual({
+      action: "pod-kill",
+      mode: "fixed-percent",
+      value: "50",
+      selector: { namespaces: [GOSTY_NAMESPACE], labelSelectors: { "app.kubernetes.io/name": "gosty-worker" } },
+    });
+    const delay = one(full, "NetworkChaos", "gosty-apiserver-rabbitmq-delay");
+    expect(delay.spec).toMatchObject({
+      action: "delay",
+      direction: "to",
+      selector: { labelSelectors: { "app.kubernetes.io/name": "gosty-apiserver" } },
+      target: { mode: "all", selector: { labelSelectors: { "app.kubernetes.io/name": "rabbitmq" } } },
+      delay: { latency: "200ms" },
+      duration: "5m",
+    });
+    const tuned = synth({ chaos: { enabled: true, podKillPercent: 25, networkDelay: "1s", networkDelayDuration: "30s" } });
+    expect(one(tuned, "PodChaos", "gosty-worker-pod-kill").spec.value).toBe("25");
+    expect(one(tuned, "NetworkChaos", "gosty-apiserver-rabbitmq-delay").spec).toMatchObject({ delay: { latency: "1s" }, duration: "30s" });
+    expect(parseError({ chaos: { networkDelay: "soon" } })).toContain("gosty.chaos.networkDelay");
+  });
+
+  test("lists the Secrets Pulumi must generate", () => {
+    const bare = gostyRequiredSecrets(parseValues({}).gosty);
+    expect(bare.map((s) => s.name)).toEqual(["gosty-rabbitmq", "gosty-mongodb"]);
+    expect(Object.keys(bare[0].keys).sort()).toEqual(["erlang-cookie", "password", "username"]);
+    expect(bare[0].keys["erlang-cookie"].generate).toEqual({ kind: "random", length: 64 });
+    expect(gostyRequiredSecrets(parseValues({ gosty: ALL_OPTIONS }).gosty).map((s) => s.name)).toContain("gosty-elasticsearch");
+  });
+
+  test("unknown keys and bad sizes are rejected with their keys", () => {
+    expect(parseError({ rabbitmq: { erlangCookie: "abc" } })).toContain("gosty.rabbitmq.erlangCookie");
+    expect(parseError({ mongodb: { storageSize: "10GB" } })).toContain("gosty.mongodb.storageSize");
+    expect(parseError({ logging: { enabled: "yes" } })).toContain("gosty.logging.enabled");
+    expect(parseError({ mongodb: { database: "a b" } })).toContain("gosty.mongodb.database");
+  });
+});

@@ -32,6 +32,15 @@ export const DASK_NAMESPACE = "dask";
 export const DEFAULT_DASK_IMAGE = "ghcr.io/dask/dask:2026.8.0-py3.12";
 export const DEFAULT_NOTEBOOK_IMAGE = "ghcr.io/dask/dask-notebook:2026.8.0-py3.12";
 
+/**
+ * Name Pulumi gives the notebook password Secret it generates (with
+ * @pulumi/random) when the stack's values leave
+ * `dask.notebook.passwordSecret.name` out: it sets that key to this name
+ * before parsing the values, then creates the Secret with the key
+ * `dask.notebook.passwordSecret.key` (default `password`).
+ */
+export const GENERATED_NOTEBOOK_PASSWORD_SECRET = "arl-notebook-password";
+
 export const SCHEDULER_PORT = 8786;
 export const DASHBOARD_PORT = 8787;
 export const NOTEBOOK_PORT = 8888;

@@ -1,4 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Testing } from "cdk8s";
+import { parse } from "yaml";
 import { DaskChart, DATA_LOAD_PATH } from "../../../charts/dask/chart";
 import {
   DASK_NAMESPACE,
@@ -212,5 +215,18 @@ describe("DaskChart", () => {
       { namespace: DASK_NAMESPACE, name: "arl-notebook", keys: { password: expect.objectContaining({ generate: { kind: "random", length: 32 } }) } },
     ]);
     expect(daskRequiredSecrets(parseValues({}).dask)).toEqual([]);
+  });
+});
+
+describe("values/arl.yaml", () => {
+  test("runs the ARL image on NFS data with the named password Secret", () => {
+    const raw = parse(fs.readFileSync(path.join(__dirname, "../../../values/arl.yaml"), "utf8"));
+    const objs = Testing.synth(new DaskChart(Testing.app(), "dask", { values: parseValues(raw, "arl.yaml") })) as Obj[];
+    assertChartInvariants(objs);
+    expect(container(objs, "dask-worker").image).toBe("registry.gitlab.com/piersharding/arl-devops/arl_img:1b47647d");
+    expect(arg(container(objs, "dask-worker").args, "--nthreads")).toBe("1");
+    expect(deployment(objs, "dask-worker").spec.replicas).toBe(4);
+    expect(one(objs, "PersistentVolume", "dask-arl-data").spec.nfs.server).toBe("10.0.12.34");
+    expect(env(container(objs, "notebook"), "JUPYTER_TOKEN")?.valueFrom.secretKeyRef.name).toBe("arl-notebook-password");
   });
 });

@@ -1,4 +1,7 @@
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { Testing } from "cdk8s";
+import { parse } from "yaml";
 import { FILE_SERVER_STORAGE_PATH, GOSTY_CONFIG_MAP, GostyChart } from "../../../charts/gosty/chart";
 import {
   DEFAULT_ELASTICSEARCH_IMAGE,
@@ -298,5 +301,32 @@ describe("GostyChart", () => {
     expect(parseError({ mongodb: { storageSize: "10GB" } })).toContain("gosty.mongodb.storageSize");
     expect(parseError({ logging: { enabled: "yes" } })).toContain("gosty.logging.enabled");
     expect(parseError({ mongodb: { database: "a b" } })).toContain("gosty.mongodb.database");
+  });
+});
+
+describe("Gosty environment variants", () => {
+  const file = (name: string) => parseValues(parse(fs.readFileSync(path.join(__dirname, "../../../values", name), "utf8")), name);
+  const variant = (name: string) => Testing.synth(new GostyChart(Testing.app(), "gosty", { values: file(name) })) as Obj[];
+
+  test("the local variant is small: one broker, kind's storage class, local images", () => {
+    const objs = variant("gosty-local.yaml");
+    assertChartInvariants(objs);
+    expect(one(objs, "StatefulSet", "rabbitmq").spec.replicas).toBe(1);
+    expect(one(objs, "StatefulSet", "mongodb").spec.volumeClaimTemplates[0].spec.storageClassName).toBe("standard");
+    expect(one(objs, "HorizontalPodAutoscaler", "gosty-worker").spec.maxReplicas).toBe(2);
+    expect(main(objs, "Deployment", "gosty-apiserver").image).toBe("localhost:5000/gosty-apiserver:dev");
+    expect(objs.filter((o) => ["StatefulSet", "Deployment"].includes(o.kind)).map((o) => o.metadata.name).sort()).toEqual(
+      ["gosty-apiserver", "gosty-fileserver", "gosty-worker", "mongodb", "rabbitmq"],
+    );
+  });
+
+  test("the production variant clusters RabbitMQ, adds logging and the mesh", () => {
+    const objs = variant("gosty-production.yaml");
+    assertChartInvariants(objs);
+    expect(one(objs, "StatefulSet", "rabbitmq").spec.replicas).toBe(3);
+    one(objs, "StatefulSet", "elasticsearch");
+    expect(one(objs, "Namespace", GOSTY_NAMESPACE).metadata.annotations["linkerd.io/inject"]).toBe("enabled");
+    expect(main(objs, "Deployment", "gosty-worker").image).toBe("123456789012.dkr.ecr.eu-west-1.amazonaws.com/gosty/worker:1.4.0");
+    expect(one(objs, "Certificate", "gosty").spec.issuerRef.name).toBe("platform-acme");
   });
 });

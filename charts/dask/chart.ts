@@ -16,6 +16,7 @@ import {
   NOTEBOOK_PORT,
   SCHEDULER_PORT,
   workerFlags,
+  WORKSPACE_PATH,
 } from "./values";
 
 /** Props of {@link DaskChart}. Plain data only. */
@@ -125,7 +126,7 @@ export class DaskChart extends Chart {
         "--ip=0.0.0.0",
         `--port=${NOTEBOOK_PORT}`,
         "--no-browser",
-        `--ServerApp.root_dir=${HOME}`,
+        `--ServerApp.root_dir=${WORKSPACE_PATH}`,
       ],
       port: NOTEBOOK_PORT,
       servicePort: NOTEBOOK_PORT,
@@ -145,6 +146,27 @@ export class DaskChart extends Chart {
       if (v.imagePullSecret) addImagePullSecret(m.deployment, v.imagePullSecret);
     }
 
+    // Saved notebooks outlive the pod. The volume is ReadWriteOnce, so the
+    // notebook is replaced (old pod gone first), never rolled.
+    const workspace = new k8s.KubePersistentVolumeClaim(this, "Workspace", {
+      metadata: { name: "notebook-workspace", namespace: ns, labels: { "app.kubernetes.io/part-of": PART_OF } },
+      spec: {
+        accessModes: ["ReadWriteOnce"],
+        storageClassName: global.storageClass,
+        resources: { requests: { storage: k8s.Quantity.fromString(v.notebook.workspaceSize) } },
+      },
+    });
+    this.notebook.deployment.containers[0].mount(
+      WORKSPACE_PATH,
+      kplus.Volume.fromPersistentVolumeClaim(
+        this,
+        "WorkspaceVolume",
+        kplus.PersistentVolumeClaim.fromClaimName(this, "WorkspaceRef", workspace.name),
+        { name: "workspace" },
+      ),
+    );
+    useRecreateStrategy(this.notebook.deployment);
+
     this.dataClaimName = "arl-data";
     const claim = this.dataClaim(v, ns);
     const dataVolume = kplus.Volume.fromPersistentVolumeClaim(this, "DataVolume", claim, { name: "arl-data" });
@@ -152,11 +174,9 @@ export class DaskChart extends Chart {
     this.notebook.deployment.containers[0].mount(DATA_MOUNT_PATH, dataVolume, { readOnly: true });
     if (v.data.kind === "ebs") {
       // An EBS volume is ReadWriteOnce: it attaches to one node, so every pod
-      // that mounts it must run there. Workers follow the notebook; the
-      // notebook is replaced (not rolled) so its volume is released first.
-      // This caps the cluster at one node's capacity: use NFS to scale out.
+      // that mounts it must run there: workers follow the notebook. This caps
+      // the cluster at one node's capacity: use NFS to scale out.
       this.notebook.deployment.containers[0].mount(DATA_LOAD_PATH, dataVolume, { readOnly: false });
-      useRecreateStrategy(this.notebook.deployment);
       colocateWith(this.workers.deployment, { ...this.notebook.selectorLabels });
     }
 

@@ -46,6 +46,8 @@ export const DASHBOARD_PORT = 8787;
 export const NOTEBOOK_PORT = 8888;
 /** Where the test data is mounted, read-only, in the notebook and the workers. */
 export const DATA_MOUNT_PATH = "/arl/data";
+/** The notebook server's root directory, on its own volume so saved notebooks survive restarts. */
+export const WORKSPACE_PATH = "/workspace";
 
 export interface DaskWorkerValues {
   readonly replicas: number;
@@ -83,6 +85,8 @@ export interface DaskValues {
   readonly workers: DaskWorkerValues;
   readonly notebook: {
     readonly resources: ResourceSpec;
+    /** Size of the notebook's own volume (`/workspace`), where notebooks are saved. */
+    readonly workspaceSize: string;
     /**
      * Secret holding the notebook password. Pulumi generates it when it
      * deploys the chart; for `npm run synth` it must be named explicitly.
@@ -128,7 +132,7 @@ export function parseDaskValues(v: Validator, global: GlobalValues): DaskValues 
   };
 
   const n = section(v, "notebook");
-  n.rejectUnknownKeys(["resources", "passwordSecret"]);
+  n.rejectUnknownKeys(["resources", "passwordSecret", "workspaceSize"]);
   const ps = section(n, "passwordSecret");
   ps.rejectUnknownKeys(["name", "key"]);
   let passwordSecretName = "";
@@ -151,6 +155,7 @@ export function parseDaskValues(v: Validator, global: GlobalValues): DaskValues 
   }
   const notebook = {
     resources: readResources(n, "resources", NOTEBOOK_RESOURCES),
+    workspaceSize: readQuantity(n, "workspaceSize", "5Gi", (q) => memoryMebibytes(q) !== undefined, SIZE_ALLOWED),
     passwordSecret: { name: passwordSecretName, key: readDataKey(ps, "key", "password") },
   };
 

@@ -195,6 +195,21 @@ describe("DaskChart", () => {
     expect(parseError({ notebook: { password: "changeme" } })).toContain("dask.notebook.password");
   });
 
+  test("the notebook saves to its own claim of the global class and is replaced, not rolled", () => {
+    const pvc = one(objs, "PersistentVolumeClaim", "notebook-workspace");
+    expect(pvc.spec).toMatchObject({ accessModes: ["ReadWriteOnce"], storageClassName: "ebs-gp3", resources: { requests: { storage: "5Gi" } } });
+    const c = container(objs, "notebook");
+    expect(c.args).toContain("--ServerApp.root_dir=/workspace");
+    const volume = (deployment(objs, "notebook").spec.template.spec.volumes as Obj[]).find((v) => v.name === mounts(c)["/workspace"].name);
+    expect(volume?.persistentVolumeClaim.claimName).toBe("notebook-workspace");
+    const nfs = synth({ data: NFS, notebook: { workspaceSize: "20Gi" } }, { storageClass: "standard" });
+    expect(deployment(nfs, "notebook").spec.strategy).toEqual({ type: "Recreate" });
+    expect(one(nfs, "PersistentVolumeClaim", "notebook-workspace").spec).toMatchObject({
+      storageClassName: "standard",
+      resources: { requests: { storage: "20Gi" } },
+    });
+  });
+
   test("dashboard and notebook are exposed through TLS ingresses with websockets", () => {
     const dash = one(objs, "Ingress", "dask-dashboard");
     expect(dash.spec.rules[0].host).toBe("dask.apps.example.com");

@@ -342,6 +342,7 @@ export class DlstreamerChart extends Chart {
     });
 
     // --- Pipeline status across every pod ----------------------------------
+    const statusLabels = { "app.kubernetes.io/name": DLSTREAMER_NAMES.pipelineStatus };
     const statusScript = new ConfigFiles(this, "PipelineStatusScript", {
       name: "pipeline-status-script",
       namespace: ns,
@@ -360,6 +361,7 @@ export class DlstreamerChart extends Chart {
       restartPolicy: kplus.RestartPolicy.NEVER,
       automountServiceAccountToken: false,
       securityContext: { ensureNonRoot: true, user: 10001, group: 10001 },
+      podMetadata: { labels: { ...statusLabels, ...labels } },
     });
     this.statusJob.addContainer({
       name: DLSTREAMER_NAMES.pipelineStatus,
@@ -374,6 +376,25 @@ export class DlstreamerChart extends Chart {
       securityContext: restrictedContainer(10001),
     });
     statusScript.mount(this.statusJob.containers[0], "/scripts");
+
+    // Pipelines are started through HAProxy; only it and the status Job may
+    // call the pipeline servers' REST API (kubelet probes are always allowed).
+    new KubeNetworkPolicy(this, "PipelineServerIngress", {
+      metadata: { name: DLSTREAMER_NAMES.pipelineServer, namespace: ns, labels },
+      spec: {
+        podSelector: { matchLabels: { ...this.pipelineServer.selectorLabels } },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              { podSelector: { matchLabels: { ...this.haproxy.selectorLabels } } },
+              { podSelector: { matchLabels: { ...statusLabels } } },
+            ],
+            ports: [{ protocol: "TCP", port: IntOrString.fromNumber(PIPELINE_SERVER_PORT) }],
+          },
+        ],
+      },
+    });
   }
 }
 

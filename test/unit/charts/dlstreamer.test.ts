@@ -135,6 +135,25 @@ describe("DlstreamerChart", () => {
       );
     });
 
+    test("accept REST calls only from HAProxy and the status Job", () => {
+      const policy = one(objs, "NetworkPolicy", DLSTREAMER_NAMES.pipelineServer);
+      expect(policy.spec.podSelector).toEqual({ matchLabels: { "app.kubernetes.io/name": "pipeline-server" } });
+      expect(policy.spec.policyTypes).toEqual(["Ingress"]);
+      expect(policy.spec.ingress).toEqual([
+        {
+          from: [
+            { podSelector: { matchLabels: { "app.kubernetes.io/name": "haproxy" } } },
+            { podSelector: { matchLabels: { "app.kubernetes.io/name": "pipeline-status" } } },
+          ],
+          ports: [{ protocol: "TCP", port: 8080 }],
+        },
+      ]);
+      // The selectors match the pods they mean.
+      expect(one(objs, "Deployment", DLSTREAMER_NAMES.haproxy).spec.template.metadata.labels["app.kubernetes.io/name"]).toBe("haproxy");
+      const statusPod = one(objs, "CronJob", DLSTREAMER_NAMES.pipelineStatus).spec.jobTemplate.spec.template;
+      expect(statusPod.metadata.labels["app.kubernetes.io/name"]).toBe("pipeline-status");
+    });
+
     test("are discovered through a headless Service that lists ready pods only", () => {
       const svc = one(objs, "Service", DLSTREAMER_NAMES.pipelineServer);
       expect(svc.spec.clusterIP).toBe("None");

@@ -16,6 +16,7 @@ import { GourmetgramChart } from "./gourmetgram/chart";
 import { GOURMETGRAM_NAMESPACE } from "./gourmetgram/values";
 import { GrafanaChart } from "./grafana/chart";
 import { GRAFANA_NAMESPACE } from "./grafana/values";
+import type { ObjectDetectionAwsConfig } from "./object-detection/aws-config";
 import { ObjectDetectionChart } from "./object-detection/chart";
 import { OBJECT_DETECTION_NAMESPACE } from "./object-detection/values";
 import { PrometheusChart } from "./prometheus/chart";
@@ -27,7 +28,17 @@ export interface ChartEntry {
   readonly id: string;
   /** Namespace the chart's namespaced objects live in; undefined when it has only cluster-scoped objects. */
   readonly namespace: string | undefined;
-  readonly create: (app: App, values: PlatformValues) => Chart;
+  readonly create: (app: App, values: PlatformValues, deploy?: DeployContext) => Chart;
+}
+
+/**
+ * What only a deployment knows (values Pulumi created), as plain data. Absent
+ * for `npm run synth`, where charts write clearly named placeholders instead.
+ * Pulumi resolves its outputs first, then synthesizes with this context.
+ */
+export interface DeployContext {
+  /** Queue URLs, topic ARN and region of the object-detection application. */
+  readonly objectDetectionAws?: ObjectDetectionAwsConfig;
 }
 
 export const CHARTS: readonly ChartEntry[] = [
@@ -39,7 +50,7 @@ export const CHARTS: readonly ChartEntry[] = [
   {
     id: "object-detection",
     namespace: OBJECT_DETECTION_NAMESPACE,
-    create: (app, values) => new ObjectDetectionChart(app, "object-detection", { values }),
+    create: (app, values, deploy) => new ObjectDetectionChart(app, "object-detection", { values, aws: deploy?.objectDetectionAws }),
   },
   {
     id: "prometheus",

@@ -3,7 +3,7 @@
  * the tests and the benchmark. Nothing here touches the filesystem.
  */
 import { App, Yaml } from "cdk8s";
-import { ChartEntry, CHARTS } from "./registry";
+import { ChartEntry, CHARTS, DeployContext } from "./registry";
 import { PlatformValues } from "./values";
 
 export interface SynthesizedChart {
@@ -15,15 +15,20 @@ export interface SynthesizedChart {
 }
 
 /**
- * Constructs and synthesizes `charts` (default: every registered chart).
+ * Constructs and synthesizes `charts` (default: every registered chart), with
+ * the deployment's `deploy` context when Pulumi calls it.
  * Throws on invalid props or a failed cdk8s validation before returning anything.
  */
-export function synthCharts(values: PlatformValues, charts: readonly ChartEntry[] = CHARTS): SynthesizedChart[] {
+export function synthCharts(
+  values: PlatformValues,
+  charts: readonly ChartEntry[] = CHARTS,
+  deploy?: DeployContext,
+): SynthesizedChart[] {
   // One App per chart: cdk8s resolves dependencies and validates the whole App
   // for every chart it serializes, which is quadratic with a shared App. The
   // charts share no constructs, so nothing is lost.
   return charts.map((entry) => {
-    const chart = entry.create(new App({ outdir: "dist" }), values);
+    const chart = entry.create(new App({ outdir: "dist" }), values, deploy);
     const manifests = chart.toJson() as Record<string, unknown>[];
     return { id: entry.id, manifests, yaml: Yaml.stringify(...manifests) };
   });

@@ -57,3 +57,20 @@ describe("chart registry", () => {
     ]);
   });
 });
+
+describe("deploy context", () => {
+  test("Pulumi's queue coordinates reach the object-detection ConfigMap; synth keeps the placeholders", () => {
+    const aws = {
+      region: "eu-west-1",
+      jobsQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
+      predictionEventsTopicArn: "arn:aws:sns:eu-west-1:123456789012:events",
+      meteringQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/metering",
+      modelAnalyzerQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/model-analyzer",
+    };
+    const od = CHARTS.filter((c) => c.id === "object-detection");
+    const deployed = synthCharts(defaultValues(), od, { objectDetectionAws: aws })[0].yaml;
+    expect(deployed).toContain("JOBS_QUEUE_URL: https://sqs.eu-west-1.amazonaws.com/123456789012/jobs");
+    expect(deployed).not.toContain("SET-BY-PULUMI");
+    expect(synthCharts(defaultValues(), od)[0].yaml).toContain("JOBS_QUEUE_URL: SET-BY-PULUMI-jobs-queue-url");
+  });
+});

@@ -53,9 +53,9 @@ export interface HaproxyConfigOptions {
    */
   readonly servicePortName?: string;
   /**
-   * Number of server slots. Must be at least the largest number of pipeline
-   * server pods (the HPA maximum or the fixed replica count): pods beyond it
-   * receive no traffic.
+   * Number of server slots, at most {@link HAPROXY_MAX_SERVERS}. Must be at
+   * least the largest number of pipeline server pods (the HPA maximum or the
+   * fixed replica count): pods beyond it receive no traffic.
    * @default 16
    */
   readonly maxServers?: number;
@@ -105,6 +105,13 @@ export interface HaproxyConfigOptions {
   readonly timeouts?: HaproxyTimeouts;
 }
 
+/**
+ * Most server slots. All pods must fit in one UDP DNS answer of at most
+ * `accepted_payload_size` (8192) bytes; with the name compression CoreDNS
+ * uses, an SRV record plus its A record take about 50 bytes per pod.
+ */
+export const HAPROXY_MAX_SERVERS = 128;
+
 /** Name of the resolvers section, referenced by the server-template line. */
 export const HAPROXY_RESOLVERS = "cluster-dns";
 /** Name of the backend holding the pipeline server slots. */
@@ -137,7 +144,7 @@ export function haproxyConfigProblems(o: HaproxyConfigOptions): string[] {
     if (!/^[0-9.]+:[0-9]{1,5}$/.test(ns)) bad(`nameservers[${i}]`, ns, "an IPv4 address and port such as 10.96.0.10:53");
   });
   if (o.nameservers !== undefined && o.nameservers.length === 0) bad("nameservers", o.nameservers, "at least one address:port, or leave unset");
-  int("maxServers", o.maxServers, 1, 1000);
+  int("maxServers", o.maxServers, 1, HAPROXY_MAX_SERVERS);
   int("listenPort", o.listenPort, 1024, 65535);
   int("statsPort", o.statsPort, 1024, 65535);
   if (o.listenPort !== undefined && o.listenPort === o.statsPort) bad("statsPort", o.statsPort, "a port other than listenPort");
@@ -202,6 +209,7 @@ defaults
 ${dnsComment}
 resolvers ${HAPROXY_RESOLVERS}
 ${nameservers}
+  # Large enough for ${HAPROXY_MAX_SERVERS} SRV + A records in one UDP answer.
   accepted_payload_size 8192
   resolve_retries 3
   timeout resolve 1s

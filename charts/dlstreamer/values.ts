@@ -7,6 +7,7 @@ import { NODE_PORT_MAX, NODE_PORT_MIN } from "../../constructs/node-port-service
 import { ResourceSpec } from "../../constructs/resources";
 import { Validator } from "../../infra/config/validate";
 import type { GlobalValues } from "../values";
+import { HAPROXY_MAX_SERVERS } from "./haproxy-config";
 import {
   AutoscalingValues,
   readAutoscaling,
@@ -126,7 +127,7 @@ export function parseDlstreamerValues(v: Validator, global: GlobalValues): Dlstr
   const h = section(v, "haproxy");
   h.rejectUnknownKeys(["image", "replicas", "nodePort", "maxServers", "serverTimeoutSeconds", "resources"]);
   const mostPods = autoscaling ? autoscaling.maxReplicas : pipelineServer.replicas;
-  const maxServers = h.number("maxServers", Math.max(16, mostPods), { min: 1, max: 1000 });
+  const maxServers = h.number("maxServers", Math.max(16, mostPods), { min: 1, max: HAPROXY_MAX_SERVERS });
   if (maxServers < mostPods) {
     h.fail("maxServers", maxServers, `at least the largest pipeline server count (${mostPods}); pods beyond the slots get no traffic`);
   }

@@ -331,6 +331,7 @@ describe("dlstreamer values", () => {
       /dlstreamer\.pipelineServer\.replicas: got 3; allowed: unset when autoscaling is set/,
     ],
     [{ pipelineServer: { replicas: 20 }, haproxy: { maxServers: 8 } }, /dlstreamer\.haproxy\.maxServers: got 8; allowed: at least the largest pipeline server count \(20\)/],
+    [{ haproxy: { maxServers: 500 } }, /dlstreamer\.haproxy\.maxServers: got 500; allowed: an integer from 1 to 128/],
     [{ haproxy: { nodePort: 80 } }, /dlstreamer\.haproxy\.nodePort: got 80; allowed: an integer from 30000 to 32767/],
     [{ mosquitto: { nodePort: 31000 } }, /dlstreamer\.mosquitto\.nodePort: got 31000; allowed: a node port other than haproxy\.nodePort \(31000\)/],
     [{ mosquitto: { allowAnonymous: "yes" } }, /dlstreamer\.mosquitto\.allowAnonymous: got "yes"; allowed: true or false/],

@@ -84,7 +84,20 @@ export class TlsIngress extends Construct {
       new CertIssuer(this, "SelfSignedIssuer", { name: `${props.name}-selfsigned`, namespace: props.namespace }).ref;
 
     this.certificate = new CertManagerCertificate(this, "Certificate", {
-      metadata: { name: props.name, namespace: props.namespace },
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        annotations: {
+          // The F5 NGINX Ingress Controller serves a host from one Ingress only
+          // (the oldest): an ACME HTTP-01 solver Ingress for the same host would
+          // be ignored. cert-manager instead adds the challenge path to this
+          // Ingress. Ignored by issuers that do not solve HTTP-01.
+          "acme.cert-manager.io/http01-override-ingress-name": props.name,
+          // A placeholder certificate until the real one is issued, so the TLS
+          // Ingress works (and the HTTPS redirect of the challenge succeeds) meanwhile.
+          "cert-manager.io/issue-temporary-certificate": "true",
+        },
+      },
       spec: {
         secretName: this.tlsSecretName,
         issuerRef: this.issuer,

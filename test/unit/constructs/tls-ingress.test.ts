@@ -33,6 +33,11 @@ describe("TlsIngress", () => {
       metadata: { name: "web", namespace: "demo" },
       spec: { secretName: "web-tls", commonName: "web.example.com", dnsNames: ["web.example.com"] },
     });
+    // ACME HTTP-01 through this Ingress: the F5 NGINX Ingress Controller ignores a second Ingress for the same host.
+    expect(cert.metadata.annotations).toEqual({
+      "acme.cert-manager.io/http01-override-ingress-name": ing.metadata.name,
+      "cert-manager.io/issue-temporary-certificate": "true",
+    });
   });
 
   test("self-signed by default: a namespaced Issuer next to the Ingress", () => {

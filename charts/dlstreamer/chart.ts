@@ -113,8 +113,9 @@ export class DlstreamerChart extends Chart {
       },
       // The image is built for this non-root user; its upstream compose file
       // runs it with a read-only root filesystem, which is kept here: the
-      // paths it writes are the emptyDir volumes mounted below.
-      security: { runAsUser: PIPELINE_SERVER_UID, runAsGroup: PIPELINE_SERVER_UID },
+      // paths it writes are the emptyDir volumes mounted below. The values
+      // flag pipelineServer.writableRootFilesystem is the explicit opt-out.
+      security: { runAsUser: PIPELINE_SERVER_UID, runAsGroup: PIPELINE_SERVER_UID, writableRootFilesystem: p.writableRootFilesystem },
       // Running pipelines stop with the pod; give them time to flush their last results.
       shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
     });

@@ -50,6 +50,12 @@ export interface PipelineServerValues {
   readonly autoscaling?: AutoscalingValues;
   readonly spread: SpreadPolicy;
   readonly resources: ResourceSpec;
+  /**
+   * Let the container write anywhere. Off: the image's upstream compose file
+   * runs it read-only with only /tmp and the pipeline cache writable, which
+   * the chart mounts. Turn on only if a pipeline fails writing elsewhere.
+   */
+  readonly writableRootFilesystem: boolean;
 }
 
 export interface HaproxyValues {
@@ -107,7 +113,7 @@ export function parseDlstreamerValues(v: Validator, global: GlobalValues): Dlstr
   const reg = global.imageRegistry;
 
   const p = section(v, "pipelineServer");
-  p.rejectUnknownKeys(["image", "workerNodes", "replicas", "autoscaling", "spread", "resources"]);
+  p.rejectUnknownKeys(["image", "workerNodes", "replicas", "autoscaling", "spread", "resources", "writableRootFilesystem"]);
   const workerNodes = p.number("workerNodes", DEFAULT_WORKER_NODES, { min: 1, max: 100 });
   const autoscaling = p.has("autoscaling")
     ? readAutoscaling(p, "autoscaling", { minReplicas: workerNodes, maxReplicas: workerNodes * 2, cpuUtilization: 70 })
@@ -122,6 +128,7 @@ export function parseDlstreamerValues(v: Validator, global: GlobalValues): Dlstr
     autoscaling,
     spread: p.string("spread", "DoNotSchedule", { oneOf: ["DoNotSchedule", "ScheduleAnyway"] }) as SpreadPolicy,
     resources: readResources(p, "resources", PIPELINE_SERVER_RESOURCES),
+    writableRootFilesystem: p.boolean("writableRootFilesystem", false),
   };
 
   const h = section(v, "haproxy");

@@ -117,6 +117,8 @@ describe("DlstreamerChart", () => {
       const mounts = Object.fromEntries(c.volumeMounts.map((m: Obj) => [m.mountPath, m]));
       for (const dir of ["/tmp", "/var/cache/pipeline_root", "/home/pipeline-server/.cache"]) expect(mounts[dir]).toBeDefined();
       expect(mounts["/home/pipeline-server/config.json"]).toEqual(expect.objectContaining({ subPath: "config.json", readOnly: true }));
+      const writable = container(synth({ pipelineServer: { writableRootFilesystem: true } }), DLSTREAMER_NAMES.pipelineServer);
+      expect(writable.securityContext).toEqual(expect.objectContaining({ readOnlyRootFilesystem: false, runAsNonRoot: true }));
     });
 
     test("load the sample pipeline, whose model an init container fetches into a shared volume", () => {

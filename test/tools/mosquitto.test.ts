@@ -7,11 +7,14 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { mosquittoPasswordEntry } from "../../charts/dlstreamer/mosquitto-password";
 import { shippedFile } from "./support/dlstreamer-files";
 import { Daemon, freePort, run, RunResult, waitFor } from "./support/processes";
 
 const USER = "results-reader";
 const PASSWORD = `pw-${process.pid}-${Date.now()}`;
+const GENERATED_USER = "pulumi-made";
+const GENERATED_PASSWORD = `gen-${process.pid}-${Date.now()}`;
 
 interface Broker {
   readonly daemon: Daemon;
@@ -48,6 +51,8 @@ async function startBroker(options: { allowAnonymous: boolean }): Promise<Broker
   if (shipped.includes("password_file /mosquitto/secret/passwd")) {
     const made = await run("mosquitto_passwd", ["-b", "-c", passwordFile, USER, PASSWORD]);
     if (made.code !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr}`);
+    // A second user written by the TypeScript implementation of the file format.
+    fs.appendFileSync(passwordFile, `${mosquittoPasswordEntry(GENERATED_USER, GENERATED_PASSWORD)}\n`);
     fs.chmodSync(passwordFile, 0o440);
     // Hashed, never the clear password.
     expect(fs.readFileSync(passwordFile, "utf8")).not.toContain(PASSWORD);
@@ -120,6 +125,14 @@ describe("mosquitto with the default (authenticated) configuration", () => {
     const result = await publish(broker.clientPort, "inference-results", "hello", credentials);
     expect(result.stderr).toBe("");
     expect(result.code).toBe(0);
+  });
+
+  test("accepts a user whose entry mosquittoPasswordEntry wrote", async () => {
+    const result = await publish(broker.clientPort, "inference-results", "hello", ["-u", GENERATED_USER, "-P", GENERATED_PASSWORD]);
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    const wrong = await publish(broker.clientPort, "inference-results", "hello", ["-u", GENERATED_USER, "-P", PASSWORD]);
+    expect(wrong.code).not.toBe(0);
   });
 
   test("refuses an anonymous client on the client listener", async () => {

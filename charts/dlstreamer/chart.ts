@@ -121,6 +121,18 @@ export class DlstreamerChart extends Chart {
     });
     const psDeployment = this.pipelineServer.deployment;
     const psContainer = psDeployment.containers[0];
+    // Inference can saturate the CPU limit and slow the REST thread down; a
+    // restart kills every running pipeline, so liveness is patient (2 min).
+    overrideProbes(psDeployment, DLSTREAMER_NAMES.pipelineServer, {
+      liveness: {
+        httpGet: { path: "/pipelines", port: PIPELINE_SERVER_PORT },
+        initialDelaySeconds: 0,
+        periodSeconds: 20,
+        timeoutSeconds: 10,
+        successThreshold: 1,
+        failureThreshold: 6,
+      },
+    });
     const pipelineConfig = new ConfigFiles(this, "PipelineServerConfig", {
       name: "pipeline-server-config",
       namespace: ns,

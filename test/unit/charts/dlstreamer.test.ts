@@ -80,6 +80,9 @@ describe("DlstreamerChart", () => {
       for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {
         expect(probe.httpGet).toEqual(expect.objectContaining({ path: "/pipelines", port: 8080 }));
       }
+      // A restart kills running pipelines: two minutes without an answer before it.
+      expect(c.livenessProbe.periodSeconds * c.livenessProbe.failureThreshold).toBe(120);
+      expect(c.livenessProbe.timeoutSeconds).toBe(10);
     });
 
     test("default to one replica per worker node, spread over distinct nodes", () => {

@@ -7,7 +7,7 @@
 # Environment (all required):
 #   MODEL_BASE_URL   e.g. https://storage.openvinotoolkit.org/repositories/open_model_zoo/2022.3/models_bin/1
 #   MODEL_NAME       e.g. person-vehicle-bike-detection-2004
-#   MODEL_PRECISION  e.g. FP32
+#   MODEL_PRECISION  e.g. FP16
 #   MODEL_DIR        directory shared with the pipeline server container
 set -eu
 

@@ -8,10 +8,14 @@
  */
 import { App, Chart } from "cdk8s";
 import { ClusterIssuersChart } from "./cluster-issuers/chart";
+import { DaskChart } from "./dask/chart";
+import { DASK_NAMESPACE } from "./dask/values";
 import { DlstreamerChart } from "./dlstreamer/chart";
 import { DLSTREAMER_NAMESPACE } from "./dlstreamer/values";
 import { FluentdChart } from "./fluentd/chart";
 import { FLUENTD_NAMESPACE } from "./fluentd/values";
+import { GostyChart } from "./gosty/chart";
+import { GOSTY_NAMESPACE } from "./gosty/values";
 import { GourmetgramChart } from "./gourmetgram/chart";
 import { GOURMETGRAM_NAMESPACE } from "./gourmetgram/values";
 import { GrafanaChart } from "./grafana/chart";
@@ -29,6 +33,17 @@ export interface ChartEntry {
   /** Namespace the chart's namespaced objects live in; undefined when it has only cluster-scoped objects. */
   readonly namespace: string | undefined;
   readonly create: (app: App, values: PlatformValues, deploy?: DeployContext) => Chart;
+  /**
+   * Whether the values select this chart; a chart that is not selected is
+   * neither synthesized nor deployed.
+   * @default - always selected
+   */
+  readonly enabled?: (values: PlatformValues) => boolean;
+}
+
+/** The registered charts the values select, in apply order. */
+export function selectedCharts(values: PlatformValues, charts: readonly ChartEntry[] = CHARTS): ChartEntry[] {
+  return charts.filter((c) => c.enabled?.(values) ?? true);
 }
 
 /**
@@ -76,5 +91,18 @@ export const CHARTS: readonly ChartEntry[] = [
     id: "dlstreamer",
     namespace: DLSTREAMER_NAMESPACE,
     create: (app, values) => new DlstreamerChart(app, "dlstreamer", { values }),
+  },
+  {
+    id: "dask",
+    namespace: DASK_NAMESPACE,
+    // Off by default: it needs the name of the notebook password Secret.
+    enabled: (values) => values.dask.enabled,
+    create: (app, values) => new DaskChart(app, "dask", { values }),
+  },
+  {
+    id: "gosty",
+    namespace: GOSTY_NAMESPACE,
+    enabled: (values) => values.gosty.enabled,
+    create: (app, values) => new GostyChart(app, "gosty", { values }),
   },
 ];

@@ -3,7 +3,7 @@
  * the tests and the benchmark. Nothing here touches the filesystem.
  */
 import { App, Yaml } from "cdk8s";
-import { ChartEntry, CHARTS, DeployContext } from "./registry";
+import { ChartEntry, DeployContext, selectedCharts } from "./registry";
 import { PlatformValues } from "./values";
 
 export interface SynthesizedChart {
@@ -15,13 +15,14 @@ export interface SynthesizedChart {
 }
 
 /**
- * Constructs and synthesizes `charts` (default: every registered chart), with
+ * Constructs and synthesizes `charts` (default: every registered chart the
+ * values select, see `ChartEntry.enabled`), with
  * the deployment's `deploy` context when Pulumi calls it.
  * Throws on invalid props or a failed cdk8s validation before returning anything.
  */
 export function synthCharts(
   values: PlatformValues,
-  charts: readonly ChartEntry[] = CHARTS,
+  charts: readonly ChartEntry[] = selectedCharts(values),
   deploy?: DeployContext,
 ): SynthesizedChart[] {
   // One App per chart: cdk8s resolves dependencies and validates the whole App

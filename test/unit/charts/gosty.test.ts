@@ -151,7 +151,7 @@ describe("GostyChart", () => {
         spec: { accessModes: ["ReadWriteOnce"], storageClassName: "ebs-gp3", resources: { requests: { storage: "8Gi" } } },
       }),
     ]);
-    const mount = (sts.spec.template.spec.containers[0].volumeMounts as Obj[]).find((m) => m.name === "data");
+    const mount = (sts.spec.template.spec.containers[0].volumeMounts as Obj[]).find((m) => m.name === "data")!;
     expect(mount.mountPath).toBe("/var/lib/rabbitmq");
     const kind = one(synth({ rabbitmq: { storageSize: "2Gi" } }, { storageClass: "standard" }), "StatefulSet", "rabbitmq");
     expect(kind.spec.volumeClaimTemplates[0].spec).toMatchObject({ storageClassName: "standard", resources: { requests: { storage: "2Gi" } } });

@@ -1,7 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
-import { CHARTS } from "../../../charts/registry";
+import { CHARTS, selectedCharts } from "../../../charts/registry";
 import { synthCharts } from "../../../charts/synth";
 import { defaultValues, parseValues } from "../../../charts/values";
 import { assertChartInvariants } from "./invariants";
@@ -24,17 +24,19 @@ describe("chart registry", () => {
 
   describe.each(sets)("with %s", (_name, values) => {
     const charts = synthCharts(values());
+    const selected = selectedCharts(values()).map((c) => c.id);
 
-    test("synthesizes every registered chart", () => {
-      expect(charts.map((c) => c.id)).toEqual(CHARTS.map((c) => c.id));
+    test("synthesizes every registered chart the values select", () => {
+      expect(charts.map((c) => c.id)).toEqual(selected);
+      expect(selected).toEqual(CHARTS.filter((c) => c.enabled?.(values()) ?? true).map((c) => c.id));
       for (const c of charts) expect(c.manifests.length).toBeGreaterThan(0);
     });
 
-    test.each(CHARTS.map((c) => c.id))("%s follows the chart invariants", (id) => {
+    test.each(selected)("%s follows the chart invariants", (id) => {
       assertChartInvariants(charts.find((c) => c.id === id)!.manifests);
     });
 
-    test.each(CHARTS.map((c) => c.id))("%s: registry namespace matches its namespaced objects", (id) => {
+    test.each(selected)("%s: registry namespace matches its namespaced objects", (id) => {
       const entry = CHARTS.find((c) => c.id === id)!;
       const namespaces = new Set(charts.find((c) => c.id === id)!.manifests.map((m) => (m as { metadata?: { namespace?: string } }).metadata?.namespace).filter(Boolean));
       if (entry.namespace === undefined) expect([...namespaces]).toEqual([]);
@@ -55,6 +57,17 @@ describe("chart registry", () => {
       "platform-selfsigned",
       "platform-acme",
     ]);
+  });
+});
+
+describe("chart selection", () => {
+  test("optional charts are left out unless their values enable them", () => {
+    expect(selectedCharts(defaultValues()).map((c) => c.id)).not.toContain("dask");
+    expect(selectedCharts(defaultValues()).map((c) => c.id)).toContain("gosty");
+    const values = parseValues({ dask: { enabled: true, notebook: { passwordSecret: { name: "nb" } } }, gosty: { enabled: false } });
+    const ids = synthCharts(values).map((c) => c.id);
+    expect(ids).toContain("dask");
+    expect(ids).not.toContain("gosty");
   });
 });
 

@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { ApiObject, Chart, Cron, Duration, JsonPatch, Size } from "cdk8s";
+import { Chart, Cron, Duration, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { IntOrString, KubeNetworkPolicy } from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
@@ -10,6 +10,7 @@ import { HeadlessService } from "../../constructs/headless-service";
 import { Microservice } from "../../constructs/microservice";
 import { NodePortService } from "../../constructs/node-port-service";
 import { overrideProbes } from "../../constructs/probe-overrides";
+import { spreadOverNodes } from "../../constructs/spread-over-nodes";
 import { memoryMebibytes, toContainerResources } from "../../constructs/resources";
 import type { PlatformValues } from "../values";
 import { renderHaproxyConfig } from "./haproxy-config";
@@ -165,21 +166,8 @@ export class DlstreamerChart extends Chart {
     pipelineConfig.mount(fetcher, "/scripts");
 
     // One pipeline server per node: the default replica count is the worker
-    // count, and a spread constraint keeps the pods on distinct nodes.
-    // Cordoned and tainted nodes (drained, or being removed by the
-    // autoscaler) do not count as places to spread to (nodeTaintsPolicy
-    // Honor), so draining a node never leaves its replacement pod stuck.
-    ApiObject.of(psDeployment).addJsonPatch(
-      JsonPatch.add("/spec/template/spec/topologySpreadConstraints", [
-        {
-          maxSkew: 1,
-          topologyKey: "kubernetes.io/hostname",
-          whenUnsatisfiable: p.spread,
-          labelSelector: { matchLabels: { ...this.pipelineServer.selectorLabels } },
-          nodeTaintsPolicy: "Honor",
-        },
-      ]),
-    );
+    // count, and the spread constraint keeps the pods on distinct nodes.
+    spreadOverNodes(psDeployment, this.pipelineServer.selectorLabels, p.spread);
 
     this.pipelineServerDiscovery = new HeadlessService(this, "PipelineServerDiscovery", {
       name: DLSTREAMER_NAMES.pipelineServer,
@@ -226,6 +214,8 @@ export class DlstreamerChart extends Chart {
     haproxyContainer.addPort({ number: HAPROXY_STATS_PORT, name: "stats" });
     haproxyConfig.mount(haproxyContainer, "/usr/local/etc/haproxy-rendered");
     haproxyConfig.rolloutOnChange(this.haproxy.deployment);
+    // Two HAProxy pods on one node would fail together.
+    spreadOverNodes(this.haproxy.deployment, this.haproxy.selectorLabels, "ScheduleAnyway");
     // The pipeline port has no health endpoint of its own; /healthz on the
     // stats port answers as long as HAProxy runs, whatever the pipeline
     // servers do (their health is HAProxy's business, not a reason to restart it).

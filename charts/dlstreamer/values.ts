@@ -5,6 +5,7 @@
  */
 import { NODE_PORT_MAX, NODE_PORT_MIN } from "../../constructs/node-port-service";
 import { ResourceSpec } from "../../constructs/resources";
+import { SpreadPolicy } from "../../constructs/spread-over-nodes";
 import { Validator } from "../../infra/config/validate";
 import type { GlobalValues } from "../values";
 import { HAPROXY_MAX_SERVERS } from "./haproxy-config";
@@ -34,8 +35,6 @@ export const DEFAULT_DLSTREAMER_IMAGES = {
   curl: "curlimages/curl:8.17.0",
 } as const;
 
-/** How strictly pipeline server pods are spread, one per node. */
-export type SpreadPolicy = "DoNotSchedule" | "ScheduleAnyway";
 
 export interface PipelineServerValues {
   readonly image: string;

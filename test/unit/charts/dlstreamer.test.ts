@@ -183,6 +183,14 @@ describe("DlstreamerChart", () => {
       );
     });
 
+    test("prefers distinct nodes for its replicas", () => {
+      const d = one(objs, "Deployment", DLSTREAMER_NAMES.haproxy);
+      expect(d.spec.replicas).toBe(2);
+      expect(d.spec.template.spec.topologySpreadConstraints).toEqual([
+        expect.objectContaining({ topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: { "app.kubernetes.io/name": "haproxy" } } }),
+      ]);
+    });
+
     test("is probed on its own /healthz and scraped on /metrics of the stats port", () => {
       const c = container(objs, DLSTREAMER_NAMES.haproxy);
       for (const probe of [c.readinessProbe, c.livenessProbe, c.startupProbe]) {

@@ -5,6 +5,7 @@ import { HeadlessService } from "../../../constructs/headless-service";
 import { Microservice } from "../../../constructs/microservice";
 import { NodePortService } from "../../../constructs/node-port-service";
 import { overrideProbes, ProbeSpec } from "../../../constructs/probe-overrides";
+import { spreadOverNodes } from "../../../constructs/spread-over-nodes";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
@@ -123,5 +124,29 @@ describe("overrideProbes", () => {
     expect(() => overrideProbes(ms.deployment, "nope", { readiness })).toThrow(/container: got "nope"; allowed: one of web/);
     expect(() => overrideProbes(ms.deployment, "web", { liveness: readiness })).toThrow(/successThreshold: got 3; allowed: an integer from 1 to 1/);
     expect(() => overrideProbes(ms.deployment, "web", { readiness: { ...readiness, tcpSocket: { port: 1 } } })).toThrow(/exactly one of httpGet or tcpSocket/);
+  });
+});
+
+describe("spreadOverNodes", () => {
+  test("adds one hostname spread constraint over the given pods", () => {
+    const c = chart();
+    const ms = new Microservice(c, "M", { name: "web", image: "team/web:1.0", replicas: 3 });
+    spreadOverNodes(ms.deployment, ms.selectorLabels, "DoNotSchedule");
+    const pod = find(Testing.synth(c) as Obj[], "Deployment")[0].spec.template.spec;
+    expect(pod.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: "kubernetes.io/hostname",
+        whenUnsatisfiable: "DoNotSchedule",
+        labelSelector: { matchLabels: { "app.kubernetes.io/name": "web" } },
+        nodeTaintsPolicy: "Honor",
+      },
+    ]);
+  });
+
+  test("rejects an empty selector and unknown policies", () => {
+    const ms = new Microservice(chart(), "M", { name: "web", image: "team/web:1.0" });
+    expect(() => spreadOverNodes(ms.deployment, {}, "DoNotSchedule")).toThrow(/podLabels: got none/);
+    expect(() => spreadOverNodes(ms.deployment, ms.selectorLabels, "Sometimes" as "DoNotSchedule")).toThrow(/policy: got "Sometimes"/);
   });
 });

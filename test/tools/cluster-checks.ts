@@ -169,7 +169,11 @@ export async function claimsWithUnknownStorageClass(client: KubeClient, allowed:
     else if (!allowed.has(cls)) problems.push(`${where}: storageClassName ${JSON.stringify(cls)} is not one of ${[...allowed].join(", ")}`);
   };
   for (const pvc of await client.list("v1", "PersistentVolumeClaim")) {
-    check(describeObject(pvc), (pvc.spec as { storageClassName?: string }).storageClassName);
+    const spec = pvc.spec as { storageClassName?: string; volumeName?: string };
+    // Class "" with a named volume is static binding to a PersistentVolume the
+    // chart declares (e.g. an NFS export): no provisioner is involved.
+    if (spec.storageClassName === "" && spec.volumeName) continue;
+    check(describeObject(pvc), spec.storageClassName);
   }
   for (const sts of await client.list("apps/v1", "StatefulSet")) {
     const templates =

@@ -315,6 +315,7 @@ describe("Gosty environment variants", () => {
     expect(one(objs, "StatefulSet", "mongodb").spec.volumeClaimTemplates[0].spec.storageClassName).toBe("standard");
     expect(one(objs, "HorizontalPodAutoscaler", "gosty-worker").spec.maxReplicas).toBe(2);
     expect(main(objs, "Deployment", "gosty-apiserver").image).toBe("localhost:5000/gosty-apiserver:dev");
+    expect(objs.filter((o) => o.apiVersion === "chaos-mesh.org/v1alpha1").map((o) => o.kind).sort()).toEqual(["NetworkChaos", "PodChaos"]);
     expect(objs.filter((o) => ["StatefulSet", "Deployment"].includes(o.kind)).map((o) => o.metadata.name).sort()).toEqual(
       ["gosty-apiserver", "gosty-fileserver", "gosty-worker", "mongodb", "rabbitmq"],
     );

@@ -40,10 +40,10 @@ export interface PipelineServerValues {
   readonly image: string;
   /**
    * Number of worker nodes of the cluster; the default replica count (one
-   * pipeline server per node). Pulumi passes the worker pools' desired size.
+   * pipeline server per node). Set it to the worker count of the cluster.
    */
   readonly workerNodes: number;
-  /** Fixed replica count (defaults to workerNodes); ignored when autoscaling is set. */
+  /** Fixed replica count (defaults to workerNodes); not allowed together with autoscaling. */
   readonly replicas: number;
   /** HPA bounds, or undefined for a fixed count. */
   readonly autoscaling?: AutoscalingValues;

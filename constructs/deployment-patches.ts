@@ -8,6 +8,7 @@ import { ApiObject, JsonPatch } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { IntOrString } from "cdk8s-plus-28/lib/imports/k8s";
 import { assertDnsSubdomain, assertIntegerInRange } from "./names";
+import { ProbeSpec } from "./probe-overrides";
 
 /** Pulls the pod's images with the registry credentials in `secretName` (a `kubernetes.io/dockerconfigjson` Secret). */
 export function addImagePullSecret(deployment: kplus.Deployment, secretName: string): void {
@@ -53,4 +54,14 @@ export function colocateWith(deployment: kplus.Deployment, labels: Record<string
       },
     }),
   );
+}
+
+/**
+ * A liveness probe that only checks the port accepts connections, for servers
+ * whose single health endpoint already serves as the readiness probe (a
+ * liveness probe identical to the readiness probe restarts pods that are
+ * merely busy).
+ */
+export function tcpLiveness(port: number): ProbeSpec {
+  return { tcpSocket: { port }, initialDelaySeconds: 0, periodSeconds: 20, timeoutSeconds: 3, successThreshold: 1, failureThreshold: 3 };
 }

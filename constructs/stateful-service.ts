@@ -39,6 +39,18 @@ export interface StatefulFileMount {
   readonly subPath?: string;
 }
 
+/** A container of a {@link StatefulService} that runs to completion before the main one. */
+export interface StatefulInitContainer {
+  readonly name: string;
+  readonly command: string[];
+  /**
+   * Volumes to mount, by volume name (claim, file mount or scratch dir name),
+   * e.g. a scratch dir at another path to fill it from the image.
+   * @default - the main container's mounts
+   */
+  readonly mounts?: Array<{ readonly volume: string; readonly mountPath: string }>;
+}
+
 /** An environment variable read from a key of an existing Secret. */
 export interface StatefulSecretKeyRef {
   readonly secretName: string;
@@ -120,11 +132,12 @@ export interface StatefulServiceProps {
    */
   readonly scratchDirs?: Record<string, string>;
   /**
-   * Containers run to completion before the main one, with the same security
-   * context, volume mounts (claims, files, scratch) and env; `resources` default to the main container's requests.
+   * Containers run to completion before the main one, with the main
+   * container's image, security context and env, and its requests as their
+   * requests and limits.
    * @default - none
    */
-  readonly initContainers?: Array<{ name: string; command: string[] }>;
+  readonly initContainers?: StatefulInitContainer[];
   /**
    * UID (and GID) the containers run as; must match the image's data directory owner.
    * @default 999
@@ -335,7 +348,7 @@ export class StatefulService extends Construct {
               imagePullPolicy: "IfNotPresent",
               command: c.command,
               env,
-              volumeMounts,
+              volumeMounts: c.mounts ? c.mounts.map((m) => ({ name: m.volume, mountPath: m.mountPath })) : volumeMounts,
               securityContext,
               resources: { requests: resources.requests, limits: resources.requests },
             })),
@@ -426,6 +439,21 @@ function validate(props: StatefulServiceProps): void {
   for (const [name, path] of Object.entries(props.scratchDirs ?? {})) {
     assertDnsLabel(what("scratchDirs name"), name);
     if (!PATH.test(path)) throw new Error(`${what(`scratchDirs ${name}`)}: got ${JSON.stringify(path)}; allowed: an absolute path`);
+  }
+  const volumeNames = [
+    ...props.volumeClaims.map((c) => c.name),
+    ...(props.fileMounts ?? []).map((f) => f.name),
+    ...Object.keys(props.scratchDirs ?? {}),
+    "tmp",
+  ];
+  for (const c of props.initContainers ?? []) {
+    assertDnsLabel(what("initContainers name"), c.name);
+    for (const m of c.mounts ?? []) {
+      if (!volumeNames.includes(m.volume)) {
+        throw new Error(`${what(`initContainers ${c.name} mounts`)}: got ${JSON.stringify(m.volume)}; allowed: one of ${volumeNames.join(", ")}`);
+      }
+      if (!PATH.test(m.mountPath)) throw new Error(`${what(`initContainers ${c.name} mountPath`)}: got ${JSON.stringify(m.mountPath)}; allowed: an absolute path`);
+    }
   }
   const names = [...(props.env ?? []).map((e) => e.name), ...Object.keys(props.envFromFields ?? {}), ...Object.keys(props.envFromSecrets ?? {})];
   for (const n of names) {

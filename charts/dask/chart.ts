@@ -3,8 +3,9 @@ import * as kplus from "cdk8s-plus-28";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { AppNamespace } from "../../constructs/app-namespace";
-import { addImagePullSecret, colocateWith, useRecreateStrategy } from "../../constructs/deployment-patches";
+import { addImagePullSecret, colocateWith, tcpLiveness, useRecreateStrategy } from "../../constructs/deployment-patches";
 import { Microservice } from "../../constructs/microservice";
+import { overrideProbes } from "../../constructs/probe-overrides";
 import { TlsIngress } from "../../constructs/tls-ingress";
 import { ingressIssuer } from "../tls";
 import type { PlatformValues } from "../values";
@@ -145,6 +146,12 @@ export class DaskChart extends Chart {
     for (const m of [this.scheduler, this.workers, this.notebook]) {
       if (v.imagePullSecret) addImagePullSecret(m.deployment, v.imagePullSecret);
     }
+    // Dask and Jupyter have one health endpoint each, used for readiness; a
+    // busy scheduler or kernel must not be restarted, so liveness only checks
+    // that the main port still accepts connections.
+    overrideProbes(this.scheduler.deployment, "dask-scheduler", { liveness: tcpLiveness(SCHEDULER_PORT) });
+    overrideProbes(this.workers.deployment, "dask-worker", { liveness: tcpLiveness(WORKER_HTTP_PORT) });
+    overrideProbes(this.notebook.deployment, "notebook", { liveness: tcpLiveness(NOTEBOOK_PORT) });
 
     // Saved notebooks outlive the pod. The volume is ReadWriteOnce, so the
     // notebook is replaced (old pod gone first), never rolled.

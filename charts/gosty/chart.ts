@@ -3,8 +3,9 @@ import * as kplus from "cdk8s-plus-28";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { AppNamespace } from "../../constructs/app-namespace";
-import { addImagePullSecret, useHealthPort, useRecreateStrategy } from "../../constructs/deployment-patches";
 import { Microservice } from "../../constructs/microservice";
+import { addImagePullSecret, tcpLiveness, useHealthPort, useRecreateStrategy } from "../../constructs/deployment-patches";
+import { overrideProbes } from "../../constructs/probe-overrides";
 import { memoryMebibytes } from "../../constructs/resources";
 import { StatefulService } from "../../constructs/stateful-service";
 import { TlsIngress } from "../../constructs/tls-ingress";
@@ -40,6 +41,7 @@ export const GOSTY_CONFIG_MAP = "gosty-config";
 
 const PART_OF = "gosty";
 const RABBITMQ_DATA = "/var/lib/rabbitmq";
+const ES_CONFIG = "/usr/share/elasticsearch/config";
 
 /**
  * Gosty, the video transcoding service: API server (behind the ingress), file
@@ -293,7 +295,14 @@ export class GostyChart extends Chart {
         MONGO_INITDB_ROOT_PASSWORD: { secretName: m.secret.name, key: m.secret.passwordKey },
       },
       readiness: { tcpSocket: { port: k8s.IntOrString.fromString("mongodb") }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-      liveness: { tcpSocket: { port: k8s.IntOrString.fromString("mongodb") }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+      // `ping` needs no authentication; a server that accepts connections but
+      // no longer answers commands is restarted.
+      liveness: {
+        exec: { command: ["mongosh", "--quiet", "--norc", "--eval", "db.adminCommand('ping').ok"] },
+        periodSeconds: 30,
+        timeoutSeconds: 10,
+        failureThreshold: 6,
+      },
       startup: { tcpSocket: { port: k8s.IntOrString.fromString("mongodb") }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
       resources: m.resources,
       runAsUser: 999,
@@ -339,9 +348,17 @@ export class GostyChart extends Chart {
       resources: l.elasticsearchResources,
       runAsUser: 1000,
       fsGroup: 1000,
-      // The image's entrypoint writes the keystore and the security
-      // auto-configuration into /usr/share/elasticsearch/config at start.
-      writableRootFilesystem: true,
+      // The root filesystem stays read-only: the entrypoint writes the
+      // keystore into the config directory, so that directory is a scratch
+      // volume seeded from the image's own config files; GC logs go to logs/.
+      scratchDirs: { config: ES_CONFIG, logs: "/usr/share/elasticsearch/logs" },
+      initContainers: [
+        {
+          name: "seed-config",
+          command: ["sh", "-c", `cp -a ${ES_CONFIG}/. /seed/`],
+          mounts: [{ volume: "config", mountPath: "/seed" }],
+        },
+      ],
       terminationGracePeriodSeconds: 120,
       imagePullSecret: v.imagePullSecret,
     });
@@ -419,6 +436,7 @@ export class GostyChart extends Chart {
       security: { runAsUser: 1000, runAsGroup: 1000 },
     });
     kibana.deployment.containers[0].mount("/usr/share/kibana/data", kplus.Volume.fromEmptyDir(this, "KibanaData", "data"));
+    overrideProbes(kibana.deployment, "kibana", { liveness: tcpLiveness(KIBANA_PORT) });
     if (v.imagePullSecret) addImagePullSecret(kibana.deployment, v.imagePullSecret);
     return kibana;
   }

@@ -55,6 +55,20 @@ describe("DaskChart", () => {
     assertChartInvariants(synth({ data: NFS, workers: { replicas: 4 } }));
   });
 
+  test("liveness differs from readiness: a busy scheduler, worker or kernel is not restarted", () => {
+    const expected: [string, number][] = [
+      ["dask-scheduler", 8786],
+      ["dask-worker", 8789],
+      ["notebook", 8888],
+    ];
+    for (const [name, port] of expected) {
+      const c = container(objs, name);
+      expect(c.readinessProbe.httpGet).toBeDefined();
+      expect(c.livenessProbe).toMatchObject({ tcpSocket: { port } });
+      expect(c.livenessProbe.httpGet).toBeUndefined();
+    }
+  });
+
   test("lives in its own restricted namespace", () => {
     expect(one(objs, "Namespace", DASK_NAMESPACE).metadata.labels["pod-security.kubernetes.io/enforce"]).toBe("restricted");
     const clusterScoped = ["Namespace", "PersistentVolume"];

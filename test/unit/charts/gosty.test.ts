@@ -214,6 +214,32 @@ describe("GostyChart", () => {
     expect(env(kind.spec.template.spec.containers[0], "MONGO_INITDB_ROOT_PASSWORD")?.valueFrom.secretKeyRef.name).toBe("db");
   });
 
+  test("no container's liveness probe repeats its readiness probe", () => {
+    const same = (r: Obj, l: Obj): boolean =>
+      Boolean(
+        (r.httpGet && l.httpGet && r.httpGet.path === l.httpGet.path && r.httpGet.port === l.httpGet.port) ||
+          (r.tcpSocket && l.tcpSocket && r.tcpSocket.port === l.tcpSocket.port) ||
+          (r.exec && l.exec && JSON.stringify(r.exec.command) === JSON.stringify(l.exec.command)),
+      );
+    const workloads = full.filter((o) => ["Deployment", "StatefulSet"].includes(o.kind));
+    expect(workloads.length).toBeGreaterThanOrEqual(7);
+    for (const w of workloads) {
+      for (const c of w.spec.template.spec.containers as Obj[]) expect([w.metadata.name, same(c.readinessProbe, c.livenessProbe)]).toEqual([w.metadata.name, false]);
+    }
+    expect(main(objs, "StatefulSet", "mongodb").livenessProbe.exec.command).toContain("db.adminCommand('ping').ok");
+  });
+
+  test("Elasticsearch keeps a read-only root: its config directory is a scratch volume seeded from the image", () => {
+    const spec = pod(full, "StatefulSet", "elasticsearch");
+    const c = spec.containers[0];
+    expect(c.securityContext.readOnlyRootFilesystem).toBe(true);
+    const configMount = (c.volumeMounts as Obj[]).find((m) => m.mountPath === "/usr/share/elasticsearch/config")!;
+    expect((spec.volumes as Obj[]).find((v) => v.name === configMount.name)).toEqual({ name: configMount.name, emptyDir: {} });
+    const init = spec.initContainers[0];
+    expect(init.volumeMounts).toEqual([{ name: configMount.name, mountPath: "/seed" }]);
+    expect(init.command.join(" ")).toContain("cp -a /usr/share/elasticsearch/config/. /seed/");
+  });
+
   test("stateful pods run restricted: non-root, read-only root, no token", () => {
     for (const name of ["rabbitmq", "mongodb"]) {
       const spec = pod(objs, "StatefulSet", name);

@@ -113,6 +113,22 @@ describe("StatefulService", () => {
     expect(init.resources.limits).toEqual({ cpu: "100m", memory: "256Mi" });
   });
 
+  test("an init container can mount chosen volumes at its own paths", () => {
+    const spec = one(
+      synth({
+        scratchDirs: { conf: "/etc/db" },
+        initContainers: [{ name: "seed-config", command: ["cp", "-a", "/etc/db/.", "/seed/"], mounts: [{ volume: "conf", mountPath: "/seed" }] }],
+      }),
+      "StatefulSet",
+      "db",
+    ).spec.template.spec;
+    expect(spec.initContainers[0].volumeMounts).toEqual([{ name: "conf", mountPath: "/seed" }]);
+    expect(spec.containers[0].volumeMounts).toContainEqual({ name: "conf", mountPath: "/etc/db" });
+    expect(build({ initContainers: [{ name: "x", command: ["true"], mounts: [{ volume: "nope", mountPath: "/x" }] }] })).toThrow(
+      /mounts: got "nope"; allowed: one of data, tmp/,
+    );
+  });
+
   test("rejects bad props with the key and what is allowed", () => {
     expect(build({ volumeClaims: [] })).toThrow(/volumeClaims: got \[\]; allowed: at least one claim/);
     expect(build({ ports: [] })).toThrow(/ports: got \[\]/);

@@ -139,8 +139,8 @@ export class DaskChart extends Chart {
       env: { HOME, DASK_SCHEDULER_ADDRESS: schedulerAddress },
       // Jupyter accepts JUPYTER_TOKEN on its login page, so the Secret's value is the password users type.
       envFromSecrets: { JUPYTER_TOKEN: { secretName: v.notebook.passwordSecret.name, key: v.notebook.passwordSecret.key } },
-      // jovyan (1000:100) owns the Jupyter images' home and conda directories.
-      security: { runAsUser: 1000, runAsGroup: 100 },
+      // Default non-root UID: HOME is /tmp and notebooks live on /workspace
+      // (group-owned through fsGroup), so jovyan's home is not needed.
     });
 
     for (const m of [this.scheduler, this.workers, this.notebook]) {

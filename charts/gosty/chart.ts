@@ -9,6 +9,8 @@ import { overrideProbes } from "../../constructs/probe-overrides";
 import { memoryMebibytes } from "../../constructs/resources";
 import { StatefulService } from "../../constructs/stateful-service";
 import { TlsIngress } from "../../constructs/tls-ingress";
+import { FLUENTD_NAMESPACE } from "../fluentd/values";
+import { PROMETHEUS_NAMESPACE } from "../prometheus/values";
 import { ingressIssuer } from "../tls";
 import type { PlatformValues } from "../values";
 import {
@@ -182,6 +184,33 @@ export class GostyChart extends Chart {
       this.kibana = this.kibanaServer(v, ns);
     }
     if (v.chaos.enabled) this.chaosExperiments(v, ns);
+    this.datastorePolicies(ns);
+  }
+
+  /**
+   * The brokers and databases hold the application's data and credentials:
+   * only Gosty's own pods may connect to them, plus Prometheus to RabbitMQ's
+   * metrics port and FluentD to Elasticsearch. Egress stays open (the apps
+   * fetch videos from wherever users point them).
+   */
+  private datastorePolicies(ns: string): void {
+    const fromGosty = { podSelector: { matchLabels: { "app.kubernetes.io/part-of": PART_OF } } };
+    const fromNamespace = (name: string) => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+    const tcp = (port: number) => ({ protocol: "TCP", port: k8s.IntOrString.fromNumber(port) });
+    const policy = (id: string, store: StatefulService, extra: k8s.NetworkPolicyIngressRule[]) =>
+      new k8s.KubeNetworkPolicy(this, id, {
+        metadata: { name: `${store.serviceName}-ingress`, namespace: ns, labels: { "app.kubernetes.io/part-of": PART_OF } },
+        spec: {
+          podSelector: { matchLabels: { ...store.selectorLabels } },
+          policyTypes: ["Ingress"],
+          ingress: [{ from: [fromGosty] }, ...extra],
+        },
+      });
+    policy("RabbitmqIngress", this.rabbitmq, [{ from: [fromNamespace(PROMETHEUS_NAMESPACE)], ports: [tcp(15692)] }]);
+    policy("MongodbIngress", this.mongodb, []);
+    if (this.elasticsearch) {
+      policy("ElasticsearchIngress", this.elasticsearch, [{ from: [fromNamespace(FLUENTD_NAMESPACE)], ports: [tcp(ELASTICSEARCH_PORT)] }]);
+    }
   }
 
   private rabbitmqCluster(v: GostyValues, storageClass: string, ns: string): StatefulService {
@@ -375,7 +404,8 @@ export class GostyChart extends Chart {
           spec: {
             restartPolicy: "OnFailure",
             automountServiceAccountToken: false,
-            securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+            // curl needs no home or files of the image's user.
+            securityContext: { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001, seccompProfile: { type: "RuntimeDefault" } },
             imagePullSecrets: v.imagePullSecret ? [{ name: v.imagePullSecret }] : undefined,
             containers: [
               {
@@ -398,6 +428,9 @@ export class GostyChart extends Chart {
                   limits: { cpu: k8s.Quantity.fromString("200m"), memory: k8s.Quantity.fromString("128Mi") },
                 },
                 securityContext: {
+                  runAsNonRoot: true,
+                  runAsUser: 10001,
+                  runAsGroup: 10001,
                   readOnlyRootFilesystem: true,
                   allowPrivilegeEscalation: false,
                   privileged: false,

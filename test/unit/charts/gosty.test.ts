@@ -253,6 +253,30 @@ describe("GostyChart", () => {
     }
   });
 
+  test("only Gosty's pods (and Prometheus, FluentD on their ports) may connect to the datastores", () => {
+    const policies = Object.fromEntries(ofKind(full, "NetworkPolicy").map((p) => [p.metadata.name, p.spec]));
+    expect(Object.keys(policies).sort()).toEqual(["elasticsearch-ingress", "mongodb-ingress", "rabbitmq-ingress"]);
+    const gostyPods = { podSelector: { matchLabels: { "app.kubernetes.io/part-of": "gosty" } } };
+    expect(policies["mongodb-ingress"]).toEqual({
+      podSelector: { matchLabels: { "app.kubernetes.io/name": "mongodb" } },
+      policyTypes: ["Ingress"],
+      ingress: [{ from: [gostyPods] }],
+    });
+    expect(policies["rabbitmq-ingress"].ingress).toEqual([
+      { from: [gostyPods] },
+      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 15692 }] },
+    ]);
+    expect(policies["elasticsearch-ingress"].ingress[1]).toEqual({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "logging" } } }],
+      ports: [{ protocol: "TCP", port: 9200 }],
+    });
+    // Every pod of the chart carries the label the policies admit.
+    for (const w of full.filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind))) {
+      expect([w.metadata.name, w.spec.template.metadata.labels["app.kubernetes.io/part-of"]]).toEqual([w.metadata.name, "gosty"]);
+    }
+    expect(ofKind(objs, "NetworkPolicy").map((p) => p.metadata.name).sort()).toEqual(["mongodb-ingress", "rabbitmq-ingress"]);
+  });
+
   test("the API server is exposed through the TLS ingress at the configured host", () => {
     const ing = one(objs, "Ingress", "gosty");
     expect(ing.spec.rules[0].host).toBe("gosty.apps.example.com");

@@ -18,6 +18,7 @@ import type { PrometheusTarget } from "../../charts/grafana/dashboards/builder";
 import { GrafanaChart } from "../../charts/grafana/chart";
 import { PROMETHEUS_NAMES, PrometheusChart } from "../../charts/prometheus/chart";
 import { ALERT } from "../../charts/prometheus/rules";
+import { SERVICE_ACCOUNT_DIR } from "../../charts/prometheus/scrape-config";
 import { defaultValues } from "../../charts/values";
 import { substituteGrafanaVariables } from "../unit/charts/promql";
 import { tool } from "./tool-paths";
@@ -30,6 +31,17 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 function promtool(...args: string[]): { status: number | null; output: string } {
   const r = spawnSync(tool("PROMTOOL"), args, { cwd: dir, encoding: "utf8", timeout: 120_000 });
   return { status: r.status, output: `${r.stdout}${r.stderr}` };
+}
+
+/** A throwaway CA certificate, so promtool can load the tls_config's ca_file. */
+function selfSignedCa(): string {
+  const key = path.join(dir, "ca.key");
+  const cert = path.join(dir, "ca.pem");
+  const r = spawnSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=test-ca", "-days", "1", "-keyout", key, "-out", cert], {
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`openssl failed: ${r.stderr}`);
+  return fs.readFileSync(cert, "utf8");
 }
 
 function write(name: string, content: unknown): string {
@@ -48,7 +60,14 @@ describe("promtool", () => {
   const rulesFile = write("alerts.yml", rulesText);
 
   test("accepts the Prometheus config from the ConfigMap, with its rule files", () => {
-    const config = parse(configText);
+    // promtool checks that referenced files exist: stand in for the pod's
+    // ServiceAccount mount with a token and the cluster CA certificate.
+    const sa = path.join(dir, "serviceaccount");
+    fs.mkdirSync(sa, { recursive: true });
+    fs.writeFileSync(path.join(sa, "token"), "test-token\n");
+    fs.writeFileSync(path.join(sa, "ca.crt"), selfSignedCa());
+    const config = parse(configText.split(SERVICE_ACCOUNT_DIR).join(sa));
+    expect(JSON.stringify(config)).toContain(sa);
     // Point rule_files at the rendered rules so `check config` checks them too.
     config.rule_files = [rulesFile];
     const r = promtool("check", "config", write("prometheus.yml", config));

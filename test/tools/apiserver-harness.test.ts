@@ -58,9 +58,16 @@ describe("API server harness", () => {
       { apiVersion: "v1", kind: "Service", metadata: meta("bad-port"), spec: { selector: { app: "good" }, ports: [{ port: 70000 }] } },
       // A kind served by no CRD.
       { apiVersion: "example.com/v1", kind: "Widget", metadata: meta("w") },
-      // Stored, but its pods would never be admitted: the server only warns.
+      // Stored, but its pods would never be admitted (the namespace enforces "restricted").
       { apiVersion: "v1", kind: "Namespace", metadata: { name: "locked", labels: { "pod-security.kubernetes.io/enforce": "restricted" } } },
       { ...deployment("root", { app: "root" }), metadata: { name: "root", namespace: "locked" } },
+      // Only warned about, not enforced: its pods are admitted, so this is no failure.
+      {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: { name: "warned", labels: { "pod-security.kubernetes.io/enforce": "privileged", "pod-security.kubernetes.io/warn": "restricted" } },
+      },
+      { ...deployment("host", { app: "host" }, {}), metadata: { name: "host", namespace: "warned" } },
     ];
     const failures = await applyAll(
       server.client,
@@ -76,7 +83,10 @@ describe("API server harness", () => {
       ].sort(),
     );
     expect(byObject.get("Deployment locked/root (apps/v1)")).toEqual(
-      expect.objectContaining({ phase: "dry-run warning", message: expect.stringMatching(/would violate PodSecurity "restricted/) }),
+      expect.objectContaining({
+        phase: "pod admission (dry-run of its pod template)",
+        message: expect.stringMatching(/violates PodSecurity "restricted:latest"/),
+      }),
     );
     expect(byObject.get("Deployment harness/typo (apps/v1)")?.message).toMatch(/unknown field "spec.replicaz"/);
     expect(byObject.get("Service harness/bad-port (v1)")?.message).toMatch(/spec.ports\[0\].port/);

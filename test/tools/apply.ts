@@ -40,7 +40,7 @@ export function inApplyOrder(objects: readonly KubeObject[]): KubeObject[] {
 export interface ApplyFailure {
   /** `Kind namespace/name (apiVersion)`. */
   object: string;
-  /** `dry-run`, `dry-run warning`, `create` or `establish`. */
+  /** `dry-run`, `dry-run warning`, `create`, `establish` or `pod admission ...`. */
   phase: string;
   /** The server's message. */
   message: string;
@@ -109,9 +109,10 @@ export async function applyAll(client: KubeClient, items: readonly SourcedObject
       failures.push({ object: describeObject(obj), phase: "dry-run", message: serverMessage(dry), source });
       continue;
     }
-    // Accepted with a warning is a failure too: a workload whose pod template violates
-    // its namespace's Pod Security level is stored, but its pods are never admitted.
-    for (const warning of dry.warnings) {
+    // Accepted with a warning is a failure too (deprecated APIs and the like). Pod Security
+    // warnings are left to the pod check below: they come from the namespace's `warn`
+    // level, which may be stricter than the `enforce` level that decides.
+    for (const warning of dry.warnings.filter((w) => !w.startsWith("would violate PodSecurity"))) {
       failures.push({ object: describeObject(obj), phase: "dry-run warning", message: warning, source });
     }
     const real = await client.create(obj, { dryRun: false });
@@ -120,6 +121,71 @@ export async function applyAll(client: KubeClient, items: readonly SourcedObject
       continue;
     }
     if (obj.kind === "CustomResourceDefinition" && obj.metadata.name) crdsPending.push(obj.metadata.name);
+    if (obj.kind === "Namespace" && obj.metadata.name) await createDefaultServiceAccount(client, obj.metadata.name);
+    const pod = podFromTemplate(obj);
+    if (pod) {
+      // A workload is stored whatever its pod template says; the pods are judged when the
+      // controller creates them. Dry-run one now so Pod Security (the namespace's enforce
+      // level) and the rest of pod admission judge the template as they will on the cluster.
+      const res = await client.create(pod, { dryRun: true });
+      if (res.status !== 201 && res.status !== 200) {
+        failures.push({ object: describeObject(obj), phase: "pod admission (dry-run of its pod template)", message: serverMessage(res), source });
+      }
+    }
   }
   return failures;
+}
+
+/** Kinds whose objects carry a pod template, with the path to it. */
+const POD_TEMPLATE_PATHS: Readonly<Record<string, readonly string[]>> = {
+  Deployment: ["spec", "template"],
+  StatefulSet: ["spec", "template"],
+  DaemonSet: ["spec", "template"],
+  ReplicaSet: ["spec", "template"],
+  Job: ["spec", "template"],
+  CronJob: ["spec", "jobTemplate", "spec", "template"],
+};
+
+/** The Pod a workload's controller would create, or undefined for other kinds. */
+export function podFromTemplate(obj: KubeObject): KubeObject | undefined {
+  const p = POD_TEMPLATE_PATHS[obj.kind];
+  if (!p || !obj.apiVersion.match(/^(apps|batch)\/v1$/)) return undefined;
+  let node: unknown = obj;
+  for (const key of p) node = (node as Record<string, unknown> | undefined)?.[key];
+  const template = node as { metadata?: KubeObject["metadata"]; spec?: unknown } | undefined;
+  if (!template?.spec) return undefined;
+  let spec = template.spec as { volumes?: { name: string }[] };
+  if (obj.kind === "StatefulSet") {
+    // The StatefulSet controller adds one volume per claim template, bound to the pod's claim.
+    const claims = ((obj.spec as { volumeClaimTemplates?: { metadata?: { name?: string } }[] }).volumeClaimTemplates ?? [])
+      .map((t) => t.metadata?.name ?? "")
+      .filter((name) => name !== "" && !(spec.volumes ?? []).some((v) => v.name === name));
+    spec = {
+      ...spec,
+      volumes: [
+        ...(spec.volumes ?? []),
+        ...claims.map((name) => ({ name, persistentVolumeClaim: { claimName: `${name}-${obj.metadata.name}-0` } })),
+      ],
+    };
+  }
+  return {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { ...(template.metadata ?? {}), name: `${obj.metadata.name}-template-check`, namespace: obj.metadata.namespace ?? "default" },
+    spec,
+  };
+}
+
+/**
+ * What the controller manager's service account controller does for every namespace:
+ * pods that name no service account use `default`, and admission requires it to exist.
+ */
+async function createDefaultServiceAccount(client: KubeClient, namespace: string): Promise<void> {
+  const res = await client.create(
+    { apiVersion: "v1", kind: "ServiceAccount", metadata: { name: "default", namespace } },
+    { dryRun: false },
+  );
+  if (res.status !== 201 && res.status !== 409) {
+    throw new Error(`creating ServiceAccount ${namespace}/default: ${serverMessage(res)}`);
+  }
 }

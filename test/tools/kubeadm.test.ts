@@ -29,14 +29,18 @@ beforeAll(() => {
 });
 afterAll(() => fs.rmSync(work, { recursive: true, force: true }));
 
-/** Stack configurations to render for: the defaults, and one that changes what the configs carry. */
+/**
+ * Stack configurations to render for: only the keys that have no default, and one that
+ * changes everything the kubeadm configurations carry.
+ */
 const STACKS: readonly { name: string; raw: Record<string, unknown>; region: string }[] = [
-  { name: "default configuration", raw: {}, region: "eu-west-1" },
+  { name: "default configuration", raw: { clusterName: "demo", apiAllowedCidrs: ["203.0.113.7/32"] }, region: "eu-west-1" },
   {
     name: "non-default configuration",
     region: "us-east-2",
     raw: {
       clusterName: "prod-blue",
+      apiAllowedCidrs: ["198.51.100.0/24", "203.0.113.7/32"],
       vpcCidr: "10.20.0.0/16",
       podCidr: "172.16.0.0/16",
       serviceCidr: "10.100.0.0/16",

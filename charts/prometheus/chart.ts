@@ -6,6 +6,7 @@ import {
   KubeConfigMap,
   KubeDaemonSet,
   KubeDeployment,
+  KubeNetworkPolicy,
   KubePersistentVolumeClaim,
   KubeService,
   KubeServiceAccount,
@@ -30,6 +31,7 @@ import {
   prometheusConfig,
   RULES_DIR,
 } from "./scrape-config";
+import { GRAFANA_NAMESPACE } from "../grafana/values";
 import { PROMETHEUS_NAMESPACE, PrometheusValues } from "./values";
 
 /** UID and GID of `nobody`, the user the Prometheus, node-exporter and kube-state-metrics images run as. */
@@ -246,6 +248,26 @@ export class PrometheusChart extends Chart {
         ports: [{ name: "http", port: PROMETHEUS_PORT, targetPort: IntOrString.fromString("http") }],
       },
     });
+
+    // The API has no authentication and --web.enable-lifecycle adds /-/reload and
+    // /-/quit: only Grafana and this namespace may connect (kubectl port-forward
+    // is not subject to NetworkPolicy and keeps working).
+    new KubeNetworkPolicy(this, "NetworkPolicy", {
+      metadata: { name, labels },
+      spec: {
+        podSelector: { matchLabels: selectorOf(name) },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": GRAFANA_NAMESPACE } } },
+              { podSelector: {} },
+            ],
+            ports: [{ protocol: "TCP", port: IntOrString.fromNumber(PROMETHEUS_PORT) }],
+          },
+        ],
+      },
+    });
   }
 
   private nodeExporter(values: PrometheusValues): void {
@@ -366,6 +388,20 @@ export class PrometheusChart extends Chart {
             ],
           },
         },
+      },
+    });
+    // Its metrics list every pod, label and image of the cluster: Prometheus only.
+    new KubeNetworkPolicy(this, "KsmNetworkPolicy", {
+      metadata: { name, labels },
+      spec: {
+        podSelector: { matchLabels: selectorOf(name) },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [{ podSelector: { matchLabels: selectorOf(PROMETHEUS_NAMES.server) } }],
+            ports: [{ protocol: "TCP", port: IntOrString.fromNumber(KUBE_STATE_METRICS_PORT) }],
+          },
+        ],
       },
     });
   }

@@ -138,6 +138,21 @@ describe("PrometheusChart", () => {
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "prometheus", namespace: PROMETHEUS_NAMESPACE }]);
   });
 
+  test("only Grafana and the monitoring namespace reach Prometheus; only Prometheus reaches kube-state-metrics", () => {
+    const prom = one(objs, "NetworkPolicy", "prometheus");
+    expect(prom.spec.podSelector.matchLabels).toEqual({ "app.kubernetes.io/name": "prometheus" });
+    expect(prom.spec.ingress).toEqual([
+      {
+        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "grafana" } } }, { podSelector: {} }],
+        ports: [{ protocol: "TCP", port: 9090 }],
+      },
+    ]);
+    const ksm = one(objs, "NetworkPolicy", "kube-state-metrics");
+    expect(ksm.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }]);
+    // The probes reach the telemetry port from the kubelet (host), which NetworkPolicy does not filter.
+    expect(ksm.spec.ingress[0].ports).toEqual([{ protocol: "TCP", port: 8080 }]);
+  });
+
   test("node-exporter: host network and PID, read-only host mounts, every taint tolerated", () => {
     const ds = one(objs, "DaemonSet", "node-exporter");
     const pod = ds.spec.template.spec;

@@ -92,6 +92,8 @@ export class BootstrapHarness {
     readonly standInDir: string,
     /** Stand-in call log. */
     private readonly callLog: string,
+    /** PLATFORM_BIN: the scripts as the user-data installs them (mode 0755). */
+    readonly platformBin: string,
     readonly imds: FakeImds,
     readonly aws: AwsEmulator,
   ) {}
@@ -105,6 +107,13 @@ export class BootstrapHarness {
     fs.mkdirSync(standInDir, { recursive: true });
     fs.mkdirSync(path.join(dir, "home"), { recursive: true });
     writeStandIns(standInDir, callLog, path.join(dir, "captured"));
+    // The user-data writes every script to /opt/platform/bin with mode 0755; do the same.
+    const platformBin = path.join(dir, "platform-bin");
+    fs.mkdirSync(platformBin);
+    for (const f of fs.readdirSync(BOOTSTRAP_DIR).filter((f) => f.endsWith(".sh"))) {
+      fs.copyFileSync(path.join(BOOTSTRAP_DIR, f), path.join(platformBin, f));
+      fs.chmodSync(path.join(platformBin, f), 0o755);
+    }
 
     const imds = await FakeImds.start({ ...DEFAULT_IDENTITY, ...opts.identity }, opts.imds ?? {});
     // The pkgs.k8s.io signing key: `gpg --dearmor` only needs a well-formed armor block.
@@ -115,7 +124,7 @@ export class BootstrapHarness {
     imds.serveFile(`${ecrPath}.sha256`, `${crypto.createHash("sha256").update(ecrBinary).digest("hex")}  ecr-credential-provider-linux-amd64\n`);
 
     const aws = await AwsEmulator.start(path.join(dir, "aws"));
-    return new BootstrapHarness(dir, root, standInDir, callLog, imds, aws);
+    return new BootstrapHarness(dir, root, standInDir, callLog, platformBin, imds, aws);
   }
 
   /** Environment of a script run: stand-ins first on PATH, every endpoint redirected. */
@@ -128,7 +137,7 @@ export class BootstrapHarness {
       LANG: "C.UTF-8",
       TMPDIR: os.tmpdir(),
       ROOT_DIR: this.root,
-      PLATFORM_BIN: BOOTSTRAP_DIR,
+      PLATFORM_BIN: this.platformBin,
       IMDS_ENDPOINT: this.imds.url,
       K8S_APT_REPO_BASE: `${this.imds.url}/k8s`,
       ECR_PROVIDER_BASE_URL: `${this.imds.url}/ecr`,
@@ -147,10 +156,10 @@ export class BootstrapHarness {
     return file;
   }
 
-  /** Runs `infra/bootstrap/<script>` with bash; kills it after `timeoutMs`. */
+  /** Runs `<script>` from PLATFORM_BIN as the node would; kills it after `timeoutMs`. */
   run(script: string, extraEnv: Record<string, string> = {}, timeoutMs = 120_000): Promise<RunResult> {
     return new Promise((resolve) => {
-      const child = spawn("bash", [path.join(BOOTSTRAP_DIR, script)], {
+      const child = spawn(path.join(this.platformBin, script), [], {
         env: this.env(extraEnv),
         stdio: ["ignore", "pipe", "pipe"],
       });
@@ -231,7 +240,7 @@ function crc24(data: Buffer): string {
 
 function writeStandIns(dir: string, callLog: string, captureDir: string): void {
   // One line per call: the command and each argument base64-encoded, tab-separated.
-  const record = `{ printf '%s' "$(basename "$0" | base64 -w0)"; for a in "$@"; do printf '\\t%s' "$(printf '%s' "$a" | base64 -w0)"; done; printf '\\n'; } >>'${callLog}'`;
+  const record = `{ printf '%s' "$(basename "$0")" | base64 -w0; for a in "$@"; do printf '\\t%s' "$(printf '%s' "$a" | base64 -w0)"; done; printf '\\n'; } >>'${callLog}'`;
   for (const name of STAND_INS) {
     let body = "exit 0";
     if (name === "containerd") {

@@ -193,6 +193,7 @@ describe("join-token-rotate.sh", () => {
   let server: TestApiServer;
   beforeAll(async () => {
     server = await TestApiServer.start();
+    await server.client.discover();
   });
   afterAll(async () => {
     await server?.stop();

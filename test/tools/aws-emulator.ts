@@ -56,10 +56,11 @@ export class AwsEmulator {
       // Regional endpoints are <service>.<region>.amazonaws.com: one wildcard level each.
       ...REGIONS.map((r) => `DNS:*.${r}.amazonaws.com`),
     ]);
-    let emulator: AwsEmulator | undefined;
+    // The servers' callbacks need the emulator, which needs the servers: late-bound.
+    const self: { emulator?: AwsEmulator } = {};
     const tlsServer = https.createServer(
       { cert: fs.readFileSync(cert.cert), key: fs.readFileSync(cert.key) },
-      (req, res) => emulator?.forward(req, res),
+      (req, res) => self.emulator?.forward(req, res),
     );
     const proxy = http.createServer((_req, res) => {
       res.writeHead(405);
@@ -68,7 +69,7 @@ export class AwsEmulator {
     proxy.on("connect", (req: http.IncomingMessage, socket: Socket, head: Buffer) => {
       const target = req.url ?? "";
       if (!/^[a-z0-9.-]+\.amazonaws\.com:443$/.test(target)) {
-        emulator?.refused.push(target);
+        self.emulator?.refused.push(target);
         socket.end("HTTP/1.1 403 Forbidden\r\n\r\n");
         return;
       }
@@ -77,8 +78,8 @@ export class AwsEmulator {
       tlsServer.emit("connection", socket);
     });
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    emulator = new AwsEmulator(moto, motoUrl, proxy, tlsServer, ca.caCert);
-    return emulator;
+    self.emulator = new AwsEmulator(moto, motoUrl, proxy, tlsServer, ca.caCert);
+    return self.emulator;
   }
 
   /** Environment that sends the AWS CLI here. */

@@ -41,23 +41,24 @@ export class FakeImds {
   private constructor(
     private readonly server: http.Server,
     readonly identity: InstanceIdentity,
-    private readonly behaviour: ImdsBehaviour,
+    behaviour: ImdsBehaviour,
   ) {
     this.failuresLeft = behaviour.failFirst ?? 0;
   }
 
   static async start(identity: InstanceIdentity, behaviour: ImdsBehaviour = {}): Promise<FakeImds> {
-    let imds: FakeImds | undefined;
+    const self: { imds?: FakeImds } = {};
     const server = http.createServer((req, res) => {
       req.resume();
       req.on("end", () => {
-        const answer = () => imds?.handle(req, res);
+        const answer = () => self.imds?.handle(req, res);
         const delay = behaviour.delayMs ?? 0;
         if (delay > 0) setTimeout(answer, delay);
         else answer();
       });
     });
-    imds = new FakeImds(server, identity, behaviour);
+    const imds = new FakeImds(server, identity, behaviour);
+    self.imds = imds;
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     return imds;
   }

@@ -6,7 +6,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSecrets } from "./cluster-secrets";
+import { declareClusterSide } from "./cluster-side";
 import { loadConfig } from "./config";
+import { resolveWorkloadValues } from "./config/workloads";
 import { ControlPlane } from "./control-plane";
 import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./etcd-backups";
 import { Identity } from "./identity";
@@ -21,6 +23,13 @@ import { WorkerPools } from "./workers";
 const config = loadConfig();
 const c = config.cluster;
 const name = c.clusterName;
+// The workloads' chart values with the stack's settings, checked before any resource exists.
+const workloadValues = resolveWorkloadValues(config.workloads, {
+  clusterName: name,
+  region: c.region,
+  logGroupName: config.observability.logGroupName,
+  objectDetectionEnabled: config.objectDetection.enabled,
+});
 
 const network = new Network(name, {
   clusterName: name,
@@ -135,8 +144,29 @@ const objectDetection = config.objectDetection.enabled
     })
   : undefined;
 
+const adminKubeconfig = pki.adminKubeconfig(name, controlPlane.apiServerUrl);
+
+// Inside the cluster: add-ons, the teardown step, the workloads (README "Deploying for
+// real"). Nothing when workloads.enabled is false.
+const clusterSide = workloadValues
+  ? declareClusterSide(name, {
+      cluster: c,
+      workloads: config.workloads,
+      values: workloadValues,
+      kubeconfig: adminKubeconfig,
+      apiServerUrl: controlPlane.apiServerUrl,
+      caCertPem: pki.caCertPem,
+      sessionCommand: controlPlane.ssmCommand,
+      vpcId: network.vpcId,
+      terminationQueueUrl: termination.queueUrl,
+      objectDetectionAws: objectDetection?.awsConfig,
+      // IAM stays too: the controllers need their permissions to delete what they made.
+      infrastructure: [network, security, identity, controlPlane, workers, termination],
+    })
+  : undefined;
+
 export const apiServerUrl = controlPlane.apiServerUrl;
-export const kubeconfig = pki.adminKubeconfig(name, controlPlane.apiServerUrl);
+export const kubeconfig = adminKubeconfig;
 export const controlPlaneSessionCommand = controlPlane.ssmCommand;
 export const controlPlaneInstanceId = controlPlane.instanceId;
 export const etcdBackupBucket = backups.bucketName;
@@ -157,3 +187,9 @@ export const nodeTerminationQueueUrl = termination.queueUrl;
 export const containerLogGroup = logging?.logGroupName;
 /** Queue URLs, topic ARN and region for the object-detection chart (`ObjectDetectionChart` prop `aws`). */
 export const objectDetectionAws = objectDetection?.awsConfig;
+/** DNS name of the ingress Network Load Balancer: point the apps' host names at it (CNAME). */
+export const ingressLoadBalancerHostname = clusterSide?.ingress.hostname;
+/** Grafana behind the ingress (admin password: README "Deploying for real"). */
+export const grafanaUrl = clusterSide?.workloads.grafanaUrl;
+/** The URL polybot registers as its Telegram webhook. */
+export const botWebhookUrl = clusterSide?.workloads.botWebhookUrl;

@@ -14,6 +14,7 @@ import { nodePoolsSection } from "./node-pools";
 import { objectDetectionSection } from "./object-detection";
 import { observabilitySection } from "./observability";
 import { Validator } from "./validate";
+import { workloadsSection } from "./workloads";
 
 export interface ConfigSection<T> {
   /** Top-level stack configuration keys this section reads, without the project prefix. */
@@ -30,6 +31,7 @@ const SECTIONS = {
   nodePools: nodePoolsSection,
   objectDetection: objectDetectionSection,
   observability: observabilitySection,
+  workloads: workloadsSection,
 } satisfies Record<string, ConfigSection<unknown>>;
 
 type Sections = typeof SECTIONS;

@@ -53,12 +53,26 @@ function loadValues(file: string | undefined): PlatformValues {
   return parseValues(doc, `values file ${file}`);
 }
 
+/**
+ * A chart that the values no longer select must not leave its old manifest
+ * behind: `kubectl apply -f dist/` would resurrect it.
+ */
+function removeStaleManifests(outDir: string, current: ReadonlySet<string>): void {
+  for (const name of fs.readdirSync(outDir)) {
+    if (name.endsWith(".k8s.yaml") && !current.has(name)) {
+      fs.rmSync(path.join(outDir, name));
+      console.log(`removed ${path.join(outDir, name)} (chart not selected)`);
+    }
+  }
+}
+
 export function main(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): number {
   try {
     const args = parseArgs(argv, env);
     const values = loadValues(args.valuesFile);
     const charts = synthCharts(values);
     fs.mkdirSync(args.outDir, { recursive: true });
+    removeStaleManifests(args.outDir, new Set(charts.map((c) => `${c.id}.k8s.yaml`)));
     for (const c of charts) {
       const file = path.join(args.outDir, `${c.id}.k8s.yaml`);
       fs.writeFileSync(file, c.yaml);

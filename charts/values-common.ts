@@ -20,7 +20,7 @@ import { Validator } from "../infra/config/validate";
  * defaults the same way whether or not the user wrote the section.
  */
 export function section(v: Validator, key: string): Validator {
-  return v.object(key) ?? new Validator({}, v.keyPath(key));
+  return v.section(key);
 }
 
 /** A pinned image reference; `registry` (global.imageRegistry) is put in front of references without one. */

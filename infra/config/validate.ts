@@ -241,6 +241,14 @@ export class Validator {
     return new Validator(obj, this.keyPath(key), this.sink);
   }
 
+  /**
+   * Like {@link object}, but an absent key yields an empty child rather than
+   * undefined, so defaults apply and problems still reach this validator's list.
+   */
+  section(key: string): Validator {
+    return this.object(key) ?? new Validator({}, this.keyPath(key), this.sink);
+  }
+
   /** A list of objects, one child validator per item. */
   objectList(key: string): Validator[] | undefined {
     const value = this.source[key];

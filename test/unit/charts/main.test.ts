@@ -37,6 +37,16 @@ describe("npm run synth (charts/main.ts)", () => {
     expect(fs.readFileSync(path.join(out, "object-detection.k8s.yaml"), "utf8")).toContain("kind: HorizontalPodAutoscaler");
   });
 
+  test("removes the manifest of a chart the values no longer select, and nothing else", () => {
+    const out = path.join(tmp, "out");
+    fs.mkdirSync(out);
+    fs.writeFileSync(path.join(out, "retired-chart.k8s.yaml"), "kind: ConfigMap\n");
+    fs.writeFileSync(path.join(out, "notes.txt"), "kept\n");
+    expect(main(["--out", out], {})).toBe(0);
+    expect(fs.existsSync(path.join(out, "retired-chart.k8s.yaml"))).toBe(false);
+    expect(fs.readFileSync(path.join(out, "notes.txt"), "utf8")).toBe("kept\n");
+  });
+
   test("reads the values file from --values or VALUES_FILE", () => {
     const file = writeValues("objectDetection:\n  polybot:\n    host: bot.example.net\n");
     const a = path.join(tmp, "a");

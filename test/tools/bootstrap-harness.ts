@@ -22,6 +22,7 @@ import * as path from "node:path";
 import { ECR_CREDENTIAL_PROVIDER_VERSION, KUBERNETES_VERSION } from "../../infra/versions";
 import { AwsEmulator } from "./aws-emulator";
 import { FakeImds, ImdsBehaviour, InstanceIdentity } from "./fake-imds";
+import { parse as parseYaml } from "yaml";
 import { tool } from "./tool-paths";
 
 export const BOOTSTRAP_DIR = path.resolve(__dirname, "..", "..", "infra", "bootstrap");
@@ -93,7 +94,7 @@ export class BootstrapHarness {
     /** Stand-in call log. */
     private readonly callLog: string,
     /** PLATFORM_BIN: the scripts as the user-data installs them (mode 0755). */
-    readonly platformBin: string,
+    private platformBin: string,
     readonly imds: FakeImds,
     readonly aws: AwsEmulator,
   ) {}
@@ -146,6 +147,24 @@ export class BootstrapHarness {
       ...this.aws.env(),
       ...extra,
     };
+  }
+
+  /**
+   * Does what cloud-init does with the node's user-data: writes every `write_files` entry
+   * under ROOT_DIR with its permissions. Scripts then run from ROOT_DIR/opt/platform/bin,
+   * so `run("bootstrap.sh")` is the boot as platform-bootstrap.service starts it.
+   */
+  installUserData(cloudConfig: string): void {
+    if (!cloudConfig.startsWith("#cloud-config\n")) throw new Error("user-data is not a cloud-config document");
+    const doc = parseYaml(cloudConfig) as { write_files?: { path: string; permissions?: string; content: string; encoding?: string }[] };
+    for (const f of doc.write_files ?? []) {
+      if (f.encoding) throw new Error(`user-data file ${f.path}: encoding ${f.encoding} is not supported by the harness`);
+      const target = path.join(this.root, f.path);
+      fs.mkdirSync(path.dirname(target), { recursive: true });
+      fs.writeFileSync(target, f.content);
+      fs.chmodSync(target, parseInt(f.permissions ?? "0644", 8));
+    }
+    this.platformBin = path.join(this.root, "opt", "platform", "bin");
   }
 
   /** Writes the bootstrap env file (`KEY='value'` lines) and returns its path. */
@@ -202,14 +221,19 @@ export class BootstrapHarness {
       });
   }
 
-  /** Files `kubeadm join --config` was given, copied at the time of the call. */
-  capturedJoinConfigs(): string[] {
+  /** Files `kubeadm <sub> --config` was given, copied at the time of the call. */
+  capturedConfigs(sub: "init" | "join"): string[] {
     const dir = path.join(this.dir, "captured");
     if (!fs.existsSync(dir)) return [];
     return fs
       .readdirSync(dir)
+      .filter((f) => f.startsWith(`${sub}-`))
       .sort()
       .map((f) => fs.readFileSync(path.join(dir, f), "utf8"));
+  }
+
+  capturedJoinConfigs(): string[] {
+    return this.capturedConfigs("join");
   }
 
   async stop(): Promise<void> {
@@ -246,20 +270,23 @@ function writeStandIns(dir: string, callLog: string, captureDir: string): void {
     if (name === "containerd") {
       body = `if [ "$1 $2" = "config default" ]; then cat <<'EOF'\n${CONTAINERD_DEFAULT_CONFIG}EOF\nfi\nexit 0`;
     } else if (name === "kubeadm") {
-      // `kubeadm join` needs a control plane and a kubelet: record it and keep the
-      // configuration it was given. Everything else is the real kubeadm.
+      // `kubeadm init` and `kubeadm join` need a node (kubelet, containerd, root): record
+      // them and keep the configuration they were given. Everything else is the real kubeadm.
       body = [
-        'if [ "${1:-}" = "join" ]; then',
-        "  shift",
-        '  while [ "$#" -gt 0 ]; do',
-        '    if [ "$1" = "--config" ]; then',
-        `      mkdir -p '${captureDir}'`,
-        `      cp "$2" '${captureDir}'"/join-$(date +%s%N).yaml"`,
-        "    fi",
+        'case "${1:-}" in',
+        "  init | join)",
+        '    sub="$1"',
         "    shift",
-        "  done",
-        '  exit "${KUBEADM_JOIN_EXIT_CODE:-0}"',
-        "fi",
+        '    while [ "$#" -gt 0 ]; do',
+        '      if [ "$1" = "--config" ]; then',
+        `        mkdir -p '${captureDir}'`,
+        `        cp "$2" '${captureDir}'"/$sub-$(date +%s%N).yaml"`,
+        "      fi",
+        "      shift",
+        "    done",
+        '    exit "${KUBEADM_EXIT_CODE:-0}"',
+        "    ;;",
+        "esac",
         'exec "$REAL_KUBEADM" "$@"',
       ].join("\n");
     }

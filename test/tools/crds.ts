@@ -20,7 +20,7 @@ import { KubeObject } from "./kube-client";
  * cert-manager release whose CRDs the tests install. Must be the release the platform's
  * cert-manager add-on installs.
  */
-export const CERT_MANAGER_VERSION = "v1.21.2";
+export const CERT_MANAGER_VERSION = "v1.19.1";
 
 const REPO = path.resolve(__dirname, "..", "..");
 

@@ -9,9 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { renderEnvFile } from "../../infra/bootstrap/user-data";
-import { controlPlaneBootstrapEnv } from "../../infra/control-plane";
-import { workerBootstrapEnv } from "../../infra/workers";
+import { ControlPlaneBootstrapValues, renderControlPlaneUserData } from "../../infra/control-plane";
+import { renderWorkerUserData } from "../../infra/workers";
 import { TestApiServer } from "./apiserver";
 import { BootstrapHarness, DEFAULT_IDENTITY, RunResult } from "./bootstrap-harness";
 import { caCertHash, makeTestCa } from "./pki";
@@ -56,20 +55,43 @@ async function putSecret(h: BootstrapHarness, arn: string, value: string): Promi
   expect(r).toEqual(expect.objectContaining({ code: 0 }));
 }
 
-function workerEnvFile(h: BootstrapHarness, joinSecretArn: string): void {
-  h.writeBootstrapEnv(
-    renderEnvFile(
-      workerBootstrapEnv({
-        clusterName: "test",
-        region: REGION,
-        kubernetesVersion: KUBERNETES_VERSION,
-        joinSecretArn,
-        joinTimeoutMinutes: 10,
-        pool: { name: "general", labels: { "platform.example.com/pool": "general" }, taints: [] },
-      }),
-      "worker join test",
-    ),
+/** Installs a worker's real user-data (env file, scripts, units) as cloud-init would. */
+function workerUserData(h: BootstrapHarness, joinSecretArn: string): void {
+  h.installUserData(
+    renderWorkerUserData({
+      clusterName: "test",
+      region: REGION,
+      kubernetesVersion: KUBERNETES_VERSION,
+      joinSecretArn,
+      joinTimeoutMinutes: 10,
+      pool: {
+        name: "general",
+        labels: { "platform.example.com/pool": "general" },
+        taints: [{ key: "platform.example.com/dedicated", value: "batch", effect: "NoSchedule" }],
+      },
+    }),
   );
+}
+
+const CONTROL_PLANE_IP = "10.0.0.10";
+
+function controlPlaneValues(pkiSecretArn: string, joinSecretArn: string): ControlPlaneBootstrapValues {
+  return {
+    clusterName: "test",
+    region: REGION,
+    kubernetesVersion: KUBERNETES_VERSION,
+    endpointIp: CONTROL_PLANE_IP,
+    certSans: [CONTROL_PLANE_IP, "203.0.113.10", "localhost"],
+    podCidr: "192.168.0.0/16",
+    serviceCidr: "10.96.0.0/12",
+    pkiSecretArn,
+    joinSecretArn,
+    backupBucket: "test-etcd-backups",
+    kmsKeyArn: `arn:aws:kms:${REGION}:123456789012:key/00000000-0000-0000-0000-000000000000`,
+    backupIntervalMinutes: 60,
+    joinTokenTtlHours: 24,
+    joinTokenRotationHours: 8,
+  };
 }
 
 /** Fast polling and a short deadline so a test need not wait minutes. */
@@ -84,14 +106,14 @@ function expectNoSecretIn(result: RunResult, ...secrets: string[]): void {
   }
 }
 
-function validateJoinConfig(h: BootstrapHarness, text: string): { code: number | null; out: string } {
-  const file = path.join(h.dir, "captured-join.yaml");
+function validateKubeadmConfig(h: BootstrapHarness, text: string): { code: number | null; out: string } {
+  const file = path.join(h.dir, `captured-${Date.now()}.yaml`);
   fs.writeFileSync(file, text, { mode: 0o600 });
   const r = spawnSync(tool("KUBEADM"), ["config", "validate", "--config", file], { encoding: "utf8" });
   return { code: r.status, out: `${r.stdout}${r.stderr}` };
 }
 
-describe("worker-join.sh", () => {
+describe("worker boot (user-data, bootstrap.sh, worker-join.sh with node-prepare.sh)", () => {
   let h: BootstrapHarness;
   afterEach(async () => {
     await h?.stop();
@@ -100,11 +122,11 @@ describe("worker-join.sh", () => {
   test("waits for the join secret to be written, then joins with it", async () => {
     h = await BootstrapHarness.start();
     const arn = await createSecret(h, "test/join");
-    workerEnvFile(h, arn);
+    workerUserData(h, arn);
     const token = randomBootstrapToken();
     const data = joinData(token, rfc3339(12 * 3600_000));
 
-    const running = h.run("worker-join.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "90" });
+    const running = h.run("bootstrap.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "90" });
     // The control plane writes the token only after the worker has polled a few times.
     await new Promise((r) => setTimeout(r, 5000));
     await putSecret(h, arn, data.json);
@@ -130,7 +152,7 @@ describe("worker-join.sh", () => {
     expect(config).toContain(`token: "${token}"`);
     expect(config).toContain(`- "${data.caCertHash}"`);
     expect(config).toContain(`name: "${DEFAULT_IDENTITY.localHostname}"`);
-    expect(validateJoinConfig(h, config)).toEqual({ code: 0, out: expect.stringMatching(/ok/) });
+    expect(validateKubeadmConfig(h, config)).toEqual({ code: 0, out: expect.stringMatching(/ok/) });
     // The configuration holding the token is gone once kubeadm has used it.
     expect(fs.existsSync(path.join(h.root, "etc", "kubernetes", "kubeadm-join.yaml"))).toBe(false);
   });
@@ -151,11 +173,11 @@ describe("worker-join.sh", () => {
     h.imds.identity.instanceId = instanceId;
 
     const arn = await createSecret(h, "test/join");
-    workerEnvFile(h, arn);
+    workerUserData(h, arn);
     const token = randomBootstrapToken();
     await putSecret(h, arn, joinData(token, rfc3339(-3600_000)).json);
 
-    const result = await h.run("worker-join.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "8" });
+    const result = await h.run("bootstrap.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "8" });
 
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/too soon to join with; waiting for the next rotation/);
@@ -172,11 +194,11 @@ describe("worker-join.sh", () => {
   test("copes with an instance metadata service that fails at first and answers slowly", async () => {
     h = await BootstrapHarness.start({ imds: { failFirst: 3, delayMs: 1500 } });
     const arn = await createSecret(h, "test/join");
-    workerEnvFile(h, arn);
+    workerUserData(h, arn);
     const token = randomBootstrapToken();
     await putSecret(h, arn, joinData(token, rfc3339(12 * 3600_000)).json);
 
-    const result = await h.run("worker-join.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "60" });
+    const result = await h.run("bootstrap.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "60" });
 
     expect(result).toEqual(expect.objectContaining({ code: 0 }));
     expect(h.imds.requests.slice(0, 3).map((r) => r.status)).toEqual([503, 503, 503]);
@@ -209,27 +231,8 @@ describe("join-token-rotate.sh", () => {
     fs.mkdirSync(path.join(kube, "pki"), { recursive: true });
     fs.writeFileSync(path.join(kube, "admin.conf"), server.kubeconfig(), { mode: 0o600 });
     fs.writeFileSync(path.join(kube, "pki", "ca.crt"), server.caCertPem);
-    h.writeBootstrapEnv(
-      renderEnvFile(
-        controlPlaneBootstrapEnv({
-          clusterName: "test",
-          region: REGION,
-          kubernetesVersion: KUBERNETES_VERSION,
-          endpointIp: "10.0.0.10",
-          certSans: ["10.0.0.10"],
-          podCidr: "192.168.0.0/16",
-          serviceCidr: "10.96.0.0/12",
-          pkiSecretArn: arn.replace("join", "pki"),
-          joinSecretArn: arn,
-          backupBucket: "test-etcd-backups",
-          kmsKeyArn: `arn:aws:kms:${REGION}:123456789012:key/00000000-0000-0000-0000-000000000000`,
-          backupIntervalMinutes: 60,
-          joinTokenTtlHours: 24,
-          joinTokenRotationHours: 8,
-        }),
-        "token rotation test",
-      ),
-    );
+    // The control plane's real user-data: env file, scripts and units as cloud-init writes them.
+    h.installUserData(renderControlPlaneUserData(controlPlaneValues(arn.replace("join", "pki"), arn)));
 
     const before = Date.now();
     const result = await h.run("join-token-rotate.sh", { PUT_FIRST_DELAY_SECONDS: "1" });
@@ -263,13 +266,81 @@ describe("join-token-rotate.sh", () => {
     expect(h.aws.calls.filter((c) => c.action === "PutSecretValue")).toHaveLength(1);
 
     // A worker reads that secret and joins with exactly that token and CA pin.
-    workerEnvFile(h, arn);
-    const join = await h.run("worker-join.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "60" });
+    workerUserData(h, arn);
+    const join = await h.run("bootstrap.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "60" });
     expect(join).toEqual(expect.objectContaining({ code: 0 }));
     const [config] = h.capturedJoinConfigs();
     expect(config).toContain(`token: "${secret.token}"`);
     expect(config).toContain(`- "${secret.caCertHash}"`);
-    expect(validateJoinConfig(h, config)).toEqual({ code: 0, out: expect.stringMatching(/ok/) });
+    expect(validateKubeadmConfig(h, config)).toEqual({ code: 0, out: expect.stringMatching(/ok/) });
     expectNoSecretIn(join, secret.token);
+  });
+});
+
+describe("control plane boot (user-data, bootstrap.sh, node-prepare.sh, control-plane-init.sh)", () => {
+  let h: BootstrapHarness;
+  afterEach(async () => {
+    await h?.stop();
+  });
+
+  /** The PKI secret the Pulumi program writes: one PEM per file kubeadm must reuse. */
+  function pkiSecret(dir: string): Record<string, string> {
+    const read = (f: string) => fs.readFileSync(f, "utf8");
+    const ca = makeTestCa(dir, "ca");
+    const frontProxy = makeTestCa(dir, "front-proxy-ca");
+    const etcd = makeTestCa(dir, "etcd-ca");
+    const sa = path.join(dir, "sa.key");
+    spawnSync("openssl", ["genrsa", "-out", sa, "2048"]);
+    spawnSync("openssl", ["rsa", "-in", sa, "-pubout", "-out", path.join(dir, "sa.pub")]);
+    return {
+      "ca.crt": read(ca.caCert),
+      "ca.key": read(ca.caKey),
+      "sa.key": read(sa),
+      "sa.pub": read(path.join(dir, "sa.pub")),
+      "front-proxy-ca.crt": read(frontProxy.caCert),
+      "front-proxy-ca.key": read(frontProxy.caKey),
+      "etcd/ca.crt": read(etcd.caCert),
+      "etcd/ca.key": read(etcd.caKey),
+    };
+  }
+
+  test("installs the PKI from Secrets Manager (0600), runs kubeadm init once with a valid configuration, and logs no key", async () => {
+    h = await BootstrapHarness.start({ identity: { localIpv4: CONTROL_PLANE_IP, localHostname: "ip-10-0-0-10.eu-west-1.compute.internal" } });
+    const pki = pkiSecret(fs.mkdtempSync(path.join(h.dir, "pki-")));
+    const pkiArn = await createSecret(h, "test/pki");
+    await putSecret(h, pkiArn, JSON.stringify(pki));
+    const joinArn = await createSecret(h, "test/join");
+    h.installUserData(renderControlPlaneUserData(controlPlaneValues(pkiArn, joinArn)));
+
+    const boot = await h.run("bootstrap.sh");
+    expect(boot).toEqual(expect.objectContaining({ code: 0 }));
+    expect(boot.output).toMatch(/bootstrap: all steps done: node-prepare control-plane-init/);
+
+    for (const [file, content] of Object.entries(pki)) {
+      const target = path.join(h.root, "etc", "kubernetes", "pki", file);
+      expect({ file, content: fs.readFileSync(target, "utf8"), mode: fs.statSync(target).mode & 0o777 }).toEqual({ file, content, mode: 0o600 });
+      // No line of any PEM body (keys included) reaches the log.
+      for (const line of content.split("\n").filter((l) => l.length > 40)) expect(boot.output.includes(line)).toBe(false);
+    }
+    expect(boot.output).not.toMatch(/PRIVATE KEY/);
+
+    const inits = h.invocations().filter((i) => i.command === "kubeadm" && i.args[0] === "init");
+    expect(inits).toHaveLength(1);
+    expect(inits[0].args).toEqual(expect.arrayContaining(["--config", "--skip-token-print"]));
+    const [initConfig] = h.capturedConfigs("init");
+    expect(initConfig).toContain(`advertiseAddress: "${CONTROL_PLANE_IP}"`);
+    expect(validateKubeadmConfig(h, initConfig)).toEqual({ code: 0, out: expect.stringMatching(/ok/) });
+    // The rotation units are installed and the first token is requested right away.
+    expect(fs.existsSync(path.join(h.root, "etc", "systemd", "system", "join-token-rotate.timer"))).toBe(true);
+    expect(h.invocations()).toContainEqual({ command: "systemctl", args: ["start", "join-token-rotate.service"] });
+
+    // A reboot re-runs every step: with the control plane initialised, nothing changes.
+    fs.writeFileSync(path.join(h.root, "etc", "kubernetes", "admin.conf"), "kubeadm wrote this\n");
+    const again = await h.run("bootstrap.sh");
+    expect(again).toEqual(expect.objectContaining({ code: 0 }));
+    expect(again.output).toMatch(/already initialised/);
+    expect(again.output).toMatch(/pki\/ca.key is up to date/);
+    expect(h.invocations().filter((i) => i.command === "kubeadm" && i.args[0] === "init")).toHaveLength(1);
+    expect(again.output).not.toMatch(/PRIVATE KEY/);
   });
 });

@@ -6,7 +6,10 @@
  */
 import { pbkdf2Sync } from "node:crypto";
 import type { PlatformValues } from "../charts/values";
+import { daskRequiredSecrets } from "../charts/dask/values";
 import { DLSTREAMER_NAMESPACE } from "../charts/dlstreamer/values";
+import { gostyRequiredSecrets } from "../charts/gosty/values";
+import type { RequiredSecret } from "../charts/required-secrets";
 import { GRAFANA_NAMESPACE } from "../charts/grafana/values";
 import { OBJECT_DETECTION_NAMESPACE } from "../charts/object-detection/values";
 
@@ -77,9 +80,22 @@ export function workloadSecretSpecs(chartId: string, values: PlatformValues): Wo
         },
       ];
     }
+    case "dask":
+      return daskRequiredSecrets(values.dask).map((r) => fromRequiredSecret(chartId, r));
+    case "gosty":
+      return gostyRequiredSecrets(values.gosty).map((r) => fromRequiredSecret(chartId, r));
     default:
       return [];
   }
+}
+
+/** A chart's own declaration (charts/required-secrets.ts) as a spec. */
+function fromRequiredSecret(chart: string, r: RequiredSecret): WorkloadSecretSpec {
+  const keys: Record<string, SecretValueSpec> = {};
+  for (const [key, spec] of Object.entries(r.keys)) {
+    keys[key] = spec.generate.kind === "random" ? { kind: "random", length: spec.generate.length } : { kind: "fixed", value: spec.generate.value };
+  }
+  return { chart, namespace: r.namespace, name: r.name, keys };
 }
 
 /** Mosquitto 2's default hashing: PBKDF2-SHA512, 101 iterations, 12-byte salt, 64-byte hash. */

@@ -155,5 +155,18 @@ export function resolveWorkloadValues(
       },
     ]);
   }
-  return workloadValues(w, d);
+  const values = workloadValues(w, d);
+  const off = CHARTS.filter((c) => w.charts.includes(c.id) && c.enabled?.(values) === false).map((c) => c.id);
+  if (off.length > 0) {
+    throw new ConfigError("stack configuration", [
+      {
+        key: "workloads.charts",
+        value: w.charts,
+        allowed: `charts whose values enable them; ${off.join(", ")} need workloads.values.<chart>.enabled: true (e.g. workloads.values.${camel(off[0])}.enabled)`,
+      },
+    ]);
+  }
+  return values;
 }
+
+const camel = (id: string) => id.replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());

@@ -44,6 +44,9 @@ const TELEGRAM_TOKEN = /^[0-9]{5,16}:[A-Za-z0-9_-]{30,64}$/;
 
 const SUB_KEYS = ["enabled", "charts", "values", "telegramBotToken", "apiReadyTimeoutMinutes", "teardownTimeoutMinutes"];
 
+/** Name of the notebook password Secret the program generates when Dask is deployed. */
+export const DASK_PASSWORD_SECRET = "dask-notebook-password";
+
 /** What the stack knows that chart values default to. */
 export interface StackDerivedValues {
   readonly clusterName: string;
@@ -66,6 +69,9 @@ export function stackValuesDocument(user: Readonly<Record<string, unknown>>, d: 
   const derived = {
     fluentd: { clusterName: d.clusterName, cloudwatch: { region: d.region, ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}) } },
     grafana: { cloudwatch: { region: d.region } },
+    // The chart has no default on purpose (a well-known name invites a hand-made
+    // password); the program generates this Secret (infra/workload-secrets.ts).
+    dask: { notebook: { passwordSecret: { name: DASK_PASSWORD_SECRET } } },
   };
   return deepMerge(derived, user as Record<string, unknown>);
 }

@@ -38,10 +38,16 @@ const mocks = installPulumiMocks({
 });
 
 import { decodeUserData } from "../../infra/bootstrap/user-data";
-import { parseConfig } from "../../infra/config";
-import { DRAIN_HEARTBEAT_TIMEOUT_SECONDS, NodePool, NTH_MANAGED_TAG } from "../../infra/workers";
+import type * as Workers from "../../infra/workers";
+import type * as Config from "../../infra/config";
 
 jest.setTimeout(120_000);
+
+// The program and its modules are loaded only inside jest.isolateModules: a second,
+// top-level copy of @pulumi/aws in the test's module registry breaks Pulumi's closure
+// serialization of the teardown step's dynamic provider.
+const DRAIN_HEARTBEAT_TIMEOUT_SECONDS = 600;
+const NTH_MANAGED_TAG = "aws-node-termination-handler/managed";
 
 const POOLS = [
   { name: "general", minSize: 2, maxSize: 4 },
@@ -334,8 +340,16 @@ describe("NodePool resource options", () => {
   it("leaves desired capacity to the cluster autoscaler after creation (ignoreChanges)", async () => {
     mocks.reset();
     const options: Record<string, pulumi.CustomResourceOptions> = {};
-    const config = parseConfig(validStackConfig(), { region: TEST_REGION });
-    new NodePool(
+    let workers!: typeof Workers;
+    let configModule!: typeof Config;
+    jest.isolateModules(() => {
+      workers = require("../../infra/workers"); // eslint-disable-line @typescript-eslint/no-require-imports
+      configModule = require("../../infra/config"); // eslint-disable-line @typescript-eslint/no-require-imports
+    });
+    expect(workers.DRAIN_HEARTBEAT_TIMEOUT_SECONDS).toBe(DRAIN_HEARTBEAT_TIMEOUT_SECONDS);
+    expect(workers.NTH_MANAGED_TAG).toBe(NTH_MANAGED_TAG);
+    const config = configModule.parseConfig(validStackConfig(), { region: TEST_REGION });
+    new workers.NodePool(
       "probe",
       {
         clusterName: "demo",

@@ -43,9 +43,9 @@ import type * as Config from "../../infra/config";
 
 jest.setTimeout(120_000);
 
-// The program and its modules are loaded only inside jest.isolateModules: a second,
-// top-level copy of @pulumi/aws in the test's module registry breaks Pulumi's closure
-// serialization of the teardown step's dynamic provider.
+// The program and its modules are loaded only inside jest.isolateModules: with infra
+// modules also loaded at the top level of this file (a second module registry), Pulumi's
+// closure serialization of the teardown step's dynamic provider fails under Jest.
 const DRAIN_HEARTBEAT_TIMEOUT_SECONDS = 600;
 const NTH_MANAGED_TAG = "aws-node-termination-handler/managed";
 

@@ -208,7 +208,11 @@ export function nginxIngressValues(s: AddonSettings): Values {
   };
 }
 
-/** aws-node-termination-handler in queue mode: drains on ASG termination, spot interruption, rebalance. */
+/**
+ * aws-node-termination-handler in queue mode: one Deployment reading the SQS queue that
+ * EventBridge fills (ASG termination, spot interruption, rebalance, state change);
+ * the IMDS-mode switches do not apply and are left out.
+ */
 export function nodeTerminationHandlerValues(s: AddonSettings): Values {
   const v = ADDON_VERSIONS.nodeTerminationHandler;
   return {
@@ -222,9 +226,6 @@ export function nodeTerminationHandlerValues(s: AddonSettings): Values {
     // Events of instances that are not nodes (e.g. a replaced control plane) would loop forever.
     deleteSqsMsgIfNodeNotFound: true,
     taintNode: true,
-    enableSpotInterruptionDraining: true,
-    enableRebalanceDraining: false,
-    enableRebalanceMonitoring: true,
     ...controlPlanePlacement,
     resources: requests("50m", "64Mi", "128Mi"),
   };

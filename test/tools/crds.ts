@@ -3,8 +3,9 @@
  * upstream sources, so the API server judges those resources by their real schemas:
  *
  * - cert-manager: `deploy/crds/*.yaml` of the cert-manager Go module at
- *   {@link CERT_MANAGER_VERSION}, fetched through the Go module proxy (checksum
- *   verified by the Go tool; cached in the Go module cache after the first run).
+ *   {@link CERT_MANAGER_VERSION} (the add-on's pin in infra/addons/versions.ts),
+ *   fetched through the Go module proxy (checksum verified by the Go tool; cached in
+ *   the Go module cache after the first run).
  * - CRD files checked into the repository next to generated imports
  *   (`charts/**\/imports/*.yaml`, `constructs/**\/imports/*.yaml`), e.g. the Chaos Mesh
  *   CRDs the gosty chart's typed imports were generated from. New ones are picked up
@@ -14,13 +15,11 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
+import { ADDON_VERSIONS } from "../../infra/addons/versions";
 import { KubeObject } from "./kube-client";
 
-/**
- * cert-manager release whose CRDs the tests install. Must be the release the platform's
- * cert-manager add-on installs.
- */
-export const CERT_MANAGER_VERSION = "v1.19.1";
+/** cert-manager release whose CRDs the tests install: the one the platform's add-on installs. */
+export const CERT_MANAGER_VERSION = ADDON_VERSIONS.certManager.version;
 
 const REPO = path.resolve(__dirname, "..", "..");
 

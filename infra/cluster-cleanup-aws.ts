@@ -170,9 +170,9 @@ export function sdkCleanupAws(c: SdkClients, sdk: AwsSdk): CleanupAws {
       } while (NextToken);
       return out;
     },
-    async detachVolume(id) {
+    async detachVolume(id, instanceId) {
       // Force: the node's kubelet no longer has a pod using it, and the CSI controller may be gone.
-      await ignoreNotFound(c.ec2.send(new ec2.DetachVolumeCommand({ VolumeId: id, Force: true })));
+      await ignoreNotFound(c.ec2.send(new ec2.DetachVolumeCommand({ VolumeId: id, InstanceId: instanceId, Force: true })));
     },
     async deleteVolume(id) {
       await ignoreNotFound(c.ec2.send(new ec2.DeleteVolumeCommand({ VolumeId: id })));

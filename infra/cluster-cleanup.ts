@@ -39,7 +39,7 @@ export interface CleanupAws {
   targetGroups(clusterName: string, vpcId: string): Promise<string[]>;
   deleteTargetGroup(arn: string): Promise<void>;
   volumes(clusterName: string): Promise<ClusterVolume[]>;
-  detachVolume(id: string): Promise<void>;
+  detachVolume(id: string, instanceId: string): Promise<void>;
   deleteVolume(id: string): Promise<void>;
   loadBalancerSecurityGroups(clusterName: string, vpcId: string): Promise<string[]>;
   /** Removes rules in other groups that reference `groupId` (the CCM adds them to the node groups). */
@@ -140,8 +140,10 @@ export async function cleanupCluster(aws: CleanupAws, o: CleanupOptions): Promis
   // 4. Volumes: detach what is still attached (its pod is gone), then delete when available.
   for (const v of await remainingVolumes()) {
     if (v.state === "in-use") {
-      log(`detaching volume ${v.id} from ${v.attachedTo.join(", ")}`);
-      await aws.detachVolume(v.id);
+      for (const instance of v.attachedTo) {
+        log(`detaching volume ${v.id} from ${instance}`);
+        await aws.detachVolume(v.id, instance);
+      }
     }
   }
   await waitGone("volumes still attached", async () => (await remainingVolumes()).filter((v) => v.state === "in-use" || v.state === "creating").map((v) => v.id), deadline, true);

@@ -67,8 +67,8 @@ class FakeAws implements CleanupAws {
   async volumes(cluster: string): Promise<ClusterVolume[]> {
     return this.vols.filter((v) => v.cluster === cluster).map((v) => ({ id: v.id, state: v.state, attachedTo: [...v.attachedTo] }));
   }
-  async detachVolume(id: string) {
-    this.calls.push(`detachVolume ${id}`);
+  async detachVolume(id: string, instance: string) {
+    this.calls.push(`detachVolume ${id} ${instance}`);
     const v = this.vols.find((x) => x.id === id);
     if (v) v.detachIn = 2;
   }
@@ -155,7 +155,7 @@ describe("cleanupCluster", () => {
     // It waited the grace period before deleting anything itself.
     const firstDelete = aws.calls.findIndex((x) => x.startsWith("delete"));
     expect(firstDelete).toBe(0);
-    expect(aws.calls.indexOf("detachVolume vol-attached")).toBeLessThan(aws.calls.indexOf("deleteVolume vol-attached"));
+    expect(aws.calls.indexOf("detachVolume vol-attached i-1")).toBeLessThan(aws.calls.indexOf("deleteVolume vol-attached"));
     expect(aws.calls.indexOf("revokeReferencesTo sg-elb")).toBeLessThan(aws.calls.indexOf("deleteSecurityGroup sg-elb"));
   });
 

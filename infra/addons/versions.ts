@@ -58,7 +58,7 @@ export const ADDON_VERSIONS = {
   cloudControllerManager: {
     repo: "https://kubernetes.github.io/cloud-provider-aws",
     chart: "aws-cloud-controller-manager",
-    version: "0.0.10",
+    version: "0.0.12",
     namespace: "kube-system",
     images: {
       controller: { repository: "registry.k8s.io/provider-aws/cloud-controller-manager", tag: `v${minor}.0` },
@@ -68,10 +68,10 @@ export const ADDON_VERSIONS = {
   ebsCsiDriver: {
     repo: "https://kubernetes-sigs.github.io/aws-ebs-csi-driver",
     chart: "aws-ebs-csi-driver",
-    version: "2.48.0",
+    version: "2.59.0",
     namespace: "kube-system",
     images: {
-      driver: { repository: "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver", tag: "v1.48.0" },
+      driver: { repository: "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver", tag: "v1.59.0" },
     },
   },
   /** metrics-server: the resource metrics API the HPAs read. */

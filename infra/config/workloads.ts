@@ -11,8 +11,10 @@
  * derives (region, cluster name), so a bad value stops the program before any resource.
  */
 import { CHARTS } from "../../charts/registry";
+import { synthCharts } from "../../charts/synth";
 import { parseValues, PlatformValues } from "../../charts/values";
 import type { ClusterConfig } from "./cluster";
+import { requiredDependencies } from "../workload-dependencies";
 import { ConfigError, isPlainObject, Validator } from "./validate";
 
 export const WORKLOADS_KEYS = ["workloads"] as const;
@@ -171,6 +173,20 @@ export function resolveWorkloadValues(
         allowed: `charts whose values enable them; ${off.join(", ")} need workloads.values.<chart>.enabled: true (e.g. workloads.values.${camel(off[0])}.enabled)`,
       },
     ]);
+  }
+  // Certificates for Ingress hosts come from the ClusterIssuers chart: without it they never issue.
+  if (!w.charts.includes("cluster-issuers")) {
+    const selected = CHARTS.filter((c) => w.charts.includes(c.id));
+    const needing = selected.filter((c) => requiredDependencies(synthCharts(values, [c])[0].manifests).includes("clusterIssuers")).map((c) => c.id);
+    if (needing.length > 0) {
+      throw new ConfigError("stack configuration", [
+        {
+          key: "workloads.charts",
+          value: w.charts,
+          allowed: `a list that includes cluster-issuers, which issues the certificates these charts request: ${needing.join(", ")}`,
+        },
+      ]);
+    }
   }
   return values;
 }

@@ -278,6 +278,7 @@ describe("stacks that deploy less", () => {
 
   it("installs only the add-ons when the chart list is empty", async () => {
     const run = await runProgram(validStackConfig({ workloads: { charts: [] } }));
+    // (An empty list needs no ClusterIssuers; a FluentD-only stack neither.)
     expect(run.error).toBeUndefined();
     expect(mocks.ofType(CONFIG_GROUP)).toEqual([]);
     expect(mocks.ofType("kubernetes:core/v1:Secret")).toEqual([]);
@@ -289,6 +290,13 @@ describe("stacks that deploy less", () => {
     expect(run.error?.message).toContain("workloads.charts[1]");
     expect(run.error?.message).toContain("wordpress");
     expect(run.error?.message).toContain("workloads.values.global.domain");
+    expect(mocks.resources).toEqual([]);
+  }, 60_000);
+
+  it("refuses charts whose certificates nobody would issue, before declaring anything", async () => {
+    const run = await runProgram(validStackConfig({ workloads: { charts: ["grafana", "fluentd"] } }));
+    expect(run.error?.message).toContain("workloads.charts");
+    expect(run.error?.message).toContain("includes cluster-issuers, which issues the certificates these charts request: grafana");
     expect(mocks.resources).toEqual([]);
   }, 60_000);
 

@@ -203,6 +203,8 @@ export function nginxIngressValues(s: AddonSettings): Values {
       enableSnippets: false,
       podDisruptionBudget: { enabled: true, minAvailable: 1 },
       resources: requests("100m", "128Mi", "512Mi"),
+      // The chart reports usage to F5 by default; a cluster should not phone home unasked.
+      telemetryReporting: { enable: false },
     },
     prometheus: { create: true, port: INGRESS_METRICS_PORT, scheme: "http" },
   };

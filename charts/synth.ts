@@ -10,7 +10,7 @@ export interface SynthesizedChart {
   readonly id: string;
   /** The chart's objects, as they will be applied. */
   readonly manifests: Record<string, unknown>[];
-  /** Multi-document YAML of {@link manifests}. */
+  /** Multi-document YAML of {@link manifests}, rendered on first read. */
   readonly yaml: string;
 }
 
@@ -31,6 +31,15 @@ export function synthCharts(
   return charts.map((entry) => {
     const chart = entry.create(new App({ outdir: "dist" }), values, deploy);
     const manifests = chart.toJson() as Record<string, unknown>[];
-    return { id: entry.id, manifests, yaml: Yaml.stringify(...manifests) };
+    let yaml: string | undefined;
+    return {
+      id: entry.id,
+      manifests,
+      // Rendering YAML costs as much as building the chart; the Pulumi program
+      // deploys `manifests` and never reads the text.
+      get yaml() {
+        return (yaml ??= Yaml.stringify(...manifests));
+      },
+    };
   });
 }

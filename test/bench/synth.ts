@@ -10,6 +10,7 @@
  * (before cdk8s is loaded) to the end of the measured work (YAML text in memory).
  */
 import { spawnSync } from "child_process";
+import * as os from "os";
 import * as path from "path";
 import { performance } from "perf_hooks";
 import { median, ms, REPO_ROOT, runs } from "./util";
@@ -28,7 +29,8 @@ export function run(): string[] {
     [`synth a chart of ${SERVICES} microservices`, measure("services50")],
   ];
   const floor = median(series[0][1]);
-  const lines = series.map(([label, values]) => `${label}: median ${ms(median(values))} (runs: ${values.map((v) => v.toFixed(0)).join(", ")})`);
+  const lines = [`${n} fresh processes each; load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`];
+  lines.push(...series.map(([label, values]) => `${label}: median ${ms(median(values))} (runs: ${values.map((v) => v.toFixed(0)).join(", ")})`));
   const goal = (label: string, values: number[], limit: number) => {
     const ratio = median(values) / floor;
     return `ratio ${label} / load: ${ratio.toFixed(2)}x (goal < ${limit}x: ${ratio < limit ? "met" : "NOT met"})`;

@@ -23,7 +23,7 @@ import { ECR_CREDENTIAL_PROVIDER_VERSION, KUBERNETES_VERSION } from "../../infra
 import { AwsEmulator } from "./aws-emulator";
 import { FakeImds, ImdsBehaviour, InstanceIdentity } from "./fake-imds";
 import { parse as parseYaml } from "yaml";
-import { tool } from "./tool-paths";
+import { SYSTEM_PATH, tool } from "./tool-paths";
 
 export const BOOTSTRAP_DIR = path.resolve(__dirname, "..", "..", "infra", "bootstrap");
 
@@ -133,7 +133,7 @@ export class BootstrapHarness {
     return {
       // No user-level tool directories (pyenv, npm): the scripts get the system's
       // programs, as on a node, plus the stand-ins.
-      PATH: `${this.standInDir}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`,
+      PATH: `${this.standInDir}:${SYSTEM_PATH}`,
       HOME: path.join(this.dir, "home"),
       LANG: "C.UTF-8",
       TMPDIR: os.tmpdir(),

@@ -9,11 +9,12 @@
  */
 import { spawnSync } from "node:child_process";
 import * as path from "node:path";
-import { BUILT_TOOLS, SYSTEM_TOOLS, envName, which } from "./tool-paths";
+import { BUILT_TOOLS, SYSTEM_PATH, SYSTEM_TOOLS, envName, which } from "./tool-paths";
 
 export default function globalSetup(): void {
   const missing = Object.entries(SYSTEM_TOOLS)
-    .filter(([program]) => which(program) === undefined)
+    // Looked up on the system PATH only: the bootstrap scripts under test get no other.
+    .filter(([program]) => which(program, SYSTEM_PATH) === undefined)
     .map(([program, pkg]) => `${program} (Debian package ${pkg})`);
   if (missing.length > 0) {
     throw new Error(

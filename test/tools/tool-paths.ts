@@ -58,10 +58,21 @@ export function tool(name: BuiltTool): string {
   return path;
 }
 
-/** Absolute path of a program on PATH, or undefined. */
-export function which(program: string): string | undefined {
+/**
+ * The system's program directories, without user-level ones (pyenv shims, npm bins):
+ * what the node scripts see on a node, and what the tests give them.
+ */
+export const SYSTEM_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/** Absolute path of a program on `searchPath` (default: this process's PATH), or undefined. */
+export function which(program: string, searchPath: string = process.env.PATH ?? SYSTEM_PATH): string | undefined {
   try {
-    return execFileSync("bash", ["-c", 'command -v "$1"', "which", program], { encoding: "utf8" }).trim() || undefined;
+    return (
+      execFileSync("bash", ["-c", 'command -v "$1"', "which", program], {
+        encoding: "utf8",
+        env: { ...process.env, PATH: searchPath },
+      }).trim() || undefined
+    );
   } catch {
     return undefined;
   }

@@ -34,6 +34,14 @@ export function ec2Arn(ctx: AccountContext, resource: string): string {
   return `arn:${ctx.partition}:ec2:${ctx.region}:${ctx.accountId}:${resource}`;
 }
 
+/**
+ * EBS snapshot ARNs carry no account id (`arn:aws:ec2:<region>::snapshot/<id>`);
+ * with one, a statement matches no snapshot at all and the driver's snapshot calls fail.
+ */
+export function ec2SnapshotArn(ctx: AccountContext): string {
+  return `arn:${ctx.partition}:ec2:${ctx.region}::snapshot/*`;
+}
+
 /** The condition that limits an action to resources tagged as this cluster's. */
 export function ownedByCluster(ctx: AccountContext, prefix = "aws:ResourceTag"): Condition {
   return { StringEquals: { [`${prefix}/kubernetes.io/cluster/${ctx.clusterName}`]: "owned" } };

@@ -11,14 +11,14 @@
  * Worker roles deliberately lack these permissions: with IMDS hop limit 2 any
  * pod on a worker could use them.
  */
-import { AccountContext, ec2Arn, ownedByCluster, policy, PolicyDocument, taggedForCluster } from "./document";
+import { AccountContext, ec2Arn, ec2SnapshotArn, ownedByCluster, policy, PolicyDocument, taggedForCluster } from "./document";
 
 /** The Helm value the EBS CSI add-on must set for these statements to work. */
 export const EBS_CSI_CLUSTER_TAG_VALUE_KEY = "controller.k8sTagClusterId";
 
 export function ebsCsiDriverPolicy(ctx: AccountContext): PolicyDocument {
   const volumes = ec2Arn(ctx, "volume/*");
-  const snapshots = ec2Arn(ctx, "snapshot/*");
+  const snapshots = ec2SnapshotArn(ctx);
   const instances = ec2Arn(ctx, "instance/*");
   return policy(
     {

@@ -172,7 +172,12 @@ export async function claimsWithUnknownStorageClass(client: KubeClient, allowed:
     const spec = pvc.spec as { storageClassName?: string; volumeName?: string };
     // Class "" with a named volume is static binding to a PersistentVolume the
     // chart declares (e.g. an NFS export): no provisioner is involved.
-    if (spec.storageClassName === "" && spec.volumeName) continue;
+    if (spec.storageClassName === "" && spec.volumeName) {
+      if (!(await client.get("v1", "PersistentVolume", spec.volumeName))) {
+        problems.push(`${describeObject(pvc)}: binds PersistentVolume ${spec.volumeName}, which does not exist`);
+      }
+      continue;
+    }
     check(describeObject(pvc), spec.storageClassName);
   }
   for (const sts of await client.list("apps/v1", "StatefulSet")) {

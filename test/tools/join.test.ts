@@ -127,13 +127,17 @@ describe("worker boot (user-data, bootstrap.sh, worker-join.sh with node-prepare
     const data = joinData(token, rfc3339(12 * 3600_000));
 
     const running = h.run("bootstrap.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "90" });
-    // The control plane writes the token only after the worker has polled a few times.
-    await new Promise((r) => setTimeout(r, 5000));
+    // The control plane writes the token only after the worker has found the secret empty twice.
+    const deadline = Date.now() + 90_000;
+    while (h.aws.calls.filter((c) => c.action === "GetSecretValue").length < 2 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+    }
     await putSecret(h, arn, data.json);
     const result = await running;
 
     expect(result).toEqual(expect.objectContaining({ code: 0 }));
     expect(result.output).toMatch(/join token not usable yet \(attempt 1\)/);
+    expect(result.output).toMatch(/join token not usable yet \(attempt 2\)/);
     expect(result.output).toMatch(/found a join token valid until/);
     expectNoSecretIn(result, token);
 
@@ -177,11 +181,11 @@ describe("worker boot (user-data, bootstrap.sh, worker-join.sh with node-prepare
     const token = randomBootstrapToken();
     await putSecret(h, arn, joinData(token, rfc3339(-3600_000)).json);
 
-    const result = await h.run("bootstrap.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "8" });
+    const result = await h.run("bootstrap.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "20" });
 
     expect(result.code).not.toBe(0);
     expect(result.output).toMatch(/too soon to join with; waiting for the next rotation/);
-    expect(result.output).toMatch(/ERROR: no valid join token in .* after 8s \(last check: the token in the secret expires at/);
+    expect(result.output).toMatch(/ERROR: no valid join token in .* after 20s \(last check: the token in the secret expires at/);
     expect(result.output).toMatch(new RegExp(`marking instance ${instanceId} Unhealthy`));
     expect(h.aws.calls.filter((c) => c.action === "GetSecretValue").length).toBeGreaterThanOrEqual(2);
     expect(h.invocations().filter((i) => i.command === "kubeadm" && i.args[0] === "join")).toEqual([]);

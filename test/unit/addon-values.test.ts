@@ -4,14 +4,12 @@
  * request shows exactly what changes in each chart's values; plus the rules every
  * add-on follows.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { DEFAULT_INGRESS_CLASS } from "../../charts/values";
 import { addonValues } from "../../infra/addons";
 import { AddonSettings, CONTROL_PLANE_NODE_SELECTOR } from "../../infra/addons/values";
 import { ADDON_VERSIONS, AddonName, kubernetesMinor } from "../../infra/addons/versions";
+import { goldenIn } from "./golden";
 
-const GOLDEN_DIR = path.join(__dirname, "../golden/addons");
 const SETTINGS: AddonSettings = {
   clusterName: "dev",
   region: "eu-west-1",
@@ -22,16 +20,7 @@ const SETTINGS: AddonSettings = {
 const values = addonValues(SETTINGS);
 const addons = Object.keys(ADDON_VERSIONS) as AddonName[];
 
-function expectGolden(name: string, doc: unknown): void {
-  const file = path.join(GOLDEN_DIR, name);
-  const actual = `${JSON.stringify(doc, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(file, actual);
-  }
-  if (!fs.existsSync(file)) throw new Error(`golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
-  expect(actual).toBe(fs.readFileSync(file, "utf8"));
-}
+const expectGolden = goldenIn("addons");
 
 describe("add-on values", () => {
   it.each(addons)("%s matches its golden file", (addon) => expectGolden(`${addon}.values.json`, values[addon]));

@@ -27,9 +27,9 @@ import {
   USER_DATA_LIMIT_BYTES,
 } from "../../infra/bootstrap/user-data";
 import { KUBEADM_API_VERSION, KUBERNETES_VERSION } from "../../infra/versions";
+import { goldenIn } from "./golden";
 
 const REPO = path.resolve(__dirname, "../..");
-const GOLDEN_DIR = path.join(REPO, "test/golden/bootstrap");
 const PEM = /-----BEGIN [A-Z ]+-----/;
 const BOOTSTRAP_TOKEN = /[a-z0-9]{6}\.[a-z0-9]{16}/;
 
@@ -50,15 +50,7 @@ export const SAMPLE_VALUES: ControlPlaneBootstrapValues = {
   joinTokenRotationHours: 6,
 };
 
-function expectGolden(name: string, actual: string): void {
-  const file = path.join(GOLDEN_DIR, name);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(file, actual);
-  }
-  if (!fs.existsSync(file)) throw new Error(`golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
-  expect(actual).toBe(fs.readFileSync(file, "utf8"));
-}
+const expectGolden = goldenIn("bootstrap");
 
 interface WriteFile {
   path: string;

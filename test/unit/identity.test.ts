@@ -3,8 +3,6 @@
  * UPDATE_GOLDEN=1), the no-wildcard-write rule, what each role may do, and the
  * Identity component under Pulumi mocks.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { installPulumiMocks, RecordedResource, TEST_ACCOUNT, valueOf } from "./pulumi-mocks";
 
 const mocks = installPulumiMocks();
@@ -13,19 +11,10 @@ import { Identity, identityPolicies, MANAGED_POLICIES, PLACEHOLDER_INPUTS } from
 import { PolicyDocument, PolicyStatement } from "../../infra/policies/document";
 import { ec2AssumeRolePolicy } from "../../infra/policies/trust";
 import { isReadAction, wildcardWrites, WILDCARD_WRITE_ALLOWLIST } from "../../infra/policies/wildcards";
+import { goldenIn } from "./golden";
 
-const GOLDEN_DIR = path.join(__dirname, "..", "golden", "iam");
 
-function expectGolden(name: string, doc: unknown): void {
-  const file = path.join(GOLDEN_DIR, name);
-  const actual = `${JSON.stringify(doc, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(file, actual);
-  }
-  if (!fs.existsSync(file)) throw new Error(`golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
-  expect(actual).toBe(fs.readFileSync(file, "utf8"));
-}
+const expectGolden = goldenIn("iam");
 
 const rendered = identityPolicies(PLACEHOLDER_INPUTS);
 const allDocs: [string, PolicyDocument][] = [

@@ -3,8 +3,6 @@
  * Grafana's CloudWatch read access, under Pulumi mocks; the policy documents
  * as golden files (test/golden/iam/logging-*.json, UPDATE_GOLDEN=1 rewrites).
  */
-import * as fs from "fs";
-import * as path from "path";
 import { installPulumiMocks, TEST_ACCOUNT, TEST_REGION } from "./pulumi-mocks";
 
 const mocks = installPulumiMocks();
@@ -16,22 +14,13 @@ import { AccountContext } from "../../infra/policies/document";
 import { wildcardWrites } from "../../infra/policies/wildcards";
 import { ConfigError } from "../../infra/config/validate";
 import { allows } from "./iam-eval";
+import { goldenIn } from "./golden";
 
-const GOLDEN_DIR = path.join(__dirname, "..", "golden", "iam");
 const ctx: AccountContext = { partition: "aws", region: TEST_REGION, accountId: TEST_ACCOUNT, clusterName: "demo" };
 const group = "/kubeadm-platform/demo/containers";
 const groupArn = `arn:aws:logs:${TEST_REGION}:${TEST_ACCOUNT}:log-group:${group}`;
 
-function expectGolden(name: string, doc: unknown): void {
-  const file = path.join(GOLDEN_DIR, name);
-  const actual = `${JSON.stringify(doc, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(file, actual);
-  }
-  if (!fs.existsSync(file)) throw new Error(`golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
-  expect(actual).toBe(fs.readFileSync(file, "utf8"));
-}
+const expectGolden = goldenIn("iam");
 
 describe("log writer policy (FluentD on every node)", () => {
   const doc = logWriterPolicy(ctx, group);

@@ -4,8 +4,6 @@
  * (test/golden/object-detection/, rewrite with UPDATE_GOLDEN=1), and the
  * `objectDetection` stack config section.
  */
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { installPulumiMocks, TEST_ACCOUNT, TEST_REGION, valueOf } from "./pulumi-mocks";
 
 // SQS queues get the URL AWS would give them, so URL wiring is checked too.
@@ -19,20 +17,11 @@ import { OBJECT_DETECTION_DEFAULTS, ObjectDetectionConfig } from "../../infra/co
 import { ConfigError } from "../../infra/config/validate";
 import { ObjectDetectionQueues, objectDetectionWorkerPolicy, topicDeliveryQueuePolicy } from "../../infra/object-detection";
 import { allows } from "./iam-eval";
+import { goldenIn } from "./golden";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const GOLDEN_DIR = path.join(__dirname, "..", "golden", "object-detection");
-function expectGolden(name: string, doc: unknown): void {
-  const file = path.join(GOLDEN_DIR, name);
-  const actual = `${JSON.stringify(doc, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(file, actual);
-  }
-  if (!fs.existsSync(file)) throw new Error(`golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
-  expect(actual).toBe(fs.readFileSync(file, "utf8"));
-}
+const expectGolden = goldenIn("object-detection");
 
 const arn = (service: string, name: string) => `arn:aws:${service}:${TEST_REGION}:${TEST_ACCOUNT}:${name}`;
 const EXAMPLE_ARNS = {

@@ -3,25 +3,17 @@
  * golden files (test/golden/iam/, UPDATE_GOLDEN=1 rewrites them), the EventBridge
  * patterns, and the group tags.
  */
-import * as fs from "fs";
-import * as path from "path";
 import { parseConfig } from "../../infra/config";
 import { asgArnPattern, nodeLifecyclePolicy, terminationEventRules, terminationQueuePolicy } from "../../infra/termination";
 import { asgTags, usesMixedInstancesPolicy, workerSelfHealthPolicy } from "../../infra/workers";
 import { allows } from "./iam-eval";
+import { goldenIn } from "./golden";
 
-const GOLDEN_DIR = path.resolve(__dirname, "../golden/iam");
 const CTX = { partition: "aws", region: "us-east-1", accountId: "123456789012", clusterName: "demo" };
 const QUEUE = "arn:aws:sqs:us-east-1:123456789012:demo-node-termination-queue-abc123";
 const ASGS = ["demo-general-20260101000000000000000001", "demo-gpu-20260101000000000000000002"];
 
-function expectGolden(name: string, doc: unknown): void {
-  const file = path.join(GOLDEN_DIR, name);
-  const actual = `${JSON.stringify(doc, null, 2)}\n`;
-  if (process.env.UPDATE_GOLDEN === "1") fs.writeFileSync(file, actual);
-  if (!fs.existsSync(file)) throw new Error(`golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
-  expect(actual).toBe(fs.readFileSync(file, "utf8"));
-}
+const expectGolden = goldenIn("iam");
 
 describe("IAM documents", () => {
   it("node lifecycle (termination handler + cluster autoscaler) matches the golden file", () => {

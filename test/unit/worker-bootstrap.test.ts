@@ -15,10 +15,10 @@ import { decodeUserData, encodeUserData, NODE_BIN_DIR, readBootstrapFile, render
 import { MAX_WORKER_JOIN_TIMEOUT_MINUTES } from "../../infra/config/node-pools";
 import { nodeTaintsArg, renderWorkerUserData, WorkerBootstrapValues, workerBootstrapEnv } from "../../infra/workers";
 import { ECR_CREDENTIAL_PROVIDER_VERSION, KUBEADM_API_VERSION, KUBERNETES_VERSION } from "../../infra/versions";
+import { goldenIn } from "./golden";
 
 const REPO = path.resolve(__dirname, "../..");
 const BOOTSTRAP = path.join(REPO, "infra/bootstrap");
-const GOLDEN_DIR = path.join(REPO, "test/golden/bootstrap");
 const PEM = /-----BEGIN [A-Z ]+-----/;
 const BOOTSTRAP_TOKEN = /[a-z0-9]{6}\.[a-z0-9]{16}/;
 /** Token-shaped, and unlike anything in the scripts, so a leak is unmistakable. */
@@ -42,15 +42,7 @@ const SAMPLE: WorkerBootstrapValues = {
   },
 };
 
-function expectGolden(name: string, actual: string): void {
-  const file = path.join(GOLDEN_DIR, name);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(file, actual);
-  }
-  if (!fs.existsSync(file)) throw new Error(`golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
-  expect(actual).toBe(fs.readFileSync(file, "utf8"));
-}
+const expectGolden = goldenIn("bootstrap");
 
 const rfc3339 = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString().replace(/\.\d{3}Z$/, "Z");
 const secretJson = (over: Record<string, unknown> = {}) =>

@@ -16,20 +16,12 @@ import { DEFAULT_DLSTREAMER_IMAGES, DLSTREAMER_NAMESPACE } from "../../../charts
 import { parseValues } from "../../../charts/values";
 import { ConfigError } from "../../../infra/config/validate";
 import { assertChartInvariants } from "./invariants";
+import { goldenIn } from "../golden";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-const GOLDEN_DIR = path.join(__dirname, "../../golden/dlstreamer");
 
-function expectGolden(name: string, actual: string): void {
-  const file = path.join(GOLDEN_DIR, name);
-  if (process.env.UPDATE_GOLDEN === "1") {
-    fs.mkdirSync(GOLDEN_DIR, { recursive: true });
-    fs.writeFileSync(file, actual);
-  }
-  if (!fs.existsSync(file)) throw new Error(`golden file ${file} is missing; run with UPDATE_GOLDEN=1 to create it`);
-  expect(actual).toBe(fs.readFileSync(file, "utf8"));
-}
+const expectGolden = goldenIn("dlstreamer");
 
 function synth(dlstreamer: unknown = {}, global: unknown = {}): Obj[] {
   const chart = new DlstreamerChart(Testing.app(), "dls", { values: parseValues({ global, dlstreamer }) });

@@ -62,6 +62,22 @@ describe("shellcheck", () => {
     expect(r.code).toBe(0);
   });
 
+  // The house rule for node scripts: bash, stopping at the first failing command,
+  // unset variable or failing pipe stage.
+  const bootstrapScripts = scripts.filter((f) => f.startsWith("infra/bootstrap/"));
+
+  test("the node bootstrap scripts are among them", () => {
+    expect(bootstrapScripts).toEqual(
+      expect.arrayContaining(["node-prepare.sh", "control-plane-init.sh", "etcd-backup.sh", "bootstrap.sh"].map((f) => `infra/bootstrap/${f}`)),
+    );
+  });
+
+  test.each(bootstrapScripts)("%s is a strict bash script", (file) => {
+    const text = fs.readFileSync(path.join(REPO, file), "utf8");
+    expect(text.startsWith("#!/usr/bin/env bash\n")).toBe(true);
+    expect(text).toMatch(/^set -euo pipefail$/m);
+  });
+
   test("reports a known-bad script", () => {
     const bad = writeTemp("bad.sh", '#!/usr/bin/env bash\nrm -rf $1/*\n');
     const r = run("shellcheck", ["--format=gcc", bad]);

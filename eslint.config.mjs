@@ -1,6 +1,26 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
+/**
+ * Imports point down the picture of ../shared/design.md only: lib/ is the floor,
+ * constructs/ build on lib/, charts/ on constructs/ and lib/, infra/ on everything.
+ * A relative import that climbs into a folder above its own layer is an error.
+ */
+const layer = (folder, forbidden) => ({
+  files: [`${folder}/**/*.ts`],
+  rules: {
+    "no-restricted-imports": [
+      "error",
+      {
+        patterns: forbidden.map((name) => ({
+          regex: `^(\\.\\./)+${name}(/|$)`,
+          message: `${folder}/ must not import ${name}/: imports point down only (lib → constructs → charts → infra; see README "Where things are").`,
+        })),
+      },
+    ],
+  },
+});
+
 export default tseslint.config(
   { ignores: ["node_modules/", "dist/", "bin/", "coverage/", "**/*.js", "**/*.mjs", "test/fixtures/"] },
   js.configs.recommended,
@@ -11,4 +31,8 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  layer("lib", ["constructs", "charts", "infra", "apps"]),
+  layer("constructs", ["charts", "infra", "apps"]),
+  layer("charts", ["infra", "apps"]),
+  layer("apps", ["infra", "charts", "constructs"]),
 );

@@ -1,5 +1,5 @@
 import { CertManagerIssuerRef } from "../constructs/imports/cert-manager";
-import type { GlobalValues } from "./values";
+import type { GlobalValues } from "./global-values";
 
 /** ClusterIssuer names created by the `cluster-issuers` chart. */
 export const SELF_SIGNED_CLUSTER_ISSUER = "platform-selfsigned";

@@ -13,7 +13,7 @@ import {
   memoryMebibytes,
   ResourceSpec,
 } from "../constructs/resources";
-import { Validator } from "../infra/config/validate";
+import { Validator } from "../lib/validate";
 
 /**
  * The section `key` of `v`, or an empty one when absent, so app parsers read

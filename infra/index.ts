@@ -5,20 +5,20 @@
  * below the control plane.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterSecrets } from "./cluster-secrets";
-import { declareClusterSide } from "./cluster-side";
+import { ClusterSecrets } from "./aws/secrets";
+import { declareClusterSide } from "./cluster/index";
 import { loadConfig } from "./config";
 import { resolveWorkloadValues } from "./config/workloads";
-import { ControlPlane } from "./control-plane";
-import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./etcd-backups";
-import { Identity } from "./identity";
-import { Logging } from "./logging";
-import { Network } from "./network";
-import { ObjectDetectionQueues } from "./object-detection";
-import { ClusterPki } from "./pki";
-import { SecurityGroups } from "./security";
-import { NodeTermination } from "./termination";
-import { WorkerPools } from "./workers";
+import { ControlPlane } from "./nodes/control-plane";
+import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./aws/backups";
+import { Identity } from "./aws/identity";
+import { Logging } from "./aws/logging";
+import { Network } from "./aws/network";
+import { ObjectDetectionQueues } from "./aws/app-messaging";
+import { ClusterPki } from "./aws/pki";
+import { SecurityGroups } from "./aws/security";
+import { NodeTermination } from "./aws/termination";
+import { WorkerPools } from "./nodes/workers";
 
 const config = loadConfig();
 const c = config.cluster;

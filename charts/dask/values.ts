@@ -9,8 +9,8 @@ import {
   memoryMebibytes,
   ResourceSpec,
 } from "../../constructs/resources";
-import { Validator } from "../../infra/config/validate";
-import type { GlobalValues } from "../values";
+import { Validator } from "../../lib/validate";
+import type { GlobalValues } from "../global-values";
 import { RequiredSecret } from "../required-secrets";
 import {
   readDataKey,

@@ -6,8 +6,8 @@
 import { NODE_PORT_MAX, NODE_PORT_MIN } from "../../constructs/node-port-service";
 import { ResourceSpec } from "../../constructs/resources";
 import { SpreadPolicy } from "../../constructs/spread-over-nodes";
-import { Validator } from "../../infra/config/validate";
-import type { GlobalValues } from "../values";
+import { Validator } from "../../lib/validate";
+import type { GlobalValues } from "../global-values";
 import { HAPROXY_MAX_SERVERS } from "./haproxy-config";
 import {
   AutoscalingValues,

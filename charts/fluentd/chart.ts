@@ -31,7 +31,7 @@ export interface FluentdChartProps {
  * FluentD on every node (control plane included): tails the container logs
  * the kubelet writes, adds Kubernetes metadata and ships them to CloudWatch
  * Logs (default; the node's instance role grants write access to the cluster's
- * log group only, see infra/logging.ts) or to Elasticsearch/OpenSearch.
+ * log group only, see infra/aws/logging.ts) or to Elasticsearch/OpenSearch.
  */
 export class FluentdChart extends Chart {
   /** The rendered `fluent.conf`. */

@@ -4,8 +4,8 @@
  * configured) and how long FluentD rides out an outage of that destination.
  */
 import { ResourceSpec } from "../../constructs/resources";
-import { Validator } from "../../infra/config/validate";
-import type { GlobalValues } from "../values";
+import { Validator } from "../../lib/validate";
+import type { GlobalValues } from "../global-values";
 import { containerLogGroupName } from "./log-group";
 import { readDataKey, readImage, readResources, readSecretName, section } from "../values-common";
 

@@ -2,9 +2,9 @@
  * Values of Gosty, the video transcoding service (`gosty:` in a values file).
  */
 import { DEFAULT_RESOURCES, memoryMebibytes, ResourceSpec } from "../../constructs/resources";
-import { Validator } from "../../infra/config/validate";
+import { Validator } from "../../lib/validate";
 import { RequiredSecret } from "../required-secrets";
-import type { GlobalValues } from "../values";
+import type { GlobalValues } from "../global-values";
 import {
   AutoscalingValues,
   readAutoscaling,

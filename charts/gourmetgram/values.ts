@@ -3,8 +3,8 @@
  */
 import { NODE_PORT_MAX, NODE_PORT_MIN } from "../../constructs/node-port-service";
 import { ResourceSpec } from "../../constructs/resources";
-import { Validator } from "../../infra/config/validate";
-import type { GlobalValues } from "../values";
+import { Validator } from "../../lib/validate";
+import type { GlobalValues } from "../global-values";
 import { AutoscalingValues, readAutoscaling, readHost, readImage, readResources } from "../values-common";
 
 /** Namespace of every object of the application. */

@@ -14,7 +14,7 @@ import { appLabels, httpProbe, k8sResources, nonRootPod, podSecurityNamespace, r
 import { prometheusUrl } from "../prometheus/chart";
 import { ingressIssuer } from "../tls";
 import type { PrometheusValues } from "../prometheus/values";
-import type { GlobalValues } from "../values";
+import type { GlobalValues } from "../global-values";
 import type { Dashboard } from "./dashboards/builder";
 import { buildDashboards } from "./dashboards/index";
 import { DASHBOARDS_DIR, dashboardProviders, datasources } from "./provisioning";

@@ -3,10 +3,10 @@
  */
 import { isDnsLabel } from "../../constructs/names";
 import { ResourceSpec } from "../../constructs/resources";
-import { Validator } from "../../infra/config/validate";
+import { Validator } from "../../lib/validate";
 import { OBJECT_DETECTION_NAMESPACE } from "../object-detection/values";
 import { readStorageSize } from "../prometheus/values";
-import type { GlobalValues } from "../values";
+import type { GlobalValues } from "../global-values";
 import { readDataKey, readHost, readImage, readResources, readSecretName, section } from "../values-common";
 
 /** Grafana OSS, pinned. Runs as UID 472 (`grafana`). */

@@ -1,6 +1,6 @@
 /**
  * The AWS coordinates the object-detection pods read from the ConfigMap
- * `object-detection-aws`. Pure and Pulumi-free: `infra/object-detection.ts`
+ * `object-detection-aws`. Pure and Pulumi-free: `infra/aws/app-messaging.ts`
  * calls {@link objectDetectionConfigData} with the real queue URLs, and
  * `npm run synth` with {@link PLACEHOLDER_AWS_CONFIG}.
  */

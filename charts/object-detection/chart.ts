@@ -19,7 +19,7 @@ import { OBJECT_DETECTION_NAMESPACE } from "./values";
 export interface ObjectDetectionChartProps {
   readonly values: PlatformValues;
   /**
-   * Queue URLs, topic ARN and region, as created by `infra/object-detection.ts`.
+   * Queue URLs, topic ARN and region, as created by `infra/aws/app-messaging.ts`.
    * @default PLACEHOLDER_AWS_CONFIG (clearly named `SET-BY-PULUMI-...` values)
    */
   readonly aws?: ObjectDetectionAwsConfig;

@@ -2,8 +2,8 @@
  * Values of the object-detection application (`objectDetection:` in a values file).
  */
 import { DEFAULT_RESOURCES, ResourceSpec } from "../../constructs/resources";
-import { Validator } from "../../infra/config/validate";
-import type { GlobalValues } from "../values";
+import { Validator } from "../../lib/validate";
+import type { GlobalValues } from "../global-values";
 import {
   AutoscalingValues,
   readAutoscaling,

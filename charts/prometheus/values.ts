@@ -5,8 +5,8 @@
  */
 import { isDnsLabel } from "../../constructs/names";
 import { memoryMebibytes, ResourceSpec } from "../../constructs/resources";
-import { Validator } from "../../infra/config/validate";
-import type { GlobalValues } from "../values";
+import { Validator } from "../../lib/validate";
+import type { GlobalValues } from "../global-values";
 import { readImage, readResources, section } from "../values-common";
 
 /** Upstream images, pinned. Each runs as a non-root user baked into the image. */

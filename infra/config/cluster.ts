@@ -6,8 +6,8 @@
  * everything.
  */
 import { KUBERNETES_VERSION, SUPPORTED_KUBERNETES_MINORS } from "../versions";
-import { formatCidr, overlaps, parseCidr, subnet } from "./cidr";
-import { Validator } from "./validate";
+import { formatCidr, overlaps, parseCidr, subnet } from "../../lib/cidr";
+import { Validator } from "../../lib/validate";
 
 /**
  * Longest accepted cluster name. The name starts AWS names with tight limits:

@@ -13,7 +13,7 @@ import { CLUSTER_KEYS, ClusterConfig, parseCluster, REGION_KEY } from "./cluster
 import { nodePoolsSection } from "./node-pools";
 import { objectDetectionSection } from "./object-detection";
 import { observabilitySection } from "./observability";
-import { Validator } from "./validate";
+import { Validator } from "../../lib/validate";
 import { workloadsSection } from "./workloads";
 
 export interface ConfigSection<T> {

@@ -5,7 +5,7 @@
  * {@link Validator}, records every problem and returns defaults for bad values.
  */
 import { ClusterConfig, parseInstanceType } from "./cluster";
-import { isPlainObject, Problem, Validator } from "./validate";
+import { isPlainObject, Problem, Validator } from "../../lib/validate";
 
 export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 export type TaintEffect = (typeof TAINT_EFFECTS)[number];

@@ -7,7 +7,7 @@
  * Pure (no Pulumi).
  */
 import type { ClusterConfig } from "./cluster";
-import { Validator } from "./validate";
+import { Validator } from "../../lib/validate";
 
 /** Stack configuration keys of this section (without the project prefix). */
 export const OBJECT_DETECTION_KEYS = ["objectDetection"] as const;

@@ -8,7 +8,7 @@
  */
 import { containerLogGroupName } from "../../charts/fluentd/log-group";
 import type { ClusterConfig } from "./cluster";
-import { Validator } from "./validate";
+import { Validator } from "../../lib/validate";
 
 /** Stack configuration keys of this section (without the project prefix). */
 export const OBSERVABILITY_KEYS = ["observability"] as const;

@@ -14,8 +14,8 @@ import { CHARTS } from "../../charts/registry";
 import { synthCharts } from "../../charts/synth";
 import { parseValues, PlatformValues } from "../../charts/values";
 import type { ClusterConfig } from "./cluster";
-import { requiredDependencies } from "../workload-dependencies";
-import { ConfigError, isPlainObject, Validator } from "./validate";
+import { requiredDependencies } from "../cluster/workload-dependencies";
+import { ConfigError, isPlainObject, Validator } from "../../lib/validate";
 
 export const WORKLOADS_KEYS = ["workloads"] as const;
 
@@ -72,7 +72,7 @@ export function stackValuesDocument(user: Readonly<Record<string, unknown>>, d: 
     fluentd: { clusterName: d.clusterName, cloudwatch: { region: d.region, ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}) } },
     grafana: { cloudwatch: { region: d.region } },
     // The chart has no default on purpose (a well-known name invites a hand-made
-    // password); the program generates this Secret (infra/workload-secrets.ts).
+    // password); the program generates this Secret (infra/cluster/workload-secrets.ts).
     dask: { notebook: { passwordSecret: { name: DASK_PASSWORD_SECRET } } },
   };
   return deepMerge(derived, user as Record<string, unknown>);

@@ -105,7 +105,7 @@ function declare(pulumi: typeof Pulumi, r: RecordedDeclaration): void {
 async function child(mode: string, file: string): Promise<void> {
   const start = performance.now();
   // The shared unit-test harness: same mocks as the tests, answers the data sources.
-  const { installPulumiMocks, validStackConfig } = await import("../unit/pulumi-mocks");
+  const { installPulumiMocks, validStackConfig } = await import("../unit/support/pulumi-mocks");
   const harness = installPulumiMocks({ config: validStackConfig() });
   if (mode === "baseline") {
     await import("@pulumi/aws");

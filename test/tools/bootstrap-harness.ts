@@ -1,5 +1,5 @@
 /**
- * Runs the node bootstrap scripts of infra/bootstrap for real, on this machine, with
+ * Runs the node bootstrap scripts of infra/nodes/bootstrap for real, on this machine, with
  * only what cannot run here replaced:
  *
  * - the instance metadata service: {@link FakeImds} on a loopback port (IMDS_ENDPOINT);
@@ -25,7 +25,7 @@ import { FakeImds, ImdsBehaviour, InstanceIdentity } from "./fake-imds";
 import { parse as parseYaml } from "yaml";
 import { SYSTEM_PATH, tool } from "./tool-paths";
 
-export const BOOTSTRAP_DIR = path.resolve(__dirname, "..", "..", "infra", "bootstrap");
+export const BOOTSTRAP_DIR = path.resolve(__dirname, "..", "..", "infra", "nodes", "bootstrap");
 
 /** Commands replaced by recording stand-ins. */
 export const STAND_INS = [

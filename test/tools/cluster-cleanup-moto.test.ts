@@ -1,5 +1,5 @@
 /**
- * The teardown cleanup's AWS SDK adapter (infra/cluster-cleanup-aws.ts) against
+ * The teardown cleanup's AWS SDK adapter (infra/cluster/teardown/aws.ts) against
  * moto, the AWS emulator: it finds exactly this cluster's load balancers, target
  * groups, CSI volumes and controller security groups, deletes them in an order AWS
  * accepts, and leaves everything else (another cluster's, node root volumes, the
@@ -11,8 +11,8 @@ import * as os from "node:os";
 import * as ec2 from "@aws-sdk/client-ec2";
 import * as elb from "@aws-sdk/client-elastic-load-balancing";
 import * as elbv2 from "@aws-sdk/client-elastic-load-balancing-v2";
-import { cleanupCluster } from "../../infra/cluster-cleanup";
-import { CSI_VOLUME_TAG, loadAwsSdk, SdkClients, sdkCleanupAws } from "../../infra/cluster-cleanup-aws";
+import { cleanupCluster } from "../../infra/cluster/teardown/cleanup";
+import { CSI_VOLUME_TAG, loadAwsSdk, SdkClients, sdkCleanupAws } from "../../infra/cluster/teardown/aws";
 import { freePort, ServerProcess, startProcess, waitUntil } from "./processes";
 import { tool } from "./tool-paths";
 

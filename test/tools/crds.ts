@@ -3,7 +3,7 @@
  * upstream sources, so the API server judges those resources by their real schemas:
  *
  * - cert-manager: `deploy/crds/*.yaml` of the cert-manager Go module at
- *   {@link CERT_MANAGER_VERSION} (the add-on's pin in infra/addons/versions.ts),
+ *   {@link CERT_MANAGER_VERSION} (the add-on's pin in infra/cluster/addons/versions.ts),
  *   fetched through the Go module proxy (checksum verified by the Go tool; cached in
  *   the Go module cache after the first run).
  * - CRD files checked into the repository next to generated imports
@@ -15,7 +15,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseAllDocuments } from "yaml";
-import { ADDON_VERSIONS } from "../../infra/addons/versions";
+import { ADDON_VERSIONS } from "../../infra/cluster/addons/versions";
 import { KubeObject } from "./kube-client";
 
 /** cert-manager release whose CRDs the tests install: the one the platform's add-on installs. */

@@ -1,6 +1,6 @@
 /**
  * The worker join and the control plane's token rotation, executed: the real scripts
- * of infra/bootstrap with the real AWS CLI against moto, a fake IMDSv2, the real
+ * of infra/nodes/bootstrap with the real AWS CLI against moto, a fake IMDSv2, the real
  * kubeadm (against a real API server for `kubeadm token create`), and stand-ins only
  * for `kubeadm join`, systemd, apt and the other node-changing commands.
  * See bootstrap-harness.ts.
@@ -9,8 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { spawnSync } from "node:child_process";
-import { ControlPlaneBootstrapValues, renderControlPlaneUserData } from "../../infra/control-plane";
-import { renderWorkerUserData } from "../../infra/workers";
+import { ControlPlaneBootstrapValues, renderControlPlaneUserData } from "../../infra/nodes/control-plane";
+import { renderWorkerUserData } from "../../infra/nodes/workers";
 import { TestApiServer } from "./apiserver";
 import { BootstrapHarness, DEFAULT_IDENTITY, RunResult } from "./bootstrap-harness";
 import { caCertHash, makeTestCa } from "./pki";

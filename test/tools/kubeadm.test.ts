@@ -13,16 +13,16 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { parse as parseYaml, parseAllDocuments } from "yaml";
-import { apiServerCertSans, controlPlaneBootstrapEnv, controlPlanePrivateIp } from "../../infra/control-plane";
-import { renderEnvFile } from "../../infra/bootstrap/user-data";
+import { apiServerCertSans, controlPlaneBootstrapEnv, controlPlanePrivateIp } from "../../infra/nodes/control-plane";
+import { renderEnvFile } from "../../infra/nodes/user-data";
 import { parseConfig, PlatformConfig } from "../../infra/config";
 import { KUBEADM_API_VERSION, KUBERNETES_VERSION } from "../../infra/versions";
-import { workerBootstrapEnv } from "../../infra/workers";
+import { workerBootstrapEnv } from "../../infra/nodes/workers";
 import { tool } from "./tool-paths";
 
 jest.setTimeout(120_000);
 
-const BOOTSTRAP = path.resolve(__dirname, "..", "..", "infra", "bootstrap");
+const BOOTSTRAP = path.resolve(__dirname, "..", "..", "infra", "nodes", "bootstrap");
 let work: string;
 beforeAll(() => {
   work = fs.mkdtempSync(path.join(os.tmpdir(), "kubeadm-test-"));

@@ -64,11 +64,11 @@ describe("shellcheck", () => {
 
   // The house rule for node scripts: bash, stopping at the first failing command,
   // unset variable or failing pipe stage.
-  const bootstrapScripts = scripts.filter((f) => f.startsWith("infra/bootstrap/"));
+  const bootstrapScripts = scripts.filter((f) => f.startsWith("infra/nodes/bootstrap/"));
 
   test("the node bootstrap scripts are among them", () => {
     expect(bootstrapScripts).toEqual(
-      expect.arrayContaining(["node-prepare.sh", "control-plane-init.sh", "etcd-backup.sh", "bootstrap.sh"].map((f) => `infra/bootstrap/${f}`)),
+      expect.arrayContaining(["node-prepare.sh", "control-plane-init.sh", "etcd-backup.sh", "bootstrap.sh"].map((f) => `infra/nodes/bootstrap/${f}`)),
     );
   });
 

@@ -5,7 +5,7 @@
  * resources the charts use. Then the links between the stored objects are checked.
  * One fresh API server per value set, since the charts create the same objects.
  */
-import { DEFAULT_STORAGE_CLASS } from "../../charts/values";
+import { DEFAULT_STORAGE_CLASS } from "../../charts/global-values";
 import { TestApiServer } from "./apiserver";
 import { applyAll, formatFailures, SourcedObject } from "./apply";
 import {

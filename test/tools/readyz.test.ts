@@ -1,10 +1,10 @@
 /**
- * The program's wait for the API server (infra/cluster-access.ts) against a real
+ * The program's wait for the API server (infra/cluster/access.ts) against a real
  * kube-apiserver of the pinned release: `/readyz` answers without credentials over
  * TLS checked against the cluster CA, and a server whose certificate the CA did not
  * sign is never taken for ready.
  */
-import { ClusterNotReadyError, httpsReadyzProbe, waitForReadyz } from "../../infra/cluster-access";
+import { ClusterNotReadyError, httpsReadyzProbe, waitForReadyz } from "../../infra/cluster/access";
 import { TestApiServer } from "./apiserver";
 import { makeTestCa } from "./pki";
 import * as fs from "node:fs";

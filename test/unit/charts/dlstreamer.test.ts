@@ -14,9 +14,9 @@ import { mosquittoConfigProblems, renderMosquittoConfig } from "../../../charts/
 import { modelXmlPath, PERSON_VEHICLE_BIKE_MODEL, SAMPLE_PIPELINE } from "../../../charts/dlstreamer/pipeline-server-config";
 import { DEFAULT_DLSTREAMER_IMAGES, DLSTREAMER_NAMESPACE } from "../../../charts/dlstreamer/values";
 import { parseValues } from "../../../charts/values";
-import { ConfigError } from "../../../infra/config/validate";
+import { ConfigError } from "../../../lib/validate";
 import { assertChartInvariants } from "./invariants";
-import { goldenIn } from "../golden";
+import { goldenIn } from "../support/golden";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

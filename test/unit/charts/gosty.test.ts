@@ -13,7 +13,7 @@ import {
   gostyRequiredSecrets,
 } from "../../../charts/gosty/values";
 import { parseValues } from "../../../charts/values";
-import { ConfigError } from "../../../infra/config/validate";
+import { ConfigError } from "../../../lib/validate";
 import { assertChartInvariants } from "./invariants";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

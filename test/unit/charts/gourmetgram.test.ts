@@ -2,7 +2,7 @@ import { Testing } from "cdk8s";
 import { GOURMETGRAM_NAME, GourmetgramChart } from "../../../charts/gourmetgram/chart";
 import { DEFAULT_GOURMETGRAM_IMAGE, GOURMETGRAM_NAMESPACE } from "../../../charts/gourmetgram/values";
 import { parseValues } from "../../../charts/values";
-import { ConfigError } from "../../../infra/config/validate";
+import { ConfigError } from "../../../lib/validate";
 import { assertChartInvariants } from "./invariants";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any

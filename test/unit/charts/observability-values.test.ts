@@ -1,4 +1,4 @@
-import { ConfigError } from "../../../infra/config/validate";
+import { ConfigError } from "../../../lib/validate";
 import { defaultValues, parseValues } from "../../../charts/values";
 import { containerLogGroupName } from "../../../charts/fluentd/values";
 

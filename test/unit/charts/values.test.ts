@@ -1,5 +1,6 @@
-import { ConfigError } from "../../../infra/config/validate";
-import { DEFAULT_STORAGE_CLASS, defaultValues, knownValuesKeys, parseValues } from "../../../charts/values";
+import { ConfigError } from "../../../lib/validate";
+import { DEFAULT_STORAGE_CLASS } from "../../../charts/global-values";
+import { defaultValues, knownValuesKeys, parseValues } from "../../../charts/values";
 
 function problemsOf(raw: unknown): string {
   try {

@@ -1,0 +1,82 @@
+/**
+ * Everything Pulumi declares inside the cluster, in dependency order: access (the
+ * provider, after `/readyz`) → add-ons → teardown step → ingress load balancer and
+ * workloads. Nothing of it exists when `workloads.enabled` is false.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { ObjectDetectionAwsConfig } from "../../charts/object-detection/aws-config";
+import type { PlatformValues } from "../../charts/values";
+import { ClusterAddons } from "./addons";
+import { IngressLoadBalancer } from "./addons/ingress";
+import { ClusterAccess } from "./access";
+import type { ClusterConfig } from "../config";
+import type { WorkloadsConfig } from "../config/workloads";
+import { ClusterTeardown } from "./teardown/index";
+import { Workloads } from "./workloads";
+
+export interface ClusterSideArgs {
+  readonly cluster: ClusterConfig;
+  readonly workloads: WorkloadsConfig;
+  readonly values: PlatformValues;
+  readonly kubeconfig: pulumi.Output<string>;
+  readonly apiServerUrl: pulumi.Output<string>;
+  readonly caCertPem: pulumi.Output<string>;
+  readonly sessionCommand: pulumi.Output<string>;
+  readonly vpcId: pulumi.Output<string>;
+  readonly terminationQueueUrl: pulumi.Output<string>;
+  readonly objectDetectionAws?: pulumi.Output<ObjectDetectionAwsConfig>;
+  /** The AWS side that must outlive everything in the cluster on destroy (workers, control plane, network, ...). */
+  readonly infrastructure: pulumi.Resource[];
+}
+
+export interface ClusterSide {
+  readonly access: ClusterAccess;
+  readonly addons: ClusterAddons;
+  readonly teardown: ClusterTeardown;
+  readonly ingress: IngressLoadBalancer;
+  readonly workloads: Workloads;
+}
+
+export function declareClusterSide(name: string, a: ClusterSideArgs): ClusterSide {
+  const c = a.cluster;
+  const access = new ClusterAccess(`${name}-access`, {
+    kubeconfig: a.kubeconfig,
+    apiServerUrl: a.apiServerUrl,
+    caCertPem: a.caCertPem,
+    sessionCommand: a.sessionCommand,
+    readyTimeoutMinutes: a.workloads.apiReadyTimeoutMinutes,
+  });
+  const provider = access.provider;
+  const addons = new ClusterAddons(`${name}-addons`, {
+    provider,
+    clusterName: c.clusterName,
+    region: c.region,
+    podCidr: c.podCidr,
+    terminationQueueUrl: a.terminationQueueUrl,
+    ingressClass: a.values.global.ingressClass,
+    storageClassName: a.values.global.storageClass,
+    dependsOn: a.infrastructure,
+  });
+  const teardown = new ClusterTeardown(`${name}-teardown`, {
+    clusterName: c.clusterName,
+    region: c.region,
+    vpcId: a.vpcId,
+    timeoutMinutes: a.workloads.teardownTimeoutMinutes,
+    dependsOn: [addons, ...a.infrastructure],
+  });
+  const ingress = new IngressLoadBalancer(`${name}-ingress`, {
+    provider,
+    tags: c.tags,
+    dependsOn: [teardown.resource, addons.charts.nginxIngress],
+  });
+  const workloads = new Workloads(`${name}-workloads`, {
+    provider,
+    charts: a.workloads.charts,
+    values: a.values,
+    objectDetectionAws: a.objectDetectionAws,
+    telegramBotToken: a.workloads.telegramBotToken,
+    platform: { ...addons.charts, storageClass: addons.storageClass },
+    teardown: teardown.resource,
+  });
+  return { access, addons, teardown, ingress, workloads };
+}

@@ -1,0 +1,290 @@
+/**
+ * The kubeadm control plane: one EC2 instance behind an address that outlives it.
+ *
+ * Stable endpoint. A standalone network interface with a fixed private address (offset
+ * {@link CONTROL_PLANE_IP_OFFSET} of the first public subnet) is created on its own and
+ * attached to the instance as device 0; it is not deleted with the instance. An Elastic
+ * IP sits on that interface. Replacing the instance therefore keeps both addresses:
+ *   - workers, kubeadm's `controlPlaneEndpoint` and the cluster-info ConfigMap use the
+ *     private address (traffic stays in the VPC, and security-group rules that reference
+ *     the worker group match it; a worker dialling the public address would hairpin
+ *     through the internet gateway and arrive from its public IP, which no group matches);
+ *   - users and the admin kubeconfig use the Elastic IP.
+ * The API server certificate names both, the Elastic IP's DNS name and any extra names.
+ * Because etcd's peer URL and the node name derive from the private address too, a
+ * replacement instance restored from a snapshot is the same member under the same name.
+ *
+ * Bootstrap: user-data carries the scripts of infra/nodes/bootstrap and non-secret values
+ * only; the PKI is read from Secrets Manager at boot (see control-plane-init.sh).
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { addressAt, parseCidr } from "../../lib/cidr";
+import type { ClusterConfig } from "../config/cluster";
+import { encodeUserData, renderNodeUserData } from "./user-data";
+import { API_PORT } from "../aws/security";
+import { resourceTags } from "../aws/tags";
+import { KUBEADM_API_VERSION, KUBERNETES_PACKAGE_REVISION } from "../versions";
+
+/** Canonical's AWS account, the publisher of the official Ubuntu AMIs. */
+export const CANONICAL_OWNER_ID = "099720109477";
+/** Host offset of the control plane's fixed address in its subnet (AWS reserves .0-.3). */
+export const CONTROL_PLANE_IP_OFFSET = 10;
+
+/** The fixed private address of the control plane in `subnetCidr`. Pure. */
+export function controlPlanePrivateIp(subnetCidr: string): string {
+  const subnet = parseCidr(subnetCidr);
+  if (!subnet) throw new Error(`control plane: '${subnetCidr}' is not a CIDR block`);
+  // AWS reserves the first four and the last address of every subnet.
+  if (2 ** (32 - subnet.prefix) < CONTROL_PLANE_IP_OFFSET + 2) {
+    throw new Error(`control plane: subnet ${subnetCidr} is too small for a fixed address at offset ${CONTROL_PLANE_IP_OFFSET}`);
+  }
+  return addressAt(subnet, CONTROL_PLANE_IP_OFFSET);
+}
+
+/** `arm64` for Graviton instance types (a1, and families with a `g` after the generation: t4g, m7gd, c7gn, ...). Pure. */
+export function instanceArchitecture(instanceType: string): "amd64" | "arm64" {
+  const family = instanceType.split(".")[0];
+  return family === "a1" || /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family) ? "arm64" : "amd64";
+}
+
+/** The data-source query for the newest Ubuntu 24.04 LTS AMI that fits the instance type. Pure. */
+export function ubuntuAmiQuery(instanceType: string): aws.ec2.GetAmiArgs {
+  const arch = instanceArchitecture(instanceType);
+  return {
+    owners: [CANONICAL_OWNER_ID],
+    mostRecent: true,
+    filters: [
+      { name: "name", values: [`ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${arch}-server-*`] },
+      { name: "architecture", values: [arch === "arm64" ? "arm64" : "x86_64"] },
+      { name: "virtualization-type", values: ["hvm"] },
+      { name: "root-device-type", values: ["ebs"] },
+    ],
+  };
+}
+
+export interface CertSanProps {
+  readonly privateIp: string;
+  readonly publicIp?: string;
+  readonly publicDns?: string;
+  /** @default [] */
+  readonly extra?: readonly string[];
+}
+
+/** Every address and name the API server certificate must carry, without duplicates. Pure. */
+export function apiServerCertSans(p: CertSanProps): string[] {
+  const all = [p.privateIp, p.publicIp, p.publicDns, ...(p.extra ?? []), "127.0.0.1", "localhost"];
+  return [...new Set(all.filter((s): s is string => typeof s === "string" && s !== ""))];
+}
+
+/** The non-secret values control-plane-init.sh and etcd-backup.sh read. */
+export interface ControlPlaneBootstrapValues {
+  readonly clusterName: string;
+  readonly region: string;
+  readonly kubernetesVersion: string;
+  readonly endpointIp: string;
+  readonly certSans: readonly string[];
+  readonly podCidr: string;
+  readonly serviceCidr: string;
+  readonly pkiSecretArn: string;
+  readonly joinSecretArn: string;
+  readonly backupBucket: string;
+  readonly kmsKeyArn: string;
+  readonly backupIntervalMinutes: number;
+  readonly joinTokenTtlHours: number;
+  readonly joinTokenRotationHours: number;
+}
+
+/** The env file's values, in the order the scripts document them. Pure. */
+export function controlPlaneBootstrapEnv(v: ControlPlaneBootstrapValues): Record<string, string | number> {
+  return {
+    CLUSTER_NAME: v.clusterName,
+    AWS_REGION: v.region,
+    KUBERNETES_VERSION: v.kubernetesVersion,
+    KUBERNETES_PACKAGE_VERSION: `${v.kubernetesVersion}-${KUBERNETES_PACKAGE_REVISION}`,
+    KUBEADM_API_VERSION,
+    CONTROL_PLANE_ENDPOINT_IP: v.endpointIp,
+    API_SERVER_PORT: API_PORT,
+    API_SERVER_CERT_SANS: v.certSans.join(" "),
+    POD_CIDR: v.podCidr,
+    SERVICE_CIDR: v.serviceCidr,
+    PKI_SECRET_ARN: v.pkiSecretArn,
+    JOIN_SECRET_ARN: v.joinSecretArn,
+    ETCD_BACKUP_BUCKET: v.backupBucket,
+    ETCD_BACKUP_KMS_KEY_ARN: v.kmsKeyArn,
+    ETCD_BACKUP_INTERVAL_MINUTES: v.backupIntervalMinutes,
+    JOIN_TOKEN_TTL_HOURS: v.joinTokenTtlHours,
+    JOIN_TOKEN_ROTATION_HOURS: v.joinTokenRotationHours,
+  };
+}
+
+/** The control plane's cloud-config (plain text). Pure apart from reading infra/nodes/bootstrap. */
+export function renderControlPlaneUserData(v: ControlPlaneBootstrapValues): string {
+  return renderNodeUserData({
+    env: controlPlaneBootstrapEnv(v),
+    steps: ["node-prepare", "control-plane-init"],
+    extraScripts: ["etcd-backup", "etcd-restore", "join-token-rotate"],
+    units: ["join-token-rotate.service", "join-token-rotate.timer"],
+    header: `Control plane of cluster ${v.clusterName}. Rendered by infra/nodes/control-plane.ts; non-secret values only.`,
+  });
+}
+
+/** `aws ssm start-session` for the instance. Pure. */
+export function ssmSessionCommand(instanceId: string, region: string): string {
+  return `aws ssm start-session --target ${instanceId} --region ${region}`;
+}
+
+export interface ControlPlaneArgs {
+  readonly cluster: ClusterConfig;
+  /** The public subnet the instance and its fixed interface live in. */
+  readonly subnetId: pulumi.Input<string>;
+  /** That subnet's CIDR block (from the configuration), which fixes the private address. */
+  readonly subnetCidr: string;
+  readonly securityGroupIds: pulumi.Input<string>[];
+  readonly instanceProfileName: pulumi.Input<string>;
+  readonly pkiSecretArn: pulumi.Input<string>;
+  readonly joinSecretArn: pulumi.Input<string>;
+  readonly kmsKeyArn: pulumi.Input<string>;
+  readonly backupBucketName: pulumi.Input<string>;
+  /**
+   * Lifetime of each bootstrap token the control plane writes to the join secret (config `joinTokenTtlHours`).
+   * @default 24
+   */
+  readonly joinTokenTtlHours?: number;
+  /**
+   * How often a fresh token is written (config `joinTokenRotationHours`).
+   * @default 6
+   */
+  readonly joinTokenRotationHours?: number;
+  /**
+   * Names or addresses for the API server certificate beyond the configured `apiServerCertSans`.
+   * @default []
+   */
+  readonly extraCertSans?: readonly string[];
+  /**
+   * What the Elastic IP must wait for: AWS refuses to associate one before the VPC's internet gateway is attached.
+   * @default []
+   */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+export class ControlPlane extends pulumi.ComponentResource {
+  readonly instanceId: pulumi.Output<string>;
+  /** The stable private address (workers, kubeadm's controlPlaneEndpoint). */
+  readonly privateIp: string;
+  /** The Elastic IP (users, kubeconfig). */
+  readonly publicIp: pulumi.Output<string>;
+  readonly publicDns: pulumi.Output<string>;
+  /** `https://<Elastic IP>:6443`, what the admin kubeconfig points at. */
+  readonly apiServerUrl: pulumi.Output<string>;
+  /** `<private address>:6443`, what nodes join. */
+  readonly internalEndpoint: string;
+  /** The rendered cloud-config (non-secret by construction), for review and tests. */
+  readonly userData: pulumi.Output<string>;
+  readonly ssmCommand: pulumi.Output<string>;
+
+  constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("platform:infra:ControlPlane", name, {}, opts);
+    const parent = { parent: this };
+    const c = args.cluster;
+    const tags = (suffix: string) => resourceTags(c.clusterName, c.tags, `${c.clusterName}-${suffix}`);
+    this.privateIp = controlPlanePrivateIp(args.subnetCidr);
+    this.internalEndpoint = `${this.privateIp}:${API_PORT}`;
+
+    const nic = new aws.ec2.NetworkInterface(
+      `${name}-api`,
+      {
+        description: `Fixed address of the ${c.clusterName} control plane; outlives the instance`,
+        subnetId: args.subnetId,
+        privateIps: [this.privateIp],
+        securityGroups: args.securityGroupIds,
+        // Pod traffic between nodes of one subnet is routed by pod IP, which EC2 drops
+        // unless the interface may carry addresses other than its own.
+        sourceDestCheck: false,
+        tags: tags("control-plane-api"),
+      },
+      parent,
+    );
+    const eip = new aws.ec2.Eip(
+      `${name}-api`,
+      { domain: "vpc", networkInterface: nic.id, associateWithPrivateIp: this.privateIp, tags: tags("control-plane-api") },
+      { parent: this, dependsOn: args.dependsOn },
+    );
+
+    const ami = c.amiId ?? aws.ec2.getAmiOutput(ubuntuAmiQuery(c.controlPlaneInstanceType), parent).id;
+    this.userData = pulumi
+      .all([eip.publicIp, eip.publicDns, args.pkiSecretArn, args.joinSecretArn, args.backupBucketName, args.kmsKeyArn])
+      .apply(([publicIp, publicDns, pkiSecretArn, joinSecretArn, backupBucket, kmsKeyArn]) =>
+        renderControlPlaneUserData({
+          clusterName: c.clusterName,
+          region: c.region,
+          kubernetesVersion: c.kubernetesVersion,
+          endpointIp: this.privateIp,
+          certSans: apiServerCertSans({
+            privateIp: this.privateIp,
+            publicIp,
+            publicDns,
+            extra: [...c.apiServerCertSans, ...(args.extraCertSans ?? [])],
+          }),
+          podCidr: c.podCidr,
+          serviceCidr: c.serviceCidr,
+          pkiSecretArn,
+          joinSecretArn,
+          backupBucket,
+          kmsKeyArn,
+          backupIntervalMinutes: c.etcdBackupIntervalMinutes,
+          joinTokenTtlHours: args.joinTokenTtlHours ?? 24,
+          joinTokenRotationHours: args.joinTokenRotationHours ?? 6,
+        }),
+      );
+
+    const instance = new aws.ec2.Instance(
+      name,
+      {
+        ami,
+        instanceType: c.controlPlaneInstanceType,
+        iamInstanceProfile: args.instanceProfileName,
+        keyName: c.sshKeyName,
+        primaryNetworkInterface: { networkInterfaceId: nic.id, deleteOnTermination: false },
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          // 2, not 1: pods that read instance credentials (EBS CSI, termination handler) sit one hop further.
+          httpPutResponseHopLimit: 2,
+          instanceMetadataTags: "disabled",
+        },
+        rootBlockDevice: {
+          volumeType: "gp3",
+          volumeSize: c.rootVolumeSizeGiB,
+          encrypted: true,
+          deleteOnTermination: true,
+        },
+        userDataBase64: this.userData.apply(encodeUserData),
+        tags: tags("control-plane"),
+        volumeTags: tags("control-plane"),
+      },
+      {
+        parent: this,
+        // The fixed interface can be attached to one instance at a time.
+        deleteBeforeReplace: true,
+        // User-data only acts at first boot, so a change must not stop/start a running
+        // control plane; a looked-up AMI changes with every Ubuntu release and must not
+        // replace it either. Roll either deliberately: README "Replacing the control plane".
+        ignoreChanges: c.amiId ? ["userDataBase64"] : ["ami", "userDataBase64"],
+      },
+    );
+
+    this.instanceId = instance.id;
+    this.publicIp = eip.publicIp;
+    this.publicDns = eip.publicDns;
+    this.apiServerUrl = pulumi.interpolate`https://${eip.publicIp}:${API_PORT}`;
+    this.ssmCommand = instance.id.apply((id) => ssmSessionCommand(id, c.region));
+    this.registerOutputs({
+      instanceId: this.instanceId,
+      privateIp: this.privateIp,
+      publicIp: this.publicIp,
+      apiServerUrl: this.apiServerUrl,
+      ssmCommand: this.ssmCommand,
+    });
+  }
+}

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the real programs the "tools" test project hands artifacts to:
-#   - test/tools/go (this module): kube-apiserver and kubeadm of the pinned Kubernetes
-#     release (k8s.io/kubernetes with its staging modules pinned by replace directives)
-#     and the etcd server the API server runs against;
+#   - test/tools/go (this module): kube-apiserver, kube-controller-manager and kubeadm of
+#     the pinned Kubernetes release (k8s.io/kubernetes with its staging modules pinned by
+#     replace directives) and the etcd server the API server runs against;
 #   - every other module test/tools/go/<name>/: each package named by a `tool` directive
-#     in its go.mod (actionlint, kube-score, ...). A new tool needs only a new module;
+#     in its go.mod (actionlint, kube-score, promtool, the Pulumi CLI, ...). A new tool
+#     needs only a new module;
+#   - Pulumi's Kubernetes provider (test/tools/go/pulumi-kubernetes), whose embedded
+#     schema is generated here first with upstream's own generate.go;
 #   - a Python venv with the pins of test/tools/requirements.txt (moto, parliament).
 #
 # Everything lands in a cache directory outside git, one folder per tool and version,
@@ -75,6 +78,9 @@ for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 done
 
 go_build kube-apiserver "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kube-apiserver "$k8s_ldflags"
+# Without it nothing finalizes a deleted namespace or collects dependents, so a
+# `pulumi destroy` against the test API server would wait forever.
+go_build kube-controller-manager "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
 go_build kubeadm "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kubeadm "$k8s_ldflags"
 etcd_version="$(package_module_version "$here/go" go.etcd.io/etcd/server/v3/etcdmain)"
 go_build etcd "${etcd_version#v}" "$here/go" ./cmd/etcd
@@ -89,9 +95,46 @@ for mod in "$here"/go/*/go.mod; do
   for pkg in $tools; do
     version="$(package_module_version "$dir" "$pkg")"
     # Most Go CLIs print main.version; the linker ignores it where there is none.
-    go_build "$(basename "$pkg")" "${version#v}" "$dir" "$pkg" "-X main.version=$version"
+    ldflags="-X main.version=$version"
+    case "$pkg" in
+      # The Automation API refuses a CLI that does not report a version (release builds stamp it here).
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+        ldflags+=" -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" ;;
+    esac
+    go_build "$(basename "$pkg")" "${version#v}" "$dir" "$pkg" "$ldflags"
   done
 done
+
+# Pulumi's Kubernetes provider. Its main package embeds schema-embed.json and
+# terraform-mapping-embed.json, which upstream's `go generate` (generate.go: schema.json
+# with the release version set, both files re-serialized) writes and the module archive
+# lacks. test/tools/go/pulumi-kubernetes holds a copy of upstream's main; the files it
+# embeds are generated beside it from the module's own schema.json, terraform-mapping.json
+# and generate.go, at the version the binary is stamped with.
+provider_module=github.com/pulumi/pulumi-kubernetes/provider/v4
+provider_dir="$here/go/pulumi-kubernetes"
+provider_main="$provider_dir/cmd/pulumi-resource-kubernetes"
+provider_version="$(cd "$provider_dir" && go list -m -f '{{.Version}}' "$provider_module")"
+provider_version="${provider_version#v}"
+if [ ! -x "$cache/pulumi-resource-kubernetes-$provider_version/pulumi-resource-kubernetes" ]; then
+  upstream="$(cd "$provider_dir" && go mod download -json "$provider_module" | node -e '
+    let s = ""; process.stdin.on("data", (d) => (s += d)).on("end", () => console.log(JSON.parse(s).Dir));')"
+  # A bump that changes upstream's main must change the copy too, or the binary would differ from upstream's.
+  if ! diff <(sed -n '/^package main/,$p' "$upstream/cmd/pulumi-resource-kubernetes/main.go") \
+            <(sed -n '/^package main/,$p' "$provider_main/main.go") >&2; then
+    log "$provider_main/main.go differs from upstream's $provider_module $provider_version main.go; copy it again"
+    exit 1
+  fi
+  log "generating the Kubernetes provider's embedded schema with upstream's generate.go (about 3 minutes cold)..."
+  start=$SECONDS
+  for f in generate.go schema.json terraform-mapping.json; do
+    install -m 0644 "$upstream/cmd/pulumi-resource-kubernetes/$f" "$provider_main/$f"
+  done
+  (cd "$provider_main" && VERSION="$provider_version" nice -n 10 go run generate.go)
+  log "generated the provider schema in $((SECONDS - start))s"
+fi
+go_build pulumi-resource-kubernetes "$provider_version" "$provider_dir" ./cmd/pulumi-resource-kubernetes \
+  "-X $provider_module/pkg/version.Version=$provider_version"
 
 # Python tools: one venv per content of requirements.txt. The marker is written last,
 # so an interrupted install is redone rather than trusted.

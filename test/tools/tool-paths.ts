@@ -13,12 +13,15 @@ import { execFileSync } from "node:child_process";
  */
 export const BUILT_TOOLS = [
   "KUBE_APISERVER",
+  "KUBE_CONTROLLER_MANAGER",
   "KUBEADM",
   "ETCD",
   "ACTIONLINT",
   "KUBE_SCORE",
   "MOTO_SERVER",
   "PARLIAMENT",
+  "PULUMI",
+  "PULUMI_RESOURCE_KUBERNETES",
 ] as const;
 export type BuiltTool = (typeof BUILT_TOOLS)[number] | (string & {});
 

@@ -103,6 +103,6 @@ export const CHARTS: readonly ChartEntry[] = [
     id: "gosty",
     namespace: GOSTY_NAMESPACE,
     enabled: (values) => values.gosty.enabled,
-    create: (app, values) => new GostyChart(app, "gosty", { values }),
+    create: (app, values) => new GostyChart(app, "gosty", { global: values.global, gosty: values.gosty }),
   },
 ];

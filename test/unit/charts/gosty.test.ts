@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdk8s";
 import { parse } from "yaml";
-import { FILE_SERVER_STORAGE_PATH, GOSTY_CONFIG_MAP, GostyChart } from "../../../charts/gosty/chart";
+import { FILE_SERVER_STORAGE_PATH, GOSTY_CONFIG_MAP } from "../../../charts/gosty/app-services";
+import { GostyChart } from "../../../charts/gosty/chart";
 import {
   DEFAULT_ELASTICSEARCH_IMAGE,
   DEFAULT_GOSTY_IMAGES,
@@ -12,14 +13,19 @@ import {
   GOSTY_NAMESPACE,
   gostyRequiredSecrets,
 } from "../../../charts/gosty/values";
-import { parseValues } from "../../../charts/values";
+import { parseValues, PlatformValues } from "../../../charts/values";
 import { ConfigError } from "../../../lib/validate";
 import { assertChartInvariants } from "./invariants";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
+/** The chart as the registry creates it: its own values and the global ones only. */
+function synthValues(values: PlatformValues): Obj[] {
+  return Testing.synth(new GostyChart(Testing.app(), "gosty", { global: values.global, gosty: values.gosty })) as Obj[];
+}
+
 function synth(gosty: unknown = {}, global: unknown = {}): Obj[] {
-  return Testing.synth(new GostyChart(Testing.app(), "gosty", { values: parseValues({ global, gosty }) })) as Obj[];
+  return synthValues(parseValues({ global, gosty }));
 }
 
 const ofKind = (objs: Obj[], kind: string) => objs.filter((o) => o.kind === kind);
@@ -31,6 +37,20 @@ const one = (objs: Obj[], kind: string, name: string): Obj => {
 const pod = (objs: Obj[], kind: string, name: string) => one(objs, kind, name).spec.template.spec;
 const main = (objs: Obj[], kind: string, name: string) => pod(objs, kind, name).containers[0];
 const env = (c: Obj, name: string) => (c.env as Obj[] | undefined)?.find((e) => e.name === name);
+
+/**
+ * The content of the script a container runs as `file`: the key of the
+ * ConfigMap whose volume the container mounts on the file's directory.
+ */
+function scriptOf(objs: Obj[], podSpec: Obj, container: Obj, file: string): string {
+  const dir = file.slice(0, file.lastIndexOf("/"));
+  const mount = (container.volumeMounts as Obj[]).find((m) => m.mountPath === dir);
+  expect(mount).toBeDefined();
+  const volume = (podSpec.volumes as Obj[]).find((v) => v.name === mount!.name)!;
+  const content = one(objs, "ConfigMap", volume.configMap.name).data[file.slice(dir.length + 1)];
+  expect(typeof content).toBe("string");
+  return content as string;
+}
 
 function parseError(gosty: unknown): string {
   try {
@@ -163,10 +183,9 @@ describe("GostyChart", () => {
     expect(cookieVolume).toBeDefined();
     const init = spec.initContainers[0];
     expect(init.volumeMounts.map((m: Obj) => m.name)).toEqual(expect.arrayContaining([cookieVolume!.name, "data"]));
-    const script = init.command.join(" ");
-    expect(script).toContain("/run/erlang-cookie/erlang-cookie");
-    expect(script).toContain("/var/lib/rabbitmq/.erlang.cookie");
-    expect(script).toContain("chmod 0400");
+    // The init container runs erlang-cookie.sh (from the rabbitmq-scripts ConfigMap) on the Secret's file.
+    expect(init.command).toEqual(["sh", "/scripts/erlang-cookie.sh", "/run/erlang-cookie/erlang-cookie", "/var/lib/rabbitmq/.erlang.cookie"]);
+    expect(scriptOf(objs, spec, init, "/scripts/erlang-cookie.sh")).toContain('chmod 0400 "$dest"');
     const c = spec.containers[0];
     expect(env(c, "HOME")?.value).toBe("/var/lib/rabbitmq");
     expect(env(c, "RABBITMQ_DEFAULT_USER")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-rabbitmq", key: "username" });
@@ -193,7 +212,8 @@ describe("GostyChart", () => {
     expect(headless.spec).toMatchObject({ clusterIP: "None", publishNotReadyAddresses: true });
     expect(headless.spec.ports.map((p: Obj) => p.port)).toEqual(expect.arrayContaining([4369, 25672]));
     expect(one(full, "PodDisruptionBudget", "rabbitmq").spec.maxUnavailable).toBe(1);
-    expect(c.lifecycle.preStop.exec.command.join(" ")).toContain("rabbitmq-upgrade drain");
+    expect(c.lifecycle.preStop.exec.command).toEqual(["sh", "/scripts/rabbitmq-drain.sh"]);
+    expect(scriptOf(full, sts.spec.template.spec, c, "/scripts/rabbitmq-drain.sh")).toContain("rabbitmq-upgrade drain");
     expect(ofKind(objs, "PodDisruptionBudget").map((p) => p.metadata.name)).not.toContain("rabbitmq");
     expect(parseError({ rabbitmq: { replicas: 2 } })).toContain("gosty.rabbitmq.replicas");
   });
@@ -304,8 +324,14 @@ describe("GostyChart", () => {
     expect(kibana.image).toBe(DEFAULT_KIBANA_IMAGE);
     expect(DEFAULT_KIBANA_IMAGE.split(":")[1]).toBe(DEFAULT_ELASTICSEARCH_IMAGE.split(":")[1]);
     expect(env(kibana, "ELASTICSEARCH_PASSWORD")?.valueFrom.secretKeyRef).toEqual({ name: "gosty-elasticsearch", key: "kibana-password" });
-    const job = pod(full, "Job", "kibana-system-password").containers[0];
-    expect(job.env.map((e: Obj) => e.valueFrom.secretKeyRef.key).sort()).toEqual(["elastic-password", "kibana-password"]);
+    const jobPod = pod(full, "Job", "kibana-system-password");
+    const job = jobPod.containers[0];
+    expect(job.env.filter((e: Obj) => e.valueFrom).map((e: Obj) => e.valueFrom.secretKeyRef.key).sort()).toEqual(["elastic-password", "kibana-password"]);
+    expect(env(job, "ELASTICSEARCH_URL")?.value).toBe("http://elasticsearch:9200");
+    expect(job.command).toEqual(["sh", "/scripts/kibana-system-password.sh"]);
+    expect(scriptOf(full, jobPod, job, "/scripts/kibana-system-password.sh")).toContain("/_security/user/kibana_system/_password");
+    expect(c.readinessProbe.exec.command).toEqual(["sh", "/scripts/elasticsearch-ready.sh"]);
+    expect(scriptOf(full, es.spec.template.spec, c, "/scripts/elasticsearch-ready.sh")).toContain("/_cluster/health?local=true");
   });
 
   test("Linkerd injection is annotated on the namespace only when enabled", () => {
@@ -356,7 +382,7 @@ describe("GostyChart", () => {
 
 describe("Gosty environment variants", () => {
   const file = (name: string) => parseValues(parse(fs.readFileSync(path.join(__dirname, "../../../values", name), "utf8")), name);
-  const variant = (name: string) => Testing.synth(new GostyChart(Testing.app(), "gosty", { values: file(name) })) as Obj[];
+  const variant = (name: string) => synthValues(file(name));
 
   test("the local variant is small: one broker, kind's storage class, local images", () => {
     const objs = variant("gosty-local.yaml");

@@ -1,0 +1,131 @@
+import * as kplus from "cdk8s-plus-28";
+import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
+import { Construct } from "constructs";
+import { ConfigFiles } from "../../constructs/config-files";
+import { assertDnsLabel } from "../../constructs/names";
+import { memoryMebibytes } from "../../constructs/resources";
+import { StatefulService } from "../../constructs/stateful-service";
+import { GOSTY_PART_OF, gostyLabels, gostyScript } from "./common";
+import type { GostyValues } from "./values";
+
+export const AMQP_PORT = 5672;
+/** Port of the rabbitmq_prometheus plugin. */
+export const RABBITMQ_METRICS_PORT = 15692;
+const RABBITMQ_DATA = "/var/lib/rabbitmq";
+const COOKIE_DIR = "/run/erlang-cookie";
+const SCRIPTS_DIR = "/scripts";
+
+/** Props of {@link Rabbitmq}. Plain data only. */
+export interface RabbitmqProps {
+  /** Namespace of every object. */
+  readonly namespace: string;
+  /** The `gosty.rabbitmq` values (already validated by the values parser). */
+  readonly values: GostyValues["rabbitmq"];
+  /** StorageClass of the data volumes. */
+  readonly storageClass: string;
+  /**
+   * Secret with the registry credentials for the image.
+   * @default - none
+   */
+  readonly imagePullSecret?: string;
+}
+
+/**
+ * The message broker of Gosty's jobs: a RabbitMQ StatefulSet (clustered when
+ * it has more than one replica) with its configuration and the scripts its
+ * init container and preStop hook run.
+ */
+export class Rabbitmq extends Construct {
+  readonly service: StatefulService;
+
+  constructor(scope: Construct, id: string, props: RabbitmqProps) {
+    super(scope, id);
+    assertDnsLabel("Rabbitmq namespace", props.namespace);
+    const r = props.values;
+    const ns = props.namespace;
+    const clustered = r.replicas > 1;
+    new kplus.ConfigMap(this, "Config", {
+      metadata: { name: "rabbitmq-config", namespace: ns, labels: gostyLabels() },
+      data: { "gosty.conf": rabbitmqConf(r), enabled_plugins: "[rabbitmq_management,rabbitmq_prometheus,rabbitmq_peer_discovery_k8s].\n" },
+    });
+    const scripts = new ConfigFiles(this, "Scripts", {
+      name: "rabbitmq-scripts",
+      namespace: ns,
+      labels: gostyLabels(),
+      files: { "erlang-cookie.sh": gostyScript("erlang-cookie.sh"), "rabbitmq-drain.sh": gostyScript("rabbitmq-drain.sh") },
+    });
+    this.service = new StatefulService(this, "Rabbitmq", {
+      name: "rabbitmq",
+      namespace: ns,
+      partOf: GOSTY_PART_OF,
+      image: r.image,
+      replicas: r.replicas,
+      // Nodes other than -0 wait for it to join; they must be allowed to start together.
+      podManagementPolicy: "Parallel",
+      ports: [
+        { name: "amqp", port: AMQP_PORT },
+        { name: "management", port: 15672 },
+        { name: "prometheus", port: RABBITMQ_METRICS_PORT },
+        { name: "epmd", port: 4369 },
+        { name: "cluster", port: 25672 },
+      ],
+      volumeClaims: [{ name: "data", mountPath: RABBITMQ_DATA, size: r.storageSize, storageClassName: props.storageClass }],
+      fileMounts: [
+        { name: "config", configMapName: "rabbitmq-config", mountPath: "/etc/rabbitmq/conf.d/20-gosty.conf", subPath: "gosty.conf" },
+        { name: "plugins", configMapName: "rabbitmq-config", mountPath: "/etc/rabbitmq/enabled_plugins", subPath: "enabled_plugins" },
+        { name: "erlang-cookie", secretName: r.secret.name, mountPath: COOKIE_DIR },
+        { name: "scripts", configMapName: scripts.configMap.name, mountPath: SCRIPTS_DIR },
+      ],
+      scratchDirs: { logs: "/var/log/rabbitmq" },
+      initContainers: [
+        {
+          name: "erlang-cookie",
+          command: ["sh", `${SCRIPTS_DIR}/erlang-cookie.sh`, `${COOKIE_DIR}/${r.secret.erlangCookieKey}`, `${RABBITMQ_DATA}/.erlang.cookie`],
+        },
+      ],
+      envFromFields: { POD_NAME: "metadata.name", POD_NAMESPACE: "metadata.namespace" },
+      env: [
+        // The CLI tools find the cookie in $HOME (see erlang-cookie.sh).
+        { name: "HOME", value: RABBITMQ_DATA },
+        { name: "RABBITMQ_USE_LONGNAME", value: "true" },
+        { name: "RABBITMQ_NODENAME", value: "rabbit@$(POD_NAME).rabbitmq-headless.$(POD_NAMESPACE)" },
+      ],
+      envFromSecrets: {
+        RABBITMQ_DEFAULT_USER: { secretName: r.secret.name, key: r.secret.usernameKey },
+        RABBITMQ_DEFAULT_PASS: { secretName: r.secret.name, key: r.secret.passwordKey },
+      },
+      readiness: { tcpSocket: { port: k8s.IntOrString.fromString("amqp") }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+      liveness: {
+        exec: { command: ["rabbitmq-diagnostics", "-q", "ping"] },
+        periodSeconds: 60,
+        timeoutSeconds: 20,
+        failureThreshold: 3,
+      },
+      startup: { tcpSocket: { port: k8s.IntOrString.fromString("amqp") }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+      resources: r.resources,
+      runAsUser: 999,
+      // A clustered node hands its queue leaders over before it stops (within
+      // the script's 540 s + 30 s); a lone node just flushes to disk.
+      terminationGracePeriodSeconds: clustered ? 600 : 60,
+      preStop: clustered ? ["sh", `${SCRIPTS_DIR}/rabbitmq-drain.sh`] : undefined,
+      podAnnotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(RABBITMQ_METRICS_PORT), "prometheus.io/path": "/metrics" },
+      imagePullSecret: props.imagePullSecret,
+    });
+  }
+}
+
+function rabbitmqConf(r: GostyValues["rabbitmq"]): string {
+  const memoryBytes = (memoryMebibytes(r.resources.memory.limit) ?? 1024) * 1024 * 1024;
+  return [
+    // RabbitMQ 4.1+ Kubernetes peer discovery: the pod with ordinal 0 forms
+    // the cluster and every other pod joins it, found through its stable name
+    // under the headless Service. No Kubernetes API access.
+    "cluster_formation.peer_discovery_backend = k8s",
+    "cluster_name = gosty",
+    // Size alarms from the container's limit, not the node's memory.
+    `total_memory_available_override_value = ${memoryBytes}`,
+    "vm_memory_high_watermark.relative = 0.6",
+    "disk_free_limit.absolute = 1GB",
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,188 @@
+import * as kplus from "cdk8s-plus-28";
+import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
+import { Construct } from "constructs";
+import { ConfigFiles } from "../../constructs/config-files";
+import { addImagePullSecret, tcpLiveness } from "../../constructs/deployment-patches";
+import { Microservice } from "../../constructs/microservice";
+import { assertDnsLabel } from "../../constructs/names";
+import { overrideProbes } from "../../constructs/probe-overrides";
+import { memoryMebibytes } from "../../constructs/resources";
+import { StatefulService } from "../../constructs/stateful-service";
+import { GOSTY_PART_OF, gostyLabels, gostyScript } from "./common";
+import type { GostyValues } from "./values";
+
+export const ELASTICSEARCH_PORT = 9200;
+export const KIBANA_PORT = 5601;
+const ES_CONFIG = "/usr/share/elasticsearch/config";
+const SCRIPTS_DIR = "/scripts";
+const SCRIPTS_CONFIG_MAP = "elasticsearch-scripts";
+
+/** Props of {@link SearchLogging}. Plain data only. */
+export interface SearchLoggingProps {
+  /** Namespace of every object. */
+  readonly namespace: string;
+  /** The `gosty.logging` values (already validated by the values parser). */
+  readonly values: GostyValues["logging"];
+  /** StorageClass of Elasticsearch's data volume. */
+  readonly storageClass: string;
+  /**
+   * Secret with the registry credentials for the images.
+   * @default - none
+   */
+  readonly imagePullSecret?: string;
+}
+
+/**
+ * Search and display of the application's logs: a single-node Elasticsearch
+ * with security on, Kibana, and the Job that gives Kibana's `kibana_system`
+ * user the password Kibana reads from the Secret.
+ */
+export class SearchLogging extends Construct {
+  readonly elasticsearch: StatefulService;
+  readonly kibana: Microservice;
+
+  constructor(scope: Construct, id: string, props: SearchLoggingProps) {
+    super(scope, id);
+    assertDnsLabel("SearchLogging namespace", props.namespace);
+    new ConfigFiles(this, "Scripts", {
+      name: SCRIPTS_CONFIG_MAP,
+      namespace: props.namespace,
+      labels: gostyLabels(),
+      files: {
+        "elasticsearch-ready.sh": gostyScript("elasticsearch-ready.sh"),
+        "kibana-system-password.sh": gostyScript("kibana-system-password.sh"),
+      },
+    });
+    this.elasticsearch = this.elasticsearchNode(props);
+    this.kibanaPasswordJob(props);
+    this.kibana = this.kibanaServer(props);
+  }
+
+  private elasticsearchNode(props: SearchLoggingProps): StatefulService {
+    const l = props.values;
+    const heapMib = Math.floor((memoryMebibytes(l.elasticsearchResources.memory.limit) ?? 2048) / 2);
+    return new StatefulService(this, "Elasticsearch", {
+      name: "elasticsearch",
+      namespace: props.namespace,
+      partOf: GOSTY_PART_OF,
+      image: l.elasticsearchImage,
+      ports: [{ name: "http", port: ELASTICSEARCH_PORT }],
+      volumeClaims: [{ name: "data", mountPath: "/usr/share/elasticsearch/data", size: l.storageSize, storageClassName: props.storageClass }],
+      fileMounts: [{ name: "scripts", configMapName: SCRIPTS_CONFIG_MAP, mountPath: SCRIPTS_DIR }],
+      env: [
+        // ES_SETTING_<NAME> with '_' for '.' sets elasticsearch.yml keys.
+        { name: "ES_SETTING_DISCOVERY_TYPE", value: "single-node" },
+        { name: "ES_SETTING_CLUSTER_NAME", value: "gosty-logs" },
+        // No mmap: avoids raising vm.max_map_count on the node (a privileged init container).
+        { name: "ES_SETTING_NODE_STORE_ALLOW__MMAP", value: "false" },
+        { name: "ES_SETTING_XPACK_SECURITY_ENABLED", value: "true" },
+        // Traffic stays inside the namespace (and in Linkerd's mTLS when enabled).
+        { name: "ES_SETTING_XPACK_SECURITY_HTTP_SSL_ENABLED", value: "false" },
+        { name: "ES_SETTING_XPACK_SECURITY_TRANSPORT_SSL_ENABLED", value: "false" },
+        { name: "ES_JAVA_OPTS", value: `-Xms${heapMib}m -Xmx${heapMib}m` },
+      ],
+      envFromSecrets: { ELASTIC_PASSWORD: { secretName: l.secret.name, key: l.secret.elasticPasswordKey } },
+      readiness: {
+        exec: { command: ["sh", `${SCRIPTS_DIR}/elasticsearch-ready.sh`] },
+        periodSeconds: 10,
+        timeoutSeconds: 5,
+        failureThreshold: 3,
+      },
+      liveness: { tcpSocket: { port: k8s.IntOrString.fromString("http") }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
+      startup: { tcpSocket: { port: k8s.IntOrString.fromString("http") }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+      resources: l.elasticsearchResources,
+      runAsUser: 1000,
+      fsGroup: 1000,
+      // The root filesystem stays read-only: the entrypoint writes the
+      // keystore into the config directory, so that directory is a scratch
+      // volume seeded from the image's own config files; GC logs go to logs/.
+      scratchDirs: { config: ES_CONFIG, logs: "/usr/share/elasticsearch/logs" },
+      initContainers: [{ name: "seed-config", command: ["cp", "-a", `${ES_CONFIG}/.`, "/seed/"], mounts: [{ volume: "config", mountPath: "/seed" }] }],
+      terminationGracePeriodSeconds: 120,
+      imagePullSecret: props.imagePullSecret,
+    });
+  }
+
+  /**
+   * kibana_system's password can only be set through the API: a Job runs
+   * kibana-system-password.sh (idempotent), retried until Elasticsearch answers.
+   */
+  private kibanaPasswordJob(props: SearchLoggingProps): k8s.KubeJob {
+    const l = props.values;
+    const name = "kibana-system-password";
+    const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: l.secret.name, key } } });
+    // curl needs no home or files of the image's user.
+    const user = { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001 };
+    return new k8s.KubeJob(this, "KibanaPasswordJob", {
+      metadata: { name, namespace: props.namespace, labels: gostyLabels() },
+      spec: {
+        backoffLimit: 20,
+        ttlSecondsAfterFinished: 3600,
+        template: {
+          metadata: { labels: { "app.kubernetes.io/name": name, ...gostyLabels() } },
+          spec: {
+            restartPolicy: "OnFailure",
+            automountServiceAccountToken: false,
+            securityContext: { ...user, seccompProfile: { type: "RuntimeDefault" } },
+            imagePullSecrets: props.imagePullSecret ? [{ name: props.imagePullSecret }] : undefined,
+            containers: [
+              {
+                name: "set-password",
+                image: l.elasticsearchImage,
+                imagePullPolicy: "IfNotPresent",
+                command: ["sh", `${SCRIPTS_DIR}/kibana-system-password.sh`],
+                env: [
+                  { name: "ELASTICSEARCH_URL", value: `http://elasticsearch:${ELASTICSEARCH_PORT}` },
+                  secretEnv("ELASTIC_PASSWORD", l.secret.elasticPasswordKey),
+                  secretEnv("KIBANA_PASSWORD", l.secret.kibanaPasswordKey),
+                ],
+                volumeMounts: [{ name: "scripts", mountPath: SCRIPTS_DIR, readOnly: true }],
+                resources: {
+                  requests: { cpu: k8s.Quantity.fromString("50m"), memory: k8s.Quantity.fromString("64Mi") },
+                  limits: { cpu: k8s.Quantity.fromString("200m"), memory: k8s.Quantity.fromString("128Mi") },
+                },
+                securityContext: {
+                  ...user,
+                  readOnlyRootFilesystem: true,
+                  allowPrivilegeEscalation: false,
+                  privileged: false,
+                  capabilities: { drop: ["ALL"] },
+                },
+              },
+            ],
+            volumes: [{ name: "scripts", configMap: { name: SCRIPTS_CONFIG_MAP } }],
+          },
+        },
+      },
+    });
+  }
+
+  private kibanaServer(props: SearchLoggingProps): Microservice {
+    const l = props.values;
+    const kibana = new Microservice(this, "Kibana", {
+      name: "kibana",
+      namespace: props.namespace,
+      partOf: GOSTY_PART_OF,
+      image: l.kibanaImage,
+      port: KIBANA_PORT,
+      servicePort: KIBANA_PORT,
+      // /api/status answers without credentials only with STATUS_ALLOWANONYMOUS.
+      readinessPath: "/api/status",
+      livenessPath: "/api/status",
+      startupSeconds: 300,
+      resources: l.kibanaResources,
+      env: {
+        ELASTICSEARCH_HOSTS: `http://elasticsearch:${ELASTICSEARCH_PORT}`,
+        ELASTICSEARCH_USERNAME: "kibana_system",
+        STATUS_ALLOWANONYMOUS: "true",
+      },
+      envFromSecrets: { ELASTICSEARCH_PASSWORD: { secretName: l.secret.name, key: l.secret.kibanaPasswordKey } },
+      // The Kibana image's user.
+      security: { runAsUser: 1000, runAsGroup: 1000 },
+    });
+    kibana.deployment.containers[0].mount("/usr/share/kibana/data", kplus.Volume.fromEmptyDir(this, "KibanaData", "data"));
+    overrideProbes(kibana.deployment, "kibana", { liveness: tcpLiveness(KIBANA_PORT) });
+    if (props.imagePullSecret) addImagePullSecret(kibana.deployment, props.imagePullSecret);
+    return kibana;
+  }
+}

@@ -1,10 +1,24 @@
-import { ApiObject, Duration } from "cdk8s";
+import { ApiObject, ApiObjectMetadata, Duration } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { IntOrString, KubePodDisruptionBudget } from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { isPinnedImage, PINNED_IMAGE_ALLOWED } from "./image";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 import { DEFAULT_RESOURCES, ResourceSpec, resourceSpecProblems, toContainerResources } from "./resources";
+import {
+  addPreStopSleep,
+  probeToKube,
+  resolveSecurity,
+  SecretKeyRef,
+  validateEnv,
+  validateLabels,
+  validateSecurity,
+  validateShutdown,
+  WorkloadEnv,
+  WorkloadProbes,
+  WorkloadSecurity,
+  WorkloadShutdown,
+} from "./workload-props";
 
 /** Horizontal autoscaling of a {@link Microservice}. */
 export interface MicroserviceAutoscaling {
@@ -27,14 +41,6 @@ export interface MicroserviceAutoscaling {
   readonly memoryUtilization?: number;
 }
 
-/** An environment variable read from a key of an existing Secret. */
-export interface SecretKeyRef {
-  /** Name of the Secret, in the microservice's namespace. */
-  readonly secretName: string;
-  /** Key inside the Secret. */
-  readonly key: string;
-}
-
 /** Where Prometheus scrapes the service's metrics. */
 export interface MetricsEndpoint {
   /**
@@ -49,54 +55,8 @@ export interface MetricsEndpoint {
   readonly path?: string;
 }
 
-/**
- * Opt-outs from the restricted security defaults. Each one weakens isolation:
- * set it only for an image that cannot work otherwise, and say why next to it.
- */
-export interface MicroserviceSecurity {
-  /**
-   * UID the container runs as. A numeric UID lets the kubelet enforce
-   * `runAsNonRoot` even for images whose `USER` is a name.
-   * @default 10001
-   */
-  readonly runAsUser?: number;
-  /**
-   * GID the container runs as and that owns mounted volumes (`fsGroup`).
-   * @default 10001
-   */
-  readonly runAsGroup?: number;
-  /**
-   * Run as root (UID 0). Also requires a namespace whose Pod Security level is
-   * `baseline` or `privileged`.
-   * @default false
-   */
-  readonly allowRunAsRoot?: boolean;
-  /**
-   * Make the root filesystem writable, for images that write outside `/tmp`.
-   * @default false
-   */
-  readonly writableRootFilesystem?: boolean;
-}
-
-/** Graceful shutdown behaviour. */
-export interface MicroserviceShutdown {
-  /**
-   * Seconds between SIGTERM and SIGKILL. The image must finish in-flight work
-   * and exit 0 within this time.
-   * @default 30
-   */
-  readonly terminationGracePeriodSeconds?: number;
-  /**
-   * Seconds the kubelet waits (native `sleep` preStop action) before sending
-   * SIGTERM, so endpoints and the ingress stop routing to the pod first.
-   * Must be shorter than the grace period.
-   * @default - no preStop hook
-   */
-  readonly preStopSleepSeconds?: number;
-}
-
 /** Props of {@link Microservice}. */
-export interface MicroserviceProps {
+export interface MicroserviceProps extends WorkloadEnv {
   /** Name of the Deployment, Service, ServiceAccount and pod label `app.kubernetes.io/name`. */
   readonly name: string;
   /**
@@ -117,10 +77,17 @@ export interface MicroserviceProps {
    */
   readonly args?: string[];
   /**
-   * Port the container serves HTTP on, including its health endpoints.
+   * Port the container serves HTTP on.
    * @default 8080
    */
   readonly port?: number;
+  /**
+   * Port of the default HTTP probes, for images that serve their health
+   * endpoints on a port of their own rather than on the traffic port.
+   * Probes given in {@link probes} carry their own port.
+   * @default - the container port
+   */
+  readonly healthPort?: number;
   /**
    * Create a ClusterIP Service in front of the pods. Queue consumers that
    * receive no requests can do without.
@@ -133,22 +100,53 @@ export interface MicroserviceProps {
    */
   readonly servicePort?: number;
   /**
-   * HTTP path answering 200 when the pod can take work (readiness probe).
+   * HTTP path of the default readiness probe, answering 200 when the pod can take work.
    * @default "/ready"
    */
   readonly readinessPath?: string;
   /**
-   * HTTP path answering 200 while the process is healthy (liveness probe).
-   * Keep it independent of downstream dependencies, or an outage restarts every pod.
+   * HTTP path of the default liveness and startup probes, answering 200 while
+   * the process is healthy. Keep it independent of downstream dependencies,
+   * or an outage restarts every pod.
    * @default "/healthz"
    */
   readonly livenessPath?: string;
   /**
    * Seconds a slow-starting container gets before the liveness probe counts
-   * (a startup probe on the liveness path).
+   * (the default startup probe, on the liveness path).
    * @default 60
    */
   readonly startupSeconds?: number;
+  /**
+   * Probes that replace the defaults built from {@link readinessPath},
+   * {@link livenessPath} and {@link startupSeconds}, for applications that
+   * prescribe exact probe settings or are not HTTP (e.g. a liveness probe
+   * that only checks the port, `kplus.Probe.fromTcpSocket()`, for a server
+   * whose single health endpoint serves as readiness: a liveness probe
+   * identical to readiness restarts pods that are merely busy).
+   * @default - HTTP GET on the health port: readiness on readinessPath and liveness on livenessPath every 10 s (3 s timeout, 3 failures), startup on livenessPath every 5 s for startupSeconds
+   */
+  readonly probes?: WorkloadProbes;
+  /**
+   * How a new version replaces the old pods. `kplus.DeploymentStrategy.recreate()`
+   * stops the old pod first: required for a single pod that mounts a
+   * ReadWriteOnce volume, which a rolling update's new pod on another node
+   * would wait for forever.
+   * @default - rolling update (25% max surge, 25% max unavailable)
+   */
+  readonly strategy?: kplus.DeploymentStrategy;
+  /**
+   * Name of a Secret holding registry credentials (`kubernetes.io/dockerconfigjson`).
+   * @default - none
+   */
+  readonly imagePullSecret?: string;
+  /**
+   * Labels of pods (in the same namespace) whose node these pods must run on,
+   * for pods that share a ReadWriteOnce volume with them (such a volume can be
+   * mounted by several pods, but only on one node).
+   * @default - no co-location
+   */
+  readonly colocateWith?: Record<string, string>;
   /**
    * CPU and memory requests and limits.
    * @default DEFAULT_RESOURCES (100m/500m CPU, 128Mi/256Mi memory)
@@ -169,28 +167,12 @@ export interface MicroserviceProps {
    * Graceful shutdown settings.
    * @default - 30 s grace period, no preStop hook
    */
-  readonly shutdown?: MicroserviceShutdown;
+  readonly shutdown?: WorkloadShutdown;
   /**
    * Publish Prometheus scrape annotations on the pods.
    * @default - no scrape annotations
    */
   readonly metrics?: MetricsEndpoint;
-  /**
-   * Plain environment variables (non-secret).
-   * @default - none
-   */
-  readonly env?: Record<string, string>;
-  /**
-   * Names of ConfigMaps whose keys all become environment variables.
-   * @default - none
-   */
-  readonly envFromConfigMaps?: string[];
-  /**
-   * Environment variables read from existing Secrets. The Secrets are only
-   * referenced: their values never appear in the manifests.
-   * @default - none
-   */
-  readonly envFromSecrets?: Record<string, SecretKeyRef>;
   /**
    * Mount the ServiceAccount token, for services that call the Kubernetes API.
    * @default false
@@ -198,13 +180,20 @@ export interface MicroserviceProps {
   readonly automountServiceAccountToken?: boolean;
   /**
    * Opt-outs from the security defaults (non-root, read-only root filesystem).
-   * @default - restricted: non-root UID 10001, read-only root filesystem, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp
+   * @default - restricted: non-root UID and GID 10001, read-only root filesystem, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp
    */
-  readonly security?: MicroserviceSecurity;
+  readonly security?: WorkloadSecurity;
 }
 
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/** @deprecated use {@link WorkloadSecurity}. */
+export type MicroserviceSecurity = WorkloadSecurity;
+/** @deprecated use {@link WorkloadShutdown}. */
+export type MicroserviceShutdown = WorkloadShutdown;
+export type { SecretKeyRef };
+
 const HTTP_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+const DEFAULT_UID = 10001;
+const DEFAULT_GRACE_SECONDS = 30;
 
 /**
  * A stateless HTTP service or queue worker: Deployment, optional Service,
@@ -228,12 +217,6 @@ export class Microservice extends Construct {
     validateProps(props);
 
     const port = props.port ?? 8080;
-    const resources = props.resources ?? DEFAULT_RESOURCES;
-    const security = props.security ?? {};
-    const shutdown = props.shutdown ?? {};
-    const runAsRoot = security.allowRunAsRoot ?? false;
-    const uid = runAsRoot ? 0 : (security.runAsUser ?? 10001);
-    const gid = runAsRoot ? 0 : (security.runAsGroup ?? 10001);
     this.containerPort = port;
     this.servicePort = props.servicePort ?? 80;
     this.selectorLabels = { "app.kubernetes.io/name": props.name };
@@ -247,78 +230,8 @@ export class Microservice extends Construct {
       metadata: metadata(props.name),
       automountToken: props.automountServiceAccountToken ?? false,
     });
-
-    const podAnnotations: Record<string, string> = {};
-    if (props.metrics) {
-      podAnnotations["prometheus.io/scrape"] = "true";
-      podAnnotations["prometheus.io/port"] = String(props.metrics.port ?? port);
-      podAnnotations["prometheus.io/path"] = props.metrics.path ?? "/metrics";
-    }
-
-    this.deployment = new kplus.Deployment(this, "Deployment", {
-      metadata: metadata(props.name),
-      // Stable, human-readable selector instead of cdk8s' construct-path label:
-      // a Deployment's selector is immutable, so it must not change when code moves.
-      select: false,
-      podMetadata: { labels, annotations: podAnnotations },
-      replicas: props.autoscaling ? undefined : (props.replicas ?? 1),
-      serviceAccount: this.serviceAccount,
-      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
-      terminationGracePeriod: Duration.seconds(shutdown.terminationGracePeriodSeconds ?? 30),
-      securityContext: {
-        ensureNonRoot: !runAsRoot,
-        user: uid,
-        group: gid,
-        fsGroup: gid,
-      },
-    });
-    this.deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
-
-    const probeOptions = { port, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(3) };
-    const container = this.deployment.addContainer({
-      name: props.name,
-      image: props.image,
-      args: props.args,
-      // A pinned image never changes under its tag: no registry round-trip on every start.
-      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-      ports: [{ number: port, name: "http" }],
-      readiness: kplus.Probe.fromHttpGet(props.readinessPath ?? "/ready", { ...probeOptions, failureThreshold: 3 }),
-      liveness: kplus.Probe.fromHttpGet(props.livenessPath ?? "/healthz", { ...probeOptions, failureThreshold: 3 }),
-      startup: kplus.Probe.fromHttpGet(props.livenessPath ?? "/healthz", {
-        port,
-        periodSeconds: Duration.seconds(5),
-        failureThreshold: Math.max(1, Math.ceil((props.startupSeconds ?? 60) / 5)),
-      }),
-      resources: toContainerResources(resources),
-      securityContext: {
-        ensureNonRoot: !runAsRoot,
-        user: uid,
-        group: gid,
-        readOnlyRootFilesystem: !(security.writableRootFilesystem ?? false),
-        allowPrivilegeEscalation: false,
-        privileged: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
-    });
-
-    // Writable scratch space: the root filesystem is read-only by default.
-    container.mount("/tmp", kplus.Volume.fromEmptyDir(this, "Tmp", "tmp"));
-
-    for (const [name, value] of Object.entries(props.env ?? {})) {
-      container.env.addVariable(name, kplus.EnvValue.fromValue(value));
-    }
-    (props.envFromConfigMaps ?? []).forEach((cmName, i) => {
-      container.env.copyFrom(kplus.Env.fromConfigMap(kplus.ConfigMap.fromConfigMapName(this, `ConfigMapRef${i}`, cmName)));
-    });
-    Object.entries(props.envFromSecrets ?? {}).forEach(([name, ref], i) => {
-      const secret = kplus.Secret.fromSecretName(this, `SecretRef${i}`, ref.secretName);
-      container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret, key: ref.key }));
-    });
-
-    if (shutdown.preStopSleepSeconds !== undefined) {
-      addPreStopSleep(ApiObject.of(this.deployment), shutdown.preStopSleepSeconds);
-    }
+    this.deployment = this.createDeployment(props, metadata(props.name), labels);
+    this.addMainContainer(props);
 
     if (props.expose ?? true) {
       this.service = new kplus.Service(this, "Service", {
@@ -354,20 +267,99 @@ export class Microservice extends Construct {
       });
     }
   }
+
+  private createDeployment(props: MicroserviceProps, metadata: ApiObjectMetadata, labels: Record<string, string>): kplus.Deployment {
+    const security = resolveSecurity(props.security, DEFAULT_UID);
+    const podAnnotations: Record<string, string> = {};
+    if (props.metrics) {
+      podAnnotations["prometheus.io/scrape"] = "true";
+      podAnnotations["prometheus.io/port"] = String(props.metrics.port ?? this.containerPort);
+      podAnnotations["prometheus.io/path"] = props.metrics.path ?? "/metrics";
+    }
+    const deployment = new kplus.Deployment(this, "Deployment", {
+      metadata,
+      // Stable, human-readable selector instead of cdk8s' construct-path label:
+      // a Deployment's selector is immutable, so it must not change when code moves.
+      select: false,
+      podMetadata: { labels, annotations: podAnnotations },
+      replicas: props.autoscaling ? undefined : (props.replicas ?? 1),
+      strategy: props.strategy,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: props.automountServiceAccountToken ?? false,
+      dockerRegistryAuth: props.imagePullSecret ? kplus.Secret.fromSecretName(this, "ImagePullSecret", props.imagePullSecret) : undefined,
+      terminationGracePeriod: Duration.seconds(props.shutdown?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS),
+      securityContext: { ensureNonRoot: !security.root, user: security.uid, group: security.gid, fsGroup: security.fsGroup },
+    });
+    deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
+    if (props.colocateWith) {
+      deployment.scheduling.colocate(kplus.Pods.select(this, "ColocateWith", { labels: props.colocateWith }));
+    }
+    if (props.shutdown?.preStopSleepSeconds !== undefined) {
+      addPreStopSleep(ApiObject.of(deployment), props.shutdown.preStopSleepSeconds);
+    }
+    return deployment;
+  }
+
+  private addMainContainer(props: MicroserviceProps): void {
+    const security = resolveSecurity(props.security, DEFAULT_UID);
+    const probes = defaultProbes(props, this.containerPort);
+    const preStop = props.shutdown?.preStopCommand;
+    const container = this.deployment.addContainer({
+      name: props.name,
+      image: props.image,
+      args: props.args,
+      // A pinned image never changes under its tag: no registry round-trip on every start.
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      ports: [{ number: this.containerPort, name: "http" }],
+      readiness: props.probes?.readiness ?? probes.readiness,
+      liveness: props.probes?.liveness ?? probes.liveness,
+      startup: props.probes?.startup ?? probes.startup,
+      lifecycle: preStop ? { preStop: kplus.Handler.fromCommand(preStop) } : undefined,
+      resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
+      securityContext: {
+        ensureNonRoot: !security.root,
+        user: security.uid,
+        group: security.gid,
+        readOnlyRootFilesystem: security.readOnlyRootFilesystem,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: [kplus.Capability.ALL] },
+        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+      },
+    });
+
+    // Writable scratch space: the root filesystem is read-only by default.
+    container.mount("/tmp", kplus.Volume.fromEmptyDir(this, "Tmp", "tmp"));
+
+    for (const [name, fieldPath] of Object.entries(props.envFromFields ?? {})) {
+      container.env.addVariable(name, kplus.EnvValue.fromFieldRef(fieldPath as kplus.EnvFieldPaths));
+    }
+    for (const [name, value] of Object.entries(props.env ?? {})) {
+      container.env.addVariable(name, kplus.EnvValue.fromValue(value));
+    }
+    (props.envFromConfigMaps ?? []).forEach((cmName, i) => {
+      container.env.copyFrom(kplus.Env.fromConfigMap(kplus.ConfigMap.fromConfigMapName(this, `ConfigMapRef${i}`, cmName)));
+    });
+    Object.entries(props.envFromSecrets ?? {}).forEach(([name, ref], i) => {
+      const secret = kplus.Secret.fromSecretName(this, `SecretRef${i}`, ref.secretName);
+      container.env.addVariable(name, kplus.EnvValue.fromSecretValue({ secret, key: ref.key }));
+    });
+  }
 }
 
-/**
- * The native `sleep` preStop action (GA in Kubernetes 1.34) needs no `sleep`
- * binary in the image, which distroless images lack. cdk8s-plus-28's typed
- * Deployment serializer knows only the 1.28 API and drops both the field and
- * JSON patches that add it, so it is added to the serialized object instead.
- */
-function addPreStopSleep(deployment: ApiObject, seconds: number): void {
-  const serialize = deployment.toJson.bind(deployment);
-  deployment.toJson = () => {
-    const json = serialize();
-    for (const c of json.spec.template.spec.containers) c.lifecycle = { ...c.lifecycle, preStop: { sleep: { seconds } } };
-    return json;
+/** The HTTP probes a Microservice gets unless {@link MicroserviceProps.probes} replaces them. */
+function defaultProbes(props: MicroserviceProps, containerPort: number): Required<WorkloadProbes> {
+  const port = props.healthPort ?? containerPort;
+  const timings = { port, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(3), failureThreshold: 3 };
+  const livenessPath = props.livenessPath ?? "/healthz";
+  return {
+    readiness: kplus.Probe.fromHttpGet(props.readinessPath ?? "/ready", timings),
+    liveness: kplus.Probe.fromHttpGet(livenessPath, timings),
+    startup: kplus.Probe.fromHttpGet(livenessPath, {
+      port,
+      periodSeconds: Duration.seconds(5),
+      failureThreshold: Math.max(1, Math.ceil((props.startupSeconds ?? 60) / 5)),
+    }),
   };
 }
 
@@ -378,8 +370,9 @@ function validateProps(props: MicroserviceProps): void {
   if (!isPinnedImage(props.image)) {
     throw new Error(`${what("image")}: got ${JSON.stringify(props.image)}; allowed: ${PINNED_IMAGE_ALLOWED}`);
   }
-  if (props.port !== undefined) assertIntegerInRange(what("port"), props.port, 1, 65535);
-  if (props.servicePort !== undefined) assertIntegerInRange(what("servicePort"), props.servicePort, 1, 65535);
+  for (const key of ["port", "servicePort", "healthPort"] as const) {
+    if (props[key] !== undefined) assertIntegerInRange(what(key), props[key], 1, 65535);
+  }
   for (const [key, path] of [
     ["readinessPath", props.readinessPath],
     ["livenessPath", props.livenessPath],
@@ -391,8 +384,20 @@ function validateProps(props: MicroserviceProps): void {
   }
   if (props.metrics?.port !== undefined) assertIntegerInRange(what("metrics.port"), props.metrics.port, 1, 65535);
   if (props.startupSeconds !== undefined) assertIntegerInRange(what("startupSeconds"), props.startupSeconds, 5, 3600);
+  for (const [kind, probe] of Object.entries(props.probes ?? {}) as [keyof WorkloadProbes, kplus.Probe | undefined][]) {
+    if (probe !== undefined) probeToKube(what("probes"), kind, probe, props.port ?? 8080);
+  }
   const problems = resourceSpecProblems(what("resources"), props.resources ?? DEFAULT_RESOURCES);
   if (problems.length > 0) throw new Error(problems.join("\n"));
+  validateScaling(what, props);
+  validateShutdown(what, props.shutdown, DEFAULT_GRACE_SECONDS);
+  validateEnv(what, props);
+  validateSecurity(what, props.security);
+  if (props.imagePullSecret !== undefined) assertDnsSubdomain(what("imagePullSecret"), props.imagePullSecret);
+  if (props.colocateWith !== undefined) validateLabels(what("colocateWith"), props.colocateWith);
+}
+
+function validateScaling(what: (key: string) => string, props: MicroserviceProps): void {
   if (props.replicas !== undefined && props.autoscaling !== undefined) {
     throw new Error(
       `${what("replicas")}: got ${props.replicas} together with autoscaling; allowed: either a fixed replica count or autoscaling, not both (the HPA owns the count)`,
@@ -405,27 +410,5 @@ function validateProps(props: MicroserviceProps): void {
     if (a.minReplicas !== undefined) assertIntegerInRange(what("autoscaling.minReplicas"), a.minReplicas, 1, a.maxReplicas);
     if (a.cpuUtilization !== undefined) assertIntegerInRange(what("autoscaling.cpuUtilization"), a.cpuUtilization, 1, 100);
     if (a.memoryUtilization !== undefined) assertIntegerInRange(what("autoscaling.memoryUtilization"), a.memoryUtilization, 1, 100);
-  }
-  const shutdown = props.shutdown ?? {};
-  const grace = shutdown.terminationGracePeriodSeconds ?? 30;
-  assertIntegerInRange(what("shutdown.terminationGracePeriodSeconds"), grace, 1, 3600);
-  if (shutdown.preStopSleepSeconds !== undefined) {
-    assertIntegerInRange(what("shutdown.preStopSleepSeconds"), shutdown.preStopSleepSeconds, 1, grace - 1);
-  }
-  for (const name of [...Object.keys(props.env ?? {}), ...Object.keys(props.envFromSecrets ?? {})]) {
-    if (!ENV_NAME.test(name)) {
-      throw new Error(`${what("env")}: got ${JSON.stringify(name)}; allowed: an environment variable name ([A-Za-z_][A-Za-z0-9_]*)`);
-    }
-  }
-  const secretNames = Object.keys(props.envFromSecrets ?? {});
-  const duplicate = secretNames.find((n) => props.env?.[n] !== undefined);
-  if (duplicate) throw new Error(`${what("env")}: ${JSON.stringify(duplicate)} is set both as a plain value and from a Secret; allowed: one source per variable`);
-  for (const ref of Object.values(props.envFromSecrets ?? {})) assertDnsSubdomain(what("envFromSecrets secretName"), ref.secretName);
-  for (const cm of props.envFromConfigMaps ?? []) assertDnsSubdomain(what("envFromConfigMaps"), cm);
-  const s = props.security ?? {};
-  if (s.runAsUser !== undefined) assertIntegerInRange(what("security.runAsUser"), s.runAsUser, 1, 2147483647);
-  if (s.runAsGroup !== undefined) assertIntegerInRange(what("security.runAsGroup"), s.runAsGroup, 1, 2147483647);
-  if (s.allowRunAsRoot && (s.runAsUser !== undefined || s.runAsGroup !== undefined)) {
-    throw new Error(`${what("security")}: allowRunAsRoot cannot be combined with runAsUser/runAsGroup; allowed: one of them`);
   }
 }

@@ -5,6 +5,7 @@
  */
 import { Size } from "cdk8s";
 import { Cpu } from "cdk8s-plus-28";
+import { Quantity, ResourceRequirements } from "cdk8s-plus-28/lib/imports/k8s";
 
 /** Requests and limits of one container. */
 export interface ResourceSpec {
@@ -72,5 +73,13 @@ export function toContainerResources(spec: ResourceSpec): {
       request: Size.mebibytes(memoryMebibytes(spec.memory.request) ?? 0),
       limit: Size.mebibytes(memoryMebibytes(spec.memory.limit) ?? 0),
     },
+  };
+}
+
+/** The low-level (`imports/k8s`) form of a spec, for constructs built on the typed Kubernetes objects. */
+export function toKubeResources(spec: ResourceSpec): ResourceRequirements {
+  return {
+    requests: { cpu: Quantity.fromString(spec.cpu.request), memory: Quantity.fromString(spec.memory.request) },
+    limits: { cpu: Quantity.fromString(spec.cpu.limit), memory: Quantity.fromString(spec.memory.limit) },
   };
 }

@@ -1,8 +1,24 @@
+import { ApiObject } from "cdk8s";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { isPinnedImage, PINNED_IMAGE_ALLOWED } from "./image";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
-import { memoryMebibytes, ResourceSpec, resourceSpecProblems } from "./resources";
+import { memoryMebibytes, ResourceSpec, resourceSpecProblems, toKubeResources } from "./resources";
+import {
+  addPreStopSleep,
+  containerSecurityContext,
+  probeToKube,
+  ResolvedSecurity,
+  resolveSecurity,
+  SecretKeyRef,
+  validateEnv,
+  validateSecurity,
+  validateShutdown,
+  WorkloadEnv,
+  WorkloadProbes,
+  WorkloadSecurity,
+  WorkloadShutdown,
+} from "./workload-props";
 
 /** A named container port, published on both Services. */
 export interface StatefulServicePort {
@@ -51,14 +67,11 @@ export interface StatefulInitContainer {
   readonly mounts?: Array<{ readonly volume: string; readonly mountPath: string }>;
 }
 
-/** An environment variable read from a key of an existing Secret. */
-export interface StatefulSecretKeyRef {
-  readonly secretName: string;
-  readonly key: string;
-}
+/** @deprecated use {@link SecretKeyRef}. */
+export type StatefulSecretKeyRef = SecretKeyRef;
 
 /** Props of {@link StatefulService}. */
-export interface StatefulServiceProps {
+export interface StatefulServiceProps extends Omit<WorkloadEnv, "env"> {
   /** Name of the StatefulSet, its client Service, ServiceAccount and label `app.kubernetes.io/name`. */
   readonly name: string;
   /**
@@ -92,34 +105,29 @@ export interface StatefulServiceProps {
   readonly ports: StatefulServicePort[];
   /** Per-pod persistent volumes; at least one (otherwise use a Deployment). */
   readonly volumeClaims: StatefulVolumeClaim[];
-  /** Readiness probe of the main container. */
-  readonly readiness: k8s.Probe;
-  /** Liveness probe of the main container. */
-  readonly liveness: k8s.Probe;
   /**
-   * Startup probe, for slow first boots (database recovery, cluster join).
-   * @default - none
+   * Probes of the main container. Readiness and liveness are required (here,
+   * or in the deprecated top-level props); a probe without a port targets the
+   * first of {@link ports}.
+   * @default - none: readiness and liveness must be given
    */
+  readonly probes?: WorkloadProbes;
+  /** @deprecated use `probes.readiness`. */
+  readonly readiness?: k8s.Probe;
+  /** @deprecated use `probes.liveness`. */
+  readonly liveness?: k8s.Probe;
+  /** @deprecated use `probes.startup`. */
   readonly startup?: k8s.Probe;
-  /** CPU and memory requests and limits of the main container. */
+  /** CPU and memory requests and limits of the main container (a database has no sensible default). */
   readonly resources: ResourceSpec;
   /**
-   * Plain environment variables (non-secret), in this order; values may use
-   * `$(OTHER_VAR)` to refer to variables defined before them.
+   * Plain environment variables (non-secret), in insertion order; a value may
+   * use `$(OTHER_VAR)` to refer to variables defined before it, including
+   * those from {@link envFromFields} and {@link envFromSecrets}. The array
+   * form is deprecated.
    * @default - none
    */
-  readonly env?: Array<{ name: string; value: string }>;
-  /**
-   * Environment variables from the pod's own metadata (`metadata.name`, `metadata.namespace`, ...).
-   * They are defined before {@link env}, so `env` values can refer to them.
-   * @default - none
-   */
-  readonly envFromFields?: Record<string, string>;
-  /**
-   * Environment variables read from existing Secrets (referenced, never inlined).
-   * @default - none
-   */
-  readonly envFromSecrets?: Record<string, StatefulSecretKeyRef>;
+  readonly env?: Record<string, string> | Array<{ name: string; value: string }>;
   /**
    * ConfigMaps and Secrets mounted as files.
    * @default - none
@@ -139,29 +147,25 @@ export interface StatefulServiceProps {
    */
   readonly initContainers?: StatefulInitContainer[];
   /**
-   * UID (and GID) the containers run as; must match the image's data directory owner.
-   * @default 999
+   * Opt-outs from the security defaults; `runAsUser` must match the owner of
+   * the image's data directory.
+   * @default - restricted: non-root UID and GID 999, read-only root filesystem, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp
    */
+  readonly security?: WorkloadSecurity;
+  /** @deprecated use `security.runAsUser`. */
   readonly runAsUser?: number;
-  /**
-   * GID that owns the mounted volumes (`fsGroup`).
-   * @default - same as runAsUser
-   */
+  /** @deprecated use `security.fsGroup`. */
   readonly fsGroup?: number;
-  /**
-   * Make the root filesystem writable, for images that write outside their volumes.
-   * @default false
-   */
+  /** @deprecated use `security.writableRootFilesystem`. */
   readonly writableRootFilesystem?: boolean;
   /**
-   * Seconds between SIGTERM and SIGKILL: a database flushes to disk in that time.
-   * @default 60
+   * Graceful shutdown: a database flushes to disk within the grace period.
+   * @default - 60 s grace period, no preStop hook
    */
+  readonly shutdown?: WorkloadShutdown;
+  /** @deprecated use `shutdown.terminationGracePeriodSeconds`. */
   readonly terminationGracePeriodSeconds?: number;
-  /**
-   * Command run before SIGTERM (e.g. draining a broker node).
-   * @default - none
-   */
+  /** @deprecated use `shutdown.preStopCommand`. */
   readonly preStop?: string[];
   /**
    * `Parallel` starts every pod at once: needed when pods wait for each other
@@ -183,7 +187,34 @@ export interface StatefulServiceProps {
 
 const PATH = /^\/[A-Za-z0-9._~/-]*$/;
 const PORT_NAME = /^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$/;
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const DEFAULT_UID = 999;
+const DEFAULT_GRACE_SECONDS = 60;
+
+/** The props with the deprecated spellings folded into the shared vocabulary. */
+interface Normalized {
+  readonly env: Record<string, string>;
+  readonly security: ResolvedSecurity;
+  readonly shutdown: WorkloadShutdown;
+  readonly probes: { readiness?: k8s.Probe; liveness?: k8s.Probe; startup?: k8s.Probe };
+}
+
+function normalize(props: StatefulServiceProps): Normalized {
+  const what = `StatefulService ${JSON.stringify(props.name)}: probes`;
+  const port = props.ports[0]?.port;
+  const probe = (kind: keyof WorkloadProbes, legacy: k8s.Probe | undefined) => {
+    const p = props.probes?.[kind];
+    return p ? probeToKube(what, kind, p, port) : legacy;
+  };
+  return {
+    env: Array.isArray(props.env) ? Object.fromEntries(props.env.map((e) => [e.name, e.value])) : { ...props.env },
+    security: resolveSecurity(
+      props.security ?? { runAsUser: props.runAsUser, fsGroup: props.fsGroup, writableRootFilesystem: props.writableRootFilesystem },
+      DEFAULT_UID,
+    ),
+    shutdown: props.shutdown ?? { terminationGracePeriodSeconds: props.terminationGracePeriodSeconds, preStopCommand: props.preStop },
+    probes: { readiness: probe("readiness", props.readiness), liveness: probe("liveness", props.liveness), startup: probe("startup", props.startup) },
+  };
+}
 
 /**
  * A clustered or single-node stateful server (broker, database, search engine):
@@ -214,8 +245,8 @@ export class StatefulService extends Construct {
   constructor(scope: Construct, id: string, props: StatefulServiceProps) {
     super(scope, id);
     validate(props);
+    const n = normalize(props);
     const replicas = props.replicas ?? 1;
-    const uid = props.runAsUser ?? 999;
     this.replicas = replicas;
     this.serviceName = props.name;
     this.headlessServiceName = `${props.name}-headless`;
@@ -252,55 +283,6 @@ export class StatefulService extends Construct {
       spec: { type: "ClusterIP", selector: { ...this.selectorLabels }, ports: servicePorts },
     });
 
-    const env: k8s.EnvVar[] = [
-      ...Object.entries(props.envFromFields ?? {}).map(([name, fieldPath]) => ({
-        name,
-        valueFrom: { fieldRef: { fieldPath } },
-      })),
-      ...Object.entries(props.envFromSecrets ?? {}).map(([name, ref]) => ({
-        name,
-        valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
-      })),
-      ...(props.env ?? []).map((e) => ({ name: e.name, value: e.value })),
-    ];
-
-    const scratch: Record<string, string> = { tmp: "/tmp", ...props.scratchDirs };
-    const volumeMounts: k8s.VolumeMount[] = [
-      ...props.volumeClaims.map((c) => ({ name: c.name, mountPath: c.mountPath })),
-      ...(props.fileMounts ?? []).map((f) => ({ name: f.name, mountPath: f.mountPath, subPath: f.subPath, readOnly: true })),
-      ...Object.entries(scratch).map(([name, mountPath]) => ({ name, mountPath })),
-    ];
-    // Secret files are 0440: owned by root, readable through the pod's fsGroup.
-    const volumes: k8s.Volume[] = [
-      ...(props.fileMounts ?? []).map((f) =>
-        f.configMapName
-          ? { name: f.name, configMap: { name: f.configMapName } }
-          : { name: f.name, secret: { secretName: f.secretName, defaultMode: 0o440 } },
-      ),
-      ...Object.keys(scratch).map((name) => ({ name, emptyDir: {} })),
-    ];
-
-    const securityContext: k8s.SecurityContext = {
-      runAsNonRoot: true,
-      runAsUser: uid,
-      runAsGroup: uid,
-      readOnlyRootFilesystem: !(props.writableRootFilesystem ?? false),
-      allowPrivilegeEscalation: false,
-      privileged: false,
-      capabilities: { drop: ["ALL"] },
-      seccompProfile: { type: "RuntimeDefault" },
-    };
-    const resources: k8s.ResourceRequirements = {
-      requests: {
-        cpu: k8s.Quantity.fromString(props.resources.cpu.request),
-        memory: k8s.Quantity.fromString(props.resources.memory.request),
-      },
-      limits: {
-        cpu: k8s.Quantity.fromString(props.resources.cpu.limit),
-        memory: k8s.Quantity.fromString(props.resources.memory.limit),
-      },
-    };
-
     this.statefulSet = new k8s.KubeStatefulSet(this, "StatefulSet", {
       metadata: meta(props.name),
       spec: {
@@ -309,71 +291,7 @@ export class StatefulService extends Construct {
         podManagementPolicy: props.podManagementPolicy ?? "OrderedReady",
         selector: { matchLabels: { ...this.selectorLabels } },
         updateStrategy: { type: "RollingUpdate" },
-        template: {
-          metadata: { labels, annotations: props.podAnnotations },
-          spec: {
-            serviceAccountName: props.name,
-            automountServiceAccountToken: false,
-            terminationGracePeriodSeconds: props.terminationGracePeriodSeconds ?? 60,
-            imagePullSecrets: props.imagePullSecret ? [{ name: props.imagePullSecret }] : undefined,
-            securityContext: {
-              runAsNonRoot: true,
-              runAsUser: uid,
-              runAsGroup: uid,
-              fsGroup: props.fsGroup ?? uid,
-              // Skip the recursive chown of large data volumes on every start.
-              fsGroupChangePolicy: "OnRootMismatch",
-              seccompProfile: { type: "RuntimeDefault" },
-            },
-            // Spread replicas over nodes so one node loss takes at most one member.
-            affinity:
-              replicas > 1
-                ? {
-                    podAntiAffinity: {
-                      preferredDuringSchedulingIgnoredDuringExecution: [
-                        {
-                          weight: 100,
-                          podAffinityTerm: {
-                            topologyKey: "kubernetes.io/hostname",
-                            labelSelector: { matchLabels: { ...this.selectorLabels } },
-                          },
-                        },
-                      ],
-                    },
-                  }
-                : undefined,
-            initContainers: props.initContainers?.map((c) => ({
-              name: c.name,
-              image: props.image,
-              imagePullPolicy: "IfNotPresent",
-              command: c.command,
-              env,
-              volumeMounts: c.mounts ? c.mounts.map((m) => ({ name: m.volume, mountPath: m.mountPath })) : volumeMounts,
-              securityContext,
-              resources: { requests: resources.requests, limits: resources.requests },
-            })),
-            containers: [
-              {
-                name: props.name,
-                image: props.image,
-                // A pinned image never changes under its tag.
-                imagePullPolicy: "IfNotPresent",
-                command: props.command,
-                args: props.args,
-                ports: props.ports.map((p) => ({ name: p.name, containerPort: p.port })),
-                env,
-                volumeMounts,
-                readinessProbe: props.readiness,
-                livenessProbe: props.liveness,
-                startupProbe: props.startup,
-                resources,
-                securityContext,
-                lifecycle: props.preStop ? { preStop: { exec: { command: props.preStop } } } : undefined,
-              },
-            ],
-            volumes,
-          },
-        },
+        template: { metadata: { labels, annotations: props.podAnnotations }, spec: this.podSpec(props, n) },
         volumeClaimTemplates: props.volumeClaims.map((c) => ({
           metadata: { name: c.name, labels },
           spec: {
@@ -384,6 +302,7 @@ export class StatefulService extends Construct {
         })),
       },
     });
+    if (n.shutdown.preStopSleepSeconds !== undefined) addPreStopSleep(ApiObject.of(this.statefulSet), n.shutdown.preStopSleepSeconds);
 
     if (replicas > 1) {
       this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, "DisruptionBudget", {
@@ -397,6 +316,100 @@ export class StatefulService extends Construct {
   podHost(ordinal: number): string {
     return `${this.serviceName}-${ordinal}.${this.headlessServiceName}`;
   }
+
+  private podSpec(props: StatefulServiceProps, n: Normalized): k8s.PodSpec {
+    const env: k8s.EnvVar[] = [
+      ...Object.entries(props.envFromFields ?? {}).map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })),
+      ...Object.entries(props.envFromSecrets ?? {}).map(([name, ref]) => ({
+        name,
+        valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
+      })),
+      ...Object.entries(n.env).map(([name, value]) => ({ name, value })),
+    ];
+    const envFrom = props.envFromConfigMaps?.map((name) => ({ configMapRef: { name } }));
+    const { volumes, volumeMounts } = podVolumes(props);
+    const securityContext = containerSecurityContext(n.security);
+    const resources = toKubeResources(props.resources);
+    const preStop = n.shutdown.preStopCommand;
+    return {
+      serviceAccountName: props.name,
+      automountServiceAccountToken: false,
+      terminationGracePeriodSeconds: n.shutdown.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS,
+      imagePullSecrets: props.imagePullSecret ? [{ name: props.imagePullSecret }] : undefined,
+      securityContext: {
+        runAsNonRoot: !n.security.root,
+        runAsUser: n.security.uid,
+        runAsGroup: n.security.gid,
+        fsGroup: n.security.fsGroup,
+        // Skip the recursive chown of large data volumes on every start.
+        fsGroupChangePolicy: "OnRootMismatch",
+        seccompProfile: { type: "RuntimeDefault" },
+      },
+      affinity: (props.replicas ?? 1) > 1 ? spreadMembers(this.selectorLabels) : undefined,
+      initContainers: props.initContainers?.map((c) => ({
+        name: c.name,
+        image: props.image,
+        imagePullPolicy: "IfNotPresent",
+        command: c.command,
+        env,
+        envFrom,
+        volumeMounts: c.mounts ? c.mounts.map((m) => ({ name: m.volume, mountPath: m.mountPath })) : volumeMounts,
+        securityContext,
+        resources: { requests: resources.requests, limits: resources.requests },
+      })),
+      containers: [
+        {
+          name: props.name,
+          image: props.image,
+          // A pinned image never changes under its tag.
+          imagePullPolicy: "IfNotPresent",
+          command: props.command,
+          args: props.args,
+          ports: props.ports.map((p) => ({ name: p.name, containerPort: p.port })),
+          env,
+          envFrom,
+          volumeMounts,
+          readinessProbe: n.probes.readiness,
+          livenessProbe: n.probes.liveness,
+          startupProbe: n.probes.startup,
+          resources,
+          securityContext,
+          lifecycle: preStop ? { preStop: { exec: { command: preStop } } } : undefined,
+        },
+      ],
+      volumes,
+    };
+  }
+}
+
+/** Spread replicas over nodes so one node loss takes at most one member. */
+function spreadMembers(selectorLabels: Readonly<Record<string, string>>): k8s.Affinity {
+  return {
+    podAntiAffinity: {
+      preferredDuringSchedulingIgnoredDuringExecution: [
+        { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { ...selectorLabels } } } },
+      ],
+    },
+  };
+}
+
+function podVolumes(props: StatefulServiceProps): { volumes: k8s.Volume[]; volumeMounts: k8s.VolumeMount[] } {
+  const scratch: Record<string, string> = { tmp: "/tmp", ...props.scratchDirs };
+  const volumeMounts: k8s.VolumeMount[] = [
+    ...props.volumeClaims.map((c) => ({ name: c.name, mountPath: c.mountPath })),
+    ...(props.fileMounts ?? []).map((f) => ({ name: f.name, mountPath: f.mountPath, subPath: f.subPath, readOnly: true })),
+    ...Object.entries(scratch).map(([name, mountPath]) => ({ name, mountPath })),
+  ];
+  // Secret files are 0440: owned by root, readable through the pod's fsGroup.
+  const volumes: k8s.Volume[] = [
+    ...(props.fileMounts ?? []).map((f) =>
+      f.configMapName
+        ? { name: f.name, configMap: { name: f.configMapName } }
+        : { name: f.name, secret: { secretName: f.secretName, defaultMode: 0o440 } },
+    ),
+    ...Object.keys(scratch).map((name) => ({ name, emptyDir: {} })),
+  ];
+  return { volumes, volumeMounts };
 }
 
 function validate(props: StatefulServiceProps): void {
@@ -418,6 +431,21 @@ function validate(props: StatefulServiceProps): void {
     }
     assertIntegerInRange(what(`ports ${p.name}`), p.port, 1, 65535);
   }
+  validateVolumes(what, props);
+  validateLegacyProps(what, props);
+  const env = Array.isArray(props.env) ? Object.fromEntries(props.env.map((e) => [e.name, e.value])) : props.env;
+  if (Array.isArray(props.env) && Object.keys(env ?? {}).length !== props.env.length) {
+    throw new Error(`${what("env")}: a variable is defined twice; allowed: one source per variable`);
+  }
+  validateEnv(what, { ...props, env });
+  const problems = resourceSpecProblems(what("resources"), props.resources);
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  validateSecurity(what, props.security);
+  validateShutdown(what, props.shutdown, DEFAULT_GRACE_SECONDS);
+  if (props.imagePullSecret !== undefined) assertDnsSubdomain(what("imagePullSecret"), props.imagePullSecret);
+}
+
+function validateVolumes(what: (key: string) => string, props: StatefulServiceProps): void {
   if (props.volumeClaims.length === 0) {
     throw new Error(`${what("volumeClaims")}: got []; allowed: at least one claim (a server without state belongs in a Deployment)`);
   }
@@ -455,16 +483,24 @@ function validate(props: StatefulServiceProps): void {
       if (!PATH.test(m.mountPath)) throw new Error(`${what(`initContainers ${c.name} mountPath`)}: got ${JSON.stringify(m.mountPath)}; allowed: an absolute path`);
     }
   }
-  const names = [...(props.env ?? []).map((e) => e.name), ...Object.keys(props.envFromFields ?? {}), ...Object.keys(props.envFromSecrets ?? {})];
-  for (const n of names) {
-    if (!ENV_NAME.test(n)) throw new Error(`${what("env")}: got ${JSON.stringify(n)}; allowed: an environment variable name`);
+}
+
+/** Each concept given once: in the shared vocabulary or its deprecated spelling, not both. */
+function validateLegacyProps(what: (key: string) => string, props: StatefulServiceProps): void {
+  const both = (key: string, group: unknown, legacy: unknown[]) => {
+    if (group !== undefined && legacy.some((v) => v !== undefined)) {
+      throw new Error(`${what(key)}: set together with its deprecated top-level props; allowed: only ${key}`);
+    }
+  };
+  both("probes", props.probes, [props.readiness, props.liveness, props.startup]);
+  both("security", props.security, [props.runAsUser, props.fsGroup, props.writableRootFilesystem]);
+  both("shutdown", props.shutdown, [props.terminationGracePeriodSeconds, props.preStop]);
+  if ((props.probes?.readiness ?? props.readiness) === undefined || (props.probes?.liveness ?? props.liveness) === undefined) {
+    throw new Error(`${what("probes")}: allowed: readiness and liveness probes (every long-running workload has both)`);
   }
-  const dup = names.find((n, i) => names.indexOf(n) !== i);
-  if (dup) throw new Error(`${what("env")}: ${JSON.stringify(dup)} is defined twice; allowed: one source per variable`);
-  const problems = resourceSpecProblems(what("resources"), props.resources);
-  if (problems.length > 0) throw new Error(problems.join("\n"));
   if (props.runAsUser !== undefined) assertIntegerInRange(what("runAsUser"), props.runAsUser, 1, 2147483647);
   if (props.fsGroup !== undefined) assertIntegerInRange(what("fsGroup"), props.fsGroup, 1, 2147483647);
-  assertIntegerInRange(what("terminationGracePeriodSeconds"), props.terminationGracePeriodSeconds ?? 60, 1, 3600);
-  if (props.imagePullSecret !== undefined) assertDnsSubdomain(what("imagePullSecret"), props.imagePullSecret);
+  if (props.terminationGracePeriodSeconds !== undefined) {
+    assertIntegerInRange(what("terminationGracePeriodSeconds"), props.terminationGracePeriodSeconds, 1, 3600);
+  }
 }

@@ -130,7 +130,7 @@ describe("Microservice", () => {
     ["a relative probe path", { readinessPath: "ready" }, /readinessPath: got "ready"/],
     ["a port out of range", { port: 70000 }, /port: got 70000/],
     ["an invalid env name", { env: { "LOG-LEVEL": "x" } }, /"LOG-LEVEL"; allowed: an environment variable name/],
-    ["the same variable twice", { env: { TOKEN: "x" }, envFromSecrets: { TOKEN: { secretName: "s", key: "k" } } }, /"TOKEN" is set both/],
+    ["the same variable twice", { env: { TOKEN: "x" }, envFromSecrets: { TOKEN: { secretName: "s", key: "k" } } }, /"TOKEN" is defined twice/],
     ["root together with a UID", { security: { allowRunAsRoot: true, runAsUser: 1000 } }, /allowRunAsRoot cannot be combined/],
   ];
   test.each(invalid)("rejects %s at construction", (_d, props, message) => {

@@ -1,0 +1,258 @@
+/**
+ * The vocabulary {@link Microservice}, {@link StatefulService} and
+ * {@link HostDaemonSet} share: probes, environment, Secret references,
+ * security opt-outs and shutdown. One type per concept, so a chart moves a
+ * workload between constructs without translating its settings.
+ */
+import { ApiObject } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
+import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
+import { assertDnsSubdomain, assertIntegerInRange } from "./names";
+
+/** A key of an existing Secret; the value is referenced, never copied into a manifest. */
+export interface SecretKeyRef {
+  /** Name of the Secret, in the workload's namespace. */
+  readonly secretName: string;
+  /** Key inside the Secret. */
+  readonly key: string;
+}
+
+/**
+ * Probes of the main container, as cdk8s-plus values
+ * (`kplus.Probe.fromHttpGet`, `fromTcpSocket`, `fromCommand`). A probe
+ * without a port targets the container's first port. Each one left out keeps
+ * the construct's default.
+ */
+export interface WorkloadProbes {
+  /**
+   * When the pod may take traffic.
+   * @default - the construct's default
+   */
+  readonly readiness?: kplus.Probe;
+  /**
+   * When the kubelet restarts the container. Keep it independent of
+   * downstream dependencies, or an outage restarts every pod.
+   * @default - the construct's default
+   */
+  readonly liveness?: kplus.Probe;
+  /**
+   * Holds the other probes back during a slow first start.
+   * @default - the construct's default
+   */
+  readonly startup?: kplus.Probe;
+}
+
+/** Environment of the main container. */
+export interface WorkloadEnv {
+  /**
+   * Plain environment variables (non-secret), in insertion order; a value may
+   * use `$(OTHER_VAR)` to refer to a variable defined before it (including
+   * those from {@link envFromFields}).
+   * @default - none
+   */
+  readonly env?: Record<string, string>;
+  /**
+   * Environment variables from the pod's own metadata (`metadata.name`,
+   * `metadata.namespace`, `status.podIP`, ...), defined before {@link env}.
+   * @default - none
+   */
+  readonly envFromFields?: Record<string, string>;
+  /**
+   * Names of ConfigMaps whose keys all become environment variables.
+   * @default - none
+   */
+  readonly envFromConfigMaps?: string[];
+  /**
+   * Environment variables read from existing Secrets (referenced, never inlined).
+   * @default - none
+   */
+  readonly envFromSecrets?: Record<string, SecretKeyRef>;
+}
+
+/**
+ * Opt-outs from the restricted security defaults. Each one weakens isolation:
+ * set it only for an image that cannot work otherwise, and say why next to it.
+ */
+export interface WorkloadSecurity {
+  /**
+   * UID the containers run as. A numeric UID lets the kubelet enforce
+   * `runAsNonRoot` even for images whose `USER` is a name.
+   * @default - the construct's default UID
+   */
+  readonly runAsUser?: number;
+  /**
+   * GID the containers run as.
+   * @default - same as runAsUser
+   */
+  readonly runAsGroup?: number;
+  /**
+   * GID that owns mounted volumes (`fsGroup`).
+   * @default - same as runAsGroup
+   */
+  readonly fsGroup?: number;
+  /**
+   * Run as root (UID 0). Also requires a namespace whose Pod Security level is
+   * `baseline` or `privileged`.
+   * @default false
+   */
+  readonly allowRunAsRoot?: boolean;
+  /**
+   * Make the root filesystem writable, for images that write outside their volumes.
+   * @default false
+   */
+  readonly writableRootFilesystem?: boolean;
+}
+
+/** Graceful shutdown. */
+export interface WorkloadShutdown {
+  /**
+   * Seconds between SIGTERM and SIGKILL. The image must finish in-flight work
+   * and exit within this time.
+   * @default - the construct's default
+   */
+  readonly terminationGracePeriodSeconds?: number;
+  /**
+   * Seconds the kubelet waits (native `sleep` preStop action) before sending
+   * SIGTERM, so endpoints and the ingress stop routing to the pod first.
+   * Must be shorter than the grace period.
+   * @default - no preStop sleep
+   */
+  readonly preStopSleepSeconds?: number;
+  /**
+   * Command run before SIGTERM (e.g. draining a broker node). Mutually
+   * exclusive with {@link preStopSleepSeconds}.
+   * @default - no preStop command
+   */
+  readonly preStopCommand?: string[];
+}
+
+/** {@link WorkloadSecurity} with every default applied. */
+export interface ResolvedSecurity {
+  readonly root: boolean;
+  readonly uid: number;
+  readonly gid: number;
+  readonly fsGroup: number;
+  readonly readOnlyRootFilesystem: boolean;
+}
+
+/** Applies the defaults of {@link WorkloadSecurity}; root forces UID/GID 0. */
+export function resolveSecurity(security: WorkloadSecurity | undefined, defaultUid: number): ResolvedSecurity {
+  const s = security ?? {};
+  const root = s.allowRunAsRoot ?? false;
+  const uid = root ? 0 : (s.runAsUser ?? defaultUid);
+  const gid = root ? 0 : (s.runAsGroup ?? uid);
+  return { root, uid, gid, fsGroup: root ? 0 : (s.fsGroup ?? gid), readOnlyRootFilesystem: !(s.writableRootFilesystem ?? false) };
+}
+
+/** The restricted container security context, with the opt-outs of `s`. */
+export function containerSecurityContext(s: ResolvedSecurity): k8s.SecurityContext {
+  return {
+    runAsNonRoot: !s.root,
+    runAsUser: s.uid,
+    runAsGroup: s.gid,
+    readOnlyRootFilesystem: s.readOnlyRootFilesystem,
+    allowPrivilegeEscalation: false,
+    privileged: false,
+    capabilities: { drop: ["ALL"] },
+    seccompProfile: { type: "RuntimeDefault" },
+  };
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const HTTP_PATH = /^\/[A-Za-z0-9._~/?=&%-]*$/;
+
+/** Rejects bad variable names, a variable set twice and malformed references. */
+export function validateEnv(what: (key: string) => string, e: WorkloadEnv): void {
+  const names = [...Object.keys(e.envFromFields ?? {}), ...Object.keys(e.env ?? {}), ...Object.keys(e.envFromSecrets ?? {})];
+  for (const name of names) {
+    if (!ENV_NAME.test(name)) {
+      throw new Error(`${what("env")}: got ${JSON.stringify(name)}; allowed: an environment variable name ([A-Za-z_][A-Za-z0-9_]*)`);
+    }
+  }
+  const duplicate = names.find((n, i) => names.indexOf(n) !== i);
+  if (duplicate) throw new Error(`${what("env")}: ${JSON.stringify(duplicate)} is defined twice; allowed: one source per variable`);
+  for (const [name, path] of Object.entries(e.envFromFields ?? {})) {
+    if (!/^(metadata|spec|status)\.[A-Za-z.[\]'/-]+$/.test(path)) {
+      throw new Error(`${what(`envFromFields ${name}`)}: got ${JSON.stringify(path)}; allowed: a pod field path such as metadata.name`);
+    }
+  }
+  for (const ref of Object.values(e.envFromSecrets ?? {})) assertDnsSubdomain(what("envFromSecrets secretName"), ref.secretName);
+  for (const cm of e.envFromConfigMaps ?? []) assertDnsSubdomain(what("envFromConfigMaps"), cm);
+}
+
+/** Rejects out-of-range security settings and root combined with a UID. */
+export function validateSecurity(what: (key: string) => string, s: WorkloadSecurity | undefined): void {
+  if (s === undefined) return;
+  for (const key of ["runAsUser", "runAsGroup", "fsGroup"] as const) {
+    if (s[key] !== undefined) assertIntegerInRange(what(`security.${key}`), s[key], 1, 2147483647);
+  }
+  if (s.allowRunAsRoot && (s.runAsUser !== undefined || s.runAsGroup !== undefined || s.fsGroup !== undefined)) {
+    throw new Error(`${what("security")}: allowRunAsRoot cannot be combined with runAsUser/runAsGroup/fsGroup; allowed: one of them`);
+  }
+}
+
+/** Rejects a grace period out of range, a preStop sleep not shorter than it, or two preStop actions. */
+export function validateShutdown(what: (key: string) => string, s: WorkloadShutdown | undefined, defaultGrace: number): void {
+  const grace = s?.terminationGracePeriodSeconds ?? defaultGrace;
+  assertIntegerInRange(what("shutdown.terminationGracePeriodSeconds"), grace, 1, 3600);
+  if (s?.preStopSleepSeconds !== undefined) {
+    assertIntegerInRange(what("shutdown.preStopSleepSeconds"), s.preStopSleepSeconds, 1, grace - 1);
+    if (s.preStopCommand !== undefined) {
+      throw new Error(`${what("shutdown")}: both preStopSleepSeconds and preStopCommand are set; allowed: one preStop action`);
+    }
+  }
+  if (s?.preStopCommand !== undefined && s.preStopCommand.length === 0) {
+    throw new Error(`${what("shutdown.preStopCommand")}: got []; allowed: a command and its arguments`);
+  }
+}
+
+/**
+ * The Kubernetes form of `probe` for a container whose first port is `port`,
+ * checked against what the API server accepts (so a bad probe fails at synth,
+ * not at apply). cdk8s-plus converts probes only for its own containers; the
+ * low-level objects (StatefulSet, DaemonSet) need the plain form.
+ */
+export function probeToKube(what: string, kind: keyof WorkloadProbes, probe: kplus.Probe, port: number | undefined): k8s.Probe {
+  const kube = probe._toKube(new kplus.Container({ image: "probe", portNumber: port }));
+  const target = kube.httpGet?.port ?? kube.tcpSocket?.port;
+  if (target !== undefined && (kube.httpGet !== undefined || kube.tcpSocket !== undefined)) {
+    assertIntegerInRange(`${what} ${kind} probe port`, Number(target.value), 1, 65535);
+  }
+  if (kube.httpGet !== undefined && !HTTP_PATH.test(kube.httpGet.path ?? "")) {
+    throw new Error(`${what} ${kind} probe path: got ${JSON.stringify(kube.httpGet.path)}; allowed: an absolute HTTP path such as /healthz`);
+  }
+  if (kind !== "readiness" && (kube.successThreshold ?? 1) !== 1) {
+    // The API server rejects the object otherwise.
+    throw new Error(`${what} ${kind} probe successThreshold: got ${kube.successThreshold}; allowed: 1 (only a readiness probe may need several successes)`);
+  }
+  return kube;
+}
+
+/**
+ * The native `sleep` preStop action (GA in Kubernetes 1.34) needs no `sleep`
+ * binary in the image, which distroless images lack. cdk8s-plus-28's typed
+ * serializers know only the 1.28 API and drop both the field and JSON patches
+ * that add it, so it is added to the serialized object (a Deployment,
+ * StatefulSet or DaemonSet) instead.
+ */
+export function addPreStopSleep(workload: ApiObject, seconds: number): void {
+  const serialize = workload.toJson.bind(workload);
+  workload.toJson = () => {
+    const json = serialize();
+    for (const c of json.spec.template.spec.containers) c.lifecycle = { ...c.lifecycle, preStop: { sleep: { seconds } } };
+    return json;
+  };
+}
+
+const LABEL_KEY = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** Rejects an empty label set (it would select every pod) and malformed keys or values. */
+export function validateLabels(what: string, labels: Record<string, string>): void {
+  if (Object.keys(labels).length === 0) throw new Error(`${what}: got {}; allowed: at least one label (an empty selector matches every pod)`);
+  for (const [key, value] of Object.entries(labels)) {
+    if (!LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
+      throw new Error(`${what}: got ${JSON.stringify(`${key}=${value}`)}; allowed: Kubernetes label keys and values (e.g. app.kubernetes.io/name=notebook)`);
+    }
+  }
+}

@@ -90,14 +90,14 @@ export const CHARTS: readonly ChartEntry[] = [
   {
     id: "dlstreamer",
     namespace: DLSTREAMER_NAMESPACE,
-    create: (app, values) => new DlstreamerChart(app, "dlstreamer", { values }),
+    create: (app, values) => new DlstreamerChart(app, "dlstreamer", { global: values.global, dlstreamer: values.dlstreamer }),
   },
   {
     id: "dask",
     namespace: DASK_NAMESPACE,
     // Off by default: it needs the name of the notebook password Secret.
     enabled: (values) => values.dask.enabled,
-    create: (app, values) => new DaskChart(app, "dask", { values }),
+    create: (app, values) => new DaskChart(app, "dask", { global: values.global, dask: values.dask }),
   },
   {
     id: "gosty",

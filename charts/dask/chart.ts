@@ -1,192 +1,86 @@
 import { Chart } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
-import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { AppNamespace } from "../../constructs/app-namespace";
-import { addImagePullSecret, colocateWith, tcpLiveness, useRecreateStrategy } from "../../constructs/deployment-patches";
-import { Microservice } from "../../constructs/microservice";
-import { overrideProbes } from "../../constructs/probe-overrides";
 import { TlsIngress } from "../../constructs/tls-ingress";
+import type { GlobalValues } from "../global-values";
 import { ingressIssuer } from "../tls";
-import type { PlatformValues } from "../values";
-import {
-  DASHBOARD_PORT,
-  DASK_NAMESPACE,
-  DATA_MOUNT_PATH,
-  DaskValues,
-  NOTEBOOK_PORT,
-  SCHEDULER_PORT,
-  workerFlags,
-  WORKSPACE_PATH,
-} from "./values";
+import { ArlData } from "./data";
+import { DASK_NAMES } from "./names";
+import { DaskNotebook } from "./notebook";
+import { DaskScheduler } from "./scheduler";
+import { DASHBOARD_PORT, DASK_NAMESPACE, DaskValues, NOTEBOOK_PORT } from "./values";
+import { DaskWorkers } from "./workers";
 
 /** Props of {@link DaskChart}. Plain data only. */
 export interface DaskChartProps {
-  readonly values: PlatformValues;
+  /** Settings every chart shares (the `global:` values). */
+  readonly global: GlobalValues;
+  /** The `dask:` values. */
+  readonly dask: DaskValues;
 }
 
-/** Where the notebook can write to populate an EBS data volume (EBS mode only). */
-export const DATA_LOAD_PATH = "/arl/data-load";
-/** Port of the worker's HTTP server (its dashboard and /health). */
-export const WORKER_HTTP_PORT = 8789;
-
-const PART_OF = "arl";
-/** Dask and Jupyter both keep caches and config under $HOME; the root filesystem is read-only. */
-const HOME = "/tmp";
+/** Name of the claim behind /arl/data. */
+const DATA_CLAIM_NAME = "arl-data";
 
 /**
  * The Algorithm Reference Library's Dask cluster: one scheduler (8786, dashboard
  * 8787), workers sized from the values, and a Jupyter notebook server (8888)
  * whose `DASK_SCHEDULER_ADDRESS` points at the scheduler. The test data is
- * mounted read-only at /arl/data in the notebook and the workers.
+ * mounted read-only at /arl/data in the notebook and the workers. Each
+ * component is a construct of its own; the chart wires the scheduler address,
+ * the data volume and the ingresses.
  */
 export class DaskChart extends Chart {
-  readonly scheduler: Microservice;
-  readonly workers: Microservice;
-  readonly notebook: Microservice;
-  readonly dataClaimName: string;
+  readonly scheduler: DaskScheduler;
+  readonly workers: DaskWorkers;
+  readonly notebook: DaskNotebook;
+  readonly data: ArlData;
+  readonly dataClaimName = DATA_CLAIM_NAME;
 
   constructor(scope: Construct, id: string, props: DaskChartProps) {
     super(scope, id, { disableResourceNameHashes: true });
-    const { global, dask: v } = props.values;
-    if (v.notebook.passwordSecret.name === "") {
-      // parseDaskValues reports this with the key path; this guards direct construction.
-      throw new Error(
-        "dask.notebook.passwordSecret.name: got nothing; allowed: the name of the Secret holding the notebook password",
-      );
-    }
-    const ns = DASK_NAMESPACE;
-    new AppNamespace(this, "Namespace", { name: ns });
-    const schedulerAddress = `tcp://dask-scheduler.${ns}.svc:${SCHEDULER_PORT}`;
+    const { global, dask: v } = props;
+    const namespace = DASK_NAMESPACE;
+    new AppNamespace(this, "Namespace", { name: namespace });
 
-    // The dashboard doubles as the scheduler's health endpoint (/health).
-    this.scheduler = new Microservice(this, "Scheduler", {
-      name: "dask-scheduler",
-      namespace: ns,
-      partOf: PART_OF,
+    // Mounted by claim name: the claim itself (ArlData, below) need not exist first.
+    const dataClaim = kplus.PersistentVolumeClaim.fromClaimName(this, "DataClaimRef", DATA_CLAIM_NAME);
+    const data = kplus.Volume.fromPersistentVolumeClaim(this, "DataVolume", dataClaim, { name: "arl-data" });
+    // An EBS volume is ReadWriteOnce: it attaches to one node, so every pod
+    // that mounts it must run there: workers follow the notebook. This caps
+    // the cluster at one node's capacity: use NFS to scale out.
+    const onEbs = v.data.kind === "ebs";
+    const imagePullSecret = v.imagePullSecret;
+
+    // The construct ids are those the components' Microservices had when the
+    // chart built them itself: they set the pods' cdk8s.io/metadata.addr label.
+    this.scheduler = new DaskScheduler(this, "Scheduler", { namespace, image: v.image, resources: v.scheduler.resources, imagePullSecret });
+    this.workers = new DaskWorkers(this, "Workers", {
+      namespace,
       image: v.image,
-      args: ["dask", "scheduler", "--port", String(SCHEDULER_PORT), "--dashboard-address", `:${DASHBOARD_PORT}`],
-      port: DASHBOARD_PORT,
-      servicePort: DASHBOARD_PORT,
-      readinessPath: "/health",
-      livenessPath: "/health",
-      resources: v.scheduler.resources,
-      env: { HOME },
-      // The dask image runs as root by default; any UID works with HOME on /tmp.
+      values: v.workers,
+      schedulerAddress: this.scheduler.address,
+      data,
+      colocateWith: onEbs ? { "app.kubernetes.io/name": DASK_NAMES.notebook } : undefined,
+      imagePullSecret,
     });
-    const schedulerContainer = this.scheduler.deployment.containers[0];
-    schedulerContainer.addPort({ number: SCHEDULER_PORT, name: "scheduler" });
-    this.scheduler.service?.bind(SCHEDULER_PORT, { targetPort: SCHEDULER_PORT, name: "scheduler" });
-
-    const flags = workerFlags(v.workers);
-    const workerResources = {
-      cpu: { request: v.workers.cpu, limit: v.workers.cpu },
-      memory: { request: v.workers.memory, limit: v.workers.memory },
-    };
-    this.workers = new Microservice(this, "Workers", {
-      name: "dask-worker",
-      namespace: ns,
-      partOf: PART_OF,
-      image: v.image,
-      args: [
-        "dask",
-        "worker",
-        schedulerAddress,
-        "--nworkers",
-        "1",
-        "--nthreads",
-        String(flags.nthreads),
-        "--memory-limit",
-        String(flags.memoryLimitBytes),
-        "--dashboard-address",
-        `:${WORKER_HTTP_PORT}`,
-        // Spilled data goes to the pod's scratch space, not the read-only root.
-        "--local-directory",
-        "/tmp/dask-worker-space",
-      ],
-      port: WORKER_HTTP_PORT,
-      expose: false,
-      readinessPath: "/health",
-      livenessPath: "/health",
-      resources: workerResources,
-      replicas: v.workers.replicas,
-      // A worker hands its in-memory results to its peers on SIGTERM (the
-      // nanny's graceful close) before exiting.
-      shutdown: { terminationGracePeriodSeconds: 60 },
-      env: { HOME },
-    });
-
-    this.notebook = new Microservice(this, "Notebook", {
-      name: "notebook",
-      namespace: ns,
-      partOf: PART_OF,
+    this.notebook = new DaskNotebook(this, "Notebook", {
+      namespace,
       image: v.notebookImage,
-      args: [
-        "jupyter",
-        "lab",
-        "--ip=0.0.0.0",
-        `--port=${NOTEBOOK_PORT}`,
-        "--no-browser",
-        `--ServerApp.root_dir=${WORKSPACE_PATH}`,
-      ],
-      port: NOTEBOOK_PORT,
-      servicePort: NOTEBOOK_PORT,
-      // /api answers without authentication; everything else needs the password.
-      readinessPath: "/api",
-      livenessPath: "/api",
-      startupSeconds: 120,
-      resources: v.notebook.resources,
-      env: { HOME, DASK_SCHEDULER_ADDRESS: schedulerAddress },
-      // Jupyter accepts JUPYTER_TOKEN on its login page, so the Secret's value is the password users type.
-      envFromSecrets: { JUPYTER_TOKEN: { secretName: v.notebook.passwordSecret.name, key: v.notebook.passwordSecret.key } },
-      // Default non-root UID: HOME is /tmp and notebooks live on /workspace
-      // (group-owned through fsGroup), so jovyan's home is not needed.
+      values: v.notebook,
+      storageClass: global.storageClass,
+      schedulerAddress: this.scheduler.address,
+      data,
+      dataWritable: onEbs,
+      imagePullSecret,
     });
+    this.data = new ArlData(this, "Data", { namespace, claimName: DATA_CLAIM_NAME, values: v.data });
+    this.addIngresses(global, v);
+  }
 
-    for (const m of [this.scheduler, this.workers, this.notebook]) {
-      if (v.imagePullSecret) addImagePullSecret(m.deployment, v.imagePullSecret);
-    }
-    // Dask and Jupyter have one health endpoint each, used for readiness; a
-    // busy scheduler or kernel must not be restarted, so liveness only checks
-    // that the main port still accepts connections.
-    overrideProbes(this.scheduler.deployment, "dask-scheduler", { liveness: tcpLiveness(SCHEDULER_PORT) });
-    overrideProbes(this.workers.deployment, "dask-worker", { liveness: tcpLiveness(WORKER_HTTP_PORT) });
-    overrideProbes(this.notebook.deployment, "notebook", { liveness: tcpLiveness(NOTEBOOK_PORT) });
-
-    // Saved notebooks outlive the pod. The volume is ReadWriteOnce, so the
-    // notebook is replaced (old pod gone first), never rolled.
-    const workspace = new k8s.KubePersistentVolumeClaim(this, "Workspace", {
-      metadata: { name: "notebook-workspace", namespace: ns, labels: { "app.kubernetes.io/part-of": PART_OF } },
-      spec: {
-        accessModes: ["ReadWriteOnce"],
-        storageClassName: global.storageClass,
-        resources: { requests: { storage: k8s.Quantity.fromString(v.notebook.workspaceSize) } },
-      },
-    });
-    this.notebook.deployment.containers[0].mount(
-      WORKSPACE_PATH,
-      kplus.Volume.fromPersistentVolumeClaim(
-        this,
-        "WorkspaceVolume",
-        kplus.PersistentVolumeClaim.fromClaimName(this, "WorkspaceRef", workspace.name),
-        { name: "workspace" },
-      ),
-    );
-    useRecreateStrategy(this.notebook.deployment);
-
-    this.dataClaimName = "arl-data";
-    const claim = this.dataClaim(v, ns);
-    const dataVolume = kplus.Volume.fromPersistentVolumeClaim(this, "DataVolume", claim, { name: "arl-data" });
-    this.workers.deployment.containers[0].mount(DATA_MOUNT_PATH, dataVolume, { readOnly: true });
-    this.notebook.deployment.containers[0].mount(DATA_MOUNT_PATH, dataVolume, { readOnly: true });
-    if (v.data.kind === "ebs") {
-      // An EBS volume is ReadWriteOnce: it attaches to one node, so every pod
-      // that mounts it must run there: workers follow the notebook. This caps
-      // the cluster at one node's capacity: use NFS to scale out.
-      this.notebook.deployment.containers[0].mount(DATA_LOAD_PATH, dataVolume, { readOnly: false });
-      colocateWith(this.workers.deployment, { ...this.notebook.selectorLabels });
-    }
-
+  /** The dashboard and the notebook behind TLS ingresses that proxy websockets. */
+  private addIngresses(global: GlobalValues, v: DaskValues): void {
     const issuer = ingressIssuer(global);
     const websocketAnnotations = (service: string) => ({
       // Both the Bokeh dashboard and Jupyter kernels talk over websockets,
@@ -197,66 +91,23 @@ export class DaskChart extends Chart {
     });
     new TlsIngress(this, "DashboardIngress", {
       name: "dask-dashboard",
-      namespace: ns,
+      namespace: DASK_NAMESPACE,
       host: v.ingress.dashboardHost,
-      service: this.scheduler.service!,
+      service: this.scheduler.microservice.service!,
       servicePort: DASHBOARD_PORT,
       ingressClassName: global.ingressClass,
       issuer,
-      annotations: websocketAnnotations("dask-scheduler"),
+      annotations: websocketAnnotations(DASK_NAMES.scheduler),
     });
     new TlsIngress(this, "NotebookIngress", {
       name: "notebook",
-      namespace: ns,
+      namespace: DASK_NAMESPACE,
       host: v.ingress.notebookHost,
-      service: this.notebook.service!,
+      service: this.notebook.microservice.service!,
       servicePort: NOTEBOOK_PORT,
       ingressClassName: global.ingressClass,
       issuer,
-      annotations: { ...websocketAnnotations("notebook"), "nginx.org/client-max-body-size": "512m" },
+      annotations: { ...websocketAnnotations(DASK_NAMES.notebook), "nginx.org/client-max-body-size": "512m" },
     });
-  }
-
-  /** The claim behind /arl/data: bound to a static NFS PersistentVolume, or provisioned on EBS. */
-  private dataClaim(v: DaskValues, ns: string): kplus.IPersistentVolumeClaim {
-    const d = v.data;
-    const labels = { "app.kubernetes.io/name": "arl-data", "app.kubernetes.io/part-of": PART_OF };
-    if (d.kind === "nfs") {
-      // PersistentVolumes are cluster-scoped: prefix with the namespace to keep the name unique.
-      const pvName = `${ns}-arl-data`;
-      new k8s.KubePersistentVolume(this, "NfsVolume", {
-        metadata: { name: pvName, labels },
-        spec: {
-          capacity: { storage: k8s.Quantity.fromString(d.size) },
-          accessModes: ["ReadOnlyMany"],
-          persistentVolumeReclaimPolicy: "Retain",
-          // Empty class: bound only to the claim below, never by a provisioner.
-          storageClassName: "",
-          mountOptions: d.mountOptions,
-          nfs: { server: d.server, path: d.path, readOnly: true },
-          claimRef: { namespace: ns, name: this.dataClaimName },
-        },
-      });
-      new k8s.KubePersistentVolumeClaim(this, "DataClaim", {
-        metadata: { name: this.dataClaimName, namespace: ns, labels },
-        spec: {
-          accessModes: ["ReadOnlyMany"],
-          storageClassName: "",
-          volumeName: pvName,
-          resources: { requests: { storage: k8s.Quantity.fromString(d.size) } },
-        },
-      });
-    } else {
-      new k8s.KubePersistentVolumeClaim(this, "DataClaim", {
-        metadata: { name: this.dataClaimName, namespace: ns, labels },
-        spec: {
-          // EBS offers no ReadOnlyMany: see the co-location above.
-          accessModes: ["ReadWriteOnce"],
-          storageClassName: d.storageClass,
-          resources: { requests: { storage: k8s.Quantity.fromString(d.size) } },
-        },
-      });
-    }
-    return kplus.PersistentVolumeClaim.fromClaimName(this, "DataClaimRef", this.dataClaimName);
   }
 }

@@ -39,7 +39,7 @@ export const DEFAULT_NOTEBOOK_IMAGE = "ghcr.io/dask/dask-notebook:2026.8.0-py3.1
  * before parsing the values, then creates the Secret with the key
  * `dask.notebook.passwordSecret.key` (default `password`).
  */
-export const GENERATED_NOTEBOOK_PASSWORD_SECRET = "arl-notebook-password";
+export const GENERATED_NOTEBOOK_PASSWORD_SECRET = "dask-notebook-password";
 
 export const SCHEDULER_PORT = 8786;
 export const DASHBOARD_PORT = 8787;
@@ -55,6 +55,17 @@ export interface DaskWorkerValues {
   readonly cpu: string;
   /** Memory of each worker container (request = limit), e.g. `512Mi`. */
   readonly memory: string;
+}
+
+export interface DaskNotebookValues {
+  readonly resources: ResourceSpec;
+  /** Size of the notebook's own volume (`/workspace`), where notebooks are saved. */
+  readonly workspaceSize: string;
+  /**
+   * Secret holding the notebook password. Pulumi generates it when it
+   * deploys the chart; for `npm run synth` it must be named explicitly.
+   */
+  readonly passwordSecret: { readonly name: string; readonly key: string };
 }
 
 /** The test data: an NFS export, or (no `nfs.server`) an EBS volume. */
@@ -83,16 +94,7 @@ export interface DaskValues {
   readonly imagePullSecret?: string;
   readonly scheduler: { readonly resources: ResourceSpec };
   readonly workers: DaskWorkerValues;
-  readonly notebook: {
-    readonly resources: ResourceSpec;
-    /** Size of the notebook's own volume (`/workspace`), where notebooks are saved. */
-    readonly workspaceSize: string;
-    /**
-     * Secret holding the notebook password. Pulumi generates it when it
-     * deploys the chart; for `npm run synth` it must be named explicitly.
-     */
-    readonly passwordSecret: { readonly name: string; readonly key: string };
-  };
+  readonly notebook: DaskNotebookValues;
   readonly data: DaskDataValues;
   readonly ingress: { readonly dashboardHost: string; readonly notebookHost: string };
 }
@@ -153,7 +155,7 @@ export function parseDaskValues(v: Validator, global: GlobalValues): DaskValues 
   } else if (ps.has("name")) {
     passwordSecretName = readSecretName(ps, "name", "");
   }
-  const notebook = {
+  const notebook: DaskNotebookValues = {
     resources: readResources(n, "resources", NOTEBOOK_RESOURCES),
     workspaceSize: readQuantity(n, "workspaceSize", "5Gi", (q) => memoryMebibytes(q) !== undefined, SIZE_ALLOWED),
     passwordSecret: { name: passwordSecretName, key: readDataKey(ps, "key", "password") },

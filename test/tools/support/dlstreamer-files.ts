@@ -7,7 +7,8 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 /** `file` of ConfigMap `configMap` in the chart synthesized with `dlstreamer` values. */
 export function shippedFile(configMap: string, file: string, dlstreamer: unknown = {}): string {
-  const chart = new DlstreamerChart(Testing.app(), "dls", { values: parseValues({ dlstreamer }) });
+  const values = parseValues({ dlstreamer });
+  const chart = new DlstreamerChart(Testing.app(), "dls", { global: values.global, dlstreamer: values.dlstreamer });
   const cm = (Testing.synth(chart) as Obj[]).find((o) => o.kind === "ConfigMap" && o.metadata.name === configMap);
   const text = cm?.data?.[file];
   if (typeof text !== "string") throw new Error(`the dlstreamer chart ships no ${file} in ConfigMap ${configMap}`);

@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdk8s";
 import { parse } from "yaml";
-import { DaskChart, DATA_LOAD_PATH } from "../../../charts/dask/chart";
+import { DaskChart } from "../../../charts/dask/chart";
+import { DATA_LOAD_PATH } from "../../../charts/dask/names";
 import {
   DASK_NAMESPACE,
   daskRequiredSecrets,
@@ -23,7 +24,7 @@ const NFS = { nfs: { server: "nfs.internal.example.com", path: "/exports/arl" } 
 
 function synth(dask: Obj = {}, global: unknown = {}): Obj[] {
   const values = parseValues({ global, dask: { ...ENABLED, ...dask, notebook: { ...ENABLED.notebook, ...dask.notebook } } });
-  return Testing.synth(new DaskChart(Testing.app(), "dask", { values })) as Obj[];
+  return Testing.synth(new DaskChart(Testing.app(), "dask", { global: values.global, dask: values.dask })) as Obj[];
 }
 
 const one = (objs: Obj[], kind: string, name: string): Obj => {
@@ -138,7 +139,8 @@ describe("DaskChart", () => {
     expect(message).toContain("Secret");
     // Disabled (the default), nothing is required.
     expect(parseValues({}).dask.enabled).toBe(false);
-    expect(() => new DaskChart(Testing.app(), "d", { values: parseValues({}) })).toThrow(/passwordSecret\.name/);
+    const disabled = parseValues({});
+    expect(() => new DaskChart(Testing.app(), "d", { global: disabled.global, dask: disabled.dask })).toThrow(/passwordSecret\.name/);
   });
 
   test("images, tag and pull secret are configurable", () => {
@@ -250,7 +252,8 @@ describe("DaskChart", () => {
 describe("values/arl.yaml", () => {
   test("runs the ARL image on NFS data with the named password Secret", () => {
     const raw = parse(fs.readFileSync(path.join(__dirname, "../../../values/arl.yaml"), "utf8"));
-    const objs = Testing.synth(new DaskChart(Testing.app(), "dask", { values: parseValues(raw, "arl.yaml") })) as Obj[];
+    const values = parseValues(raw, "arl.yaml");
+    const objs = Testing.synth(new DaskChart(Testing.app(), "dask", { global: values.global, dask: values.dask })) as Obj[];
     assertChartInvariants(objs);
     expect(container(objs, "dask-worker").image).toBe("registry.gitlab.com/piersharding/arl-devops/arl_img:1b47647d");
     expect(arg(container(objs, "dask-worker").args, "--nthreads")).toBe("1");

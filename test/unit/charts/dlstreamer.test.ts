@@ -8,9 +8,10 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdk8s";
-import { DlstreamerChart, DLSTREAMER_NAMES } from "../../../charts/dlstreamer/chart";
+import { DlstreamerChart } from "../../../charts/dlstreamer/chart";
 import { haproxyConfigProblems, renderHaproxyConfig } from "../../../charts/dlstreamer/haproxy-config";
 import { mosquittoConfigProblems, renderMosquittoConfig } from "../../../charts/dlstreamer/mosquitto-config";
+import { DLSTREAMER_NAMES } from "../../../charts/dlstreamer/names";
 import { modelXmlPath, PERSON_VEHICLE_BIKE_MODEL, SAMPLE_PIPELINE } from "../../../charts/dlstreamer/pipeline-server-config";
 import { DEFAULT_DLSTREAMER_IMAGES, DLSTREAMER_NAMESPACE } from "../../../charts/dlstreamer/values";
 import { parseValues } from "../../../charts/values";
@@ -24,7 +25,8 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 const expectGolden = goldenIn("dlstreamer");
 
 function synth(dlstreamer: unknown = {}, global: unknown = {}): Obj[] {
-  const chart = new DlstreamerChart(Testing.app(), "dls", { values: parseValues({ global, dlstreamer }) });
+  const values = parseValues({ global, dlstreamer });
+  const chart = new DlstreamerChart(Testing.app(), "dls", { global: values.global, dlstreamer: values.dlstreamer });
   return Testing.synth(chart) as Obj[];
 }
 

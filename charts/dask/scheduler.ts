@@ -1,0 +1,60 @@
+import { Construct } from "constructs";
+import { addImagePullSecret, tcpLiveness } from "../../constructs/deployment-patches";
+import { Microservice } from "../../constructs/microservice";
+import { overrideProbes } from "../../constructs/probe-overrides";
+import type { ResourceSpec } from "../../constructs/resources";
+import { DASK_HOME, DASK_NAMES, DASK_PART_OF } from "./names";
+import { DASHBOARD_PORT, SCHEDULER_PORT } from "./values";
+
+/** Props of {@link DaskScheduler}. */
+export interface DaskSchedulerProps {
+  /** Namespace of every object. */
+  readonly namespace: string;
+  /** Image with the `dask` command. */
+  readonly image: string;
+  /** CPU and memory of the scheduler container. */
+  readonly resources: ResourceSpec;
+  /**
+   * Existing `kubernetes.io/dockerconfigjson` Secret to pull the image with.
+   * @default - no pull secret
+   */
+  readonly imagePullSecret?: string;
+}
+
+/**
+ * The Dask scheduler: one pod serving the scheduler protocol on 8786 and the
+ * Bokeh dashboard on 8787, both on the `dask-scheduler` Service.
+ */
+export class DaskScheduler extends Construct {
+  readonly microservice: Microservice;
+  /** The address workers and clients connect to (`tcp://<service>.<namespace>.svc:8786`). */
+  readonly address: string;
+
+  constructor(scope: Construct, id: string, props: DaskSchedulerProps) {
+    super(scope, id);
+    this.address = `tcp://${DASK_NAMES.scheduler}.${props.namespace}.svc:${SCHEDULER_PORT}`;
+    // The dashboard doubles as the scheduler's health endpoint (/health).
+    // "Default" keeps the construct address, and so the pods' cdk8s.io/metadata.addr label, of a Microservice created in the chart.
+    this.microservice = new Microservice(this, "Default", {
+      name: DASK_NAMES.scheduler,
+      namespace: props.namespace,
+      partOf: DASK_PART_OF,
+      image: props.image,
+      args: ["dask", "scheduler", "--port", String(SCHEDULER_PORT), "--dashboard-address", `:${DASHBOARD_PORT}`],
+      port: DASHBOARD_PORT,
+      servicePort: DASHBOARD_PORT,
+      readinessPath: "/health",
+      livenessPath: "/health",
+      resources: props.resources,
+      env: { HOME: DASK_HOME },
+      // The dask image runs as root by default; any UID works with HOME on /tmp.
+    });
+    const deployment = this.microservice.deployment;
+    deployment.containers[0].addPort({ number: SCHEDULER_PORT, name: "scheduler" });
+    this.microservice.service?.bind(SCHEDULER_PORT, { targetPort: SCHEDULER_PORT, name: "scheduler" });
+    if (props.imagePullSecret) addImagePullSecret(deployment, props.imagePullSecret);
+    // The dashboard's /health serves readiness; a busy scheduler must not be
+    // restarted, so liveness only checks that the scheduler port accepts connections.
+    overrideProbes(deployment, DASK_NAMES.scheduler, { liveness: tcpLiveness(SCHEDULER_PORT) });
+  }
+}

@@ -1,0 +1,86 @@
+import * as kplus from "cdk8s-plus-28";
+import { Construct } from "constructs";
+import { addImagePullSecret, colocateWith, tcpLiveness } from "../../constructs/deployment-patches";
+import { Microservice } from "../../constructs/microservice";
+import { overrideProbes } from "../../constructs/probe-overrides";
+import { DASK_HOME, DASK_NAMES, DASK_PART_OF, WORKER_HTTP_PORT } from "./names";
+import { DATA_MOUNT_PATH, DaskWorkerValues, workerFlags } from "./values";
+
+/** Props of {@link DaskWorkers}. */
+export interface DaskWorkersProps {
+  /** Namespace of every object. */
+  readonly namespace: string;
+  /** Image with the `dask` command. */
+  readonly image: string;
+  /** The `dask.workers` values: replicas and the CPU and memory of each worker (request = limit). */
+  readonly values: DaskWorkerValues;
+  /** Address of the scheduler (`tcp://host:port`). */
+  readonly schedulerAddress: string;
+  /** The test data, mounted read-only at /arl/data. */
+  readonly data: kplus.Volume;
+  /**
+   * Labels of pods the workers must share a node with (those that mount the
+   * same ReadWriteOnce volume).
+   * @default - scheduled anywhere
+   */
+  readonly colocateWith?: Readonly<Record<string, string>>;
+  /**
+   * Existing `kubernetes.io/dockerconfigjson` Secret to pull the image with.
+   * @default - no pull secret
+   */
+  readonly imagePullSecret?: string;
+}
+
+/**
+ * The Dask workers: one single-process worker per pod, its thread count and
+ * memory limit derived from the container's resources.
+ */
+export class DaskWorkers extends Construct {
+  readonly microservice: Microservice;
+
+  constructor(scope: Construct, id: string, props: DaskWorkersProps) {
+    super(scope, id);
+    const w = props.values;
+    const flags = workerFlags(w);
+    // "Default" keeps the construct address, and so the pods' cdk8s.io/metadata.addr label, of a Microservice created in the chart.
+    this.microservice = new Microservice(this, "Default", {
+      name: DASK_NAMES.workers,
+      namespace: props.namespace,
+      partOf: DASK_PART_OF,
+      image: props.image,
+      args: [
+        "dask",
+        "worker",
+        props.schedulerAddress,
+        "--nworkers",
+        "1",
+        "--nthreads",
+        String(flags.nthreads),
+        "--memory-limit",
+        String(flags.memoryLimitBytes),
+        "--dashboard-address",
+        `:${WORKER_HTTP_PORT}`,
+        // Spilled data goes to the pod's scratch space, not the read-only root.
+        "--local-directory",
+        "/tmp/dask-worker-space",
+      ],
+      port: WORKER_HTTP_PORT,
+      expose: false,
+      readinessPath: "/health",
+      livenessPath: "/health",
+      resources: { cpu: { request: w.cpu, limit: w.cpu }, memory: { request: w.memory, limit: w.memory } },
+      replicas: w.replicas,
+      // A worker hands its in-memory results to its peers on SIGTERM (the
+      // nanny's graceful close) before exiting.
+      shutdown: { terminationGracePeriodSeconds: 60 },
+      env: { HOME: DASK_HOME },
+    });
+    const deployment = this.microservice.deployment;
+    if (props.imagePullSecret) addImagePullSecret(deployment, props.imagePullSecret);
+    // /health serves readiness; a busy worker must not be restarted, so
+    // liveness only checks that its HTTP port accepts connections.
+    overrideProbes(deployment, DASK_NAMES.workers, { liveness: tcpLiveness(WORKER_HTTP_PORT) });
+    deployment.containers[0].mount(DATA_MOUNT_PATH, props.data, { readOnly: true });
+    if (props.colocateWith) colocateWith(deployment, { ...props.colocateWith });
+  }
+}

@@ -1,4 +1,5 @@
-import { Chart, Testing } from "cdk8s";
+import { Chart, Duration, Testing } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
 import { Microservice, MicroserviceProps } from "../../../constructs/microservice";
 import { assertChartInvariants } from "../charts/invariants";
 
@@ -118,6 +119,63 @@ describe("Microservice", () => {
     expect(kinds(synth({ expose: false }))).toEqual(["Deployment", "ServiceAccount"]);
   });
 
+  test("probes replace the defaults one by one; a tcp liveness probe for a busy server", () => {
+    const c = container(
+      synth({
+        probes: {
+          readiness: kplus.Probe.fromHttpGet("/test", { port: 8080, periodSeconds: Duration.seconds(5), successThreshold: 3, timeoutSeconds: Duration.seconds(4) }),
+          liveness: kplus.Probe.fromTcpSocket({ port: 8786, periodSeconds: Duration.seconds(20) }),
+        },
+      }),
+    );
+    expect(c.readinessProbe).toEqual({ httpGet: { path: "/test", port: 8080, scheme: "HTTP" }, periodSeconds: 5, successThreshold: 3, timeoutSeconds: 4, failureThreshold: 3 });
+    expect(c.livenessProbe).toEqual({ tcpSocket: { port: 8786 }, periodSeconds: 20, failureThreshold: 3 });
+    // The default startup probe stays.
+    expect(c.startupProbe.httpGet).toMatchObject({ path: "/healthz", port: 8080 });
+  });
+
+  test("healthPort moves the default probes to a port of their own", () => {
+    const c = container(synth({ port: 8080, healthPort: 8086 }));
+    expect([c.readinessProbe, c.livenessProbe, c.startupProbe].map((p: Obj) => p.httpGet.port)).toEqual([8086, 8086, 8086]);
+    expect(c.ports).toEqual([{ containerPort: 8080, name: "http" }]);
+  });
+
+  test("strategy: Recreate replaces the default rolling update", () => {
+    expect(of(synth(), "Deployment")[0].spec.strategy.type).toBe("RollingUpdate");
+    expect(of(synth({ strategy: kplus.DeploymentStrategy.recreate() }), "Deployment")[0].spec.strategy).toEqual({ type: "Recreate" });
+  });
+
+  test("imagePullSecret references registry credentials without creating a Secret", () => {
+    const objs = synth({ imagePullSecret: "registry-credentials" });
+    expect(of(objs, "Deployment")[0].spec.template.spec.imagePullSecrets).toEqual([{ name: "registry-credentials" }]);
+    expect(of(objs, "Secret")).toEqual([]);
+    expect(of(synth(), "Deployment")[0].spec.template.spec.imagePullSecrets).toBeUndefined();
+  });
+
+  test("colocateWith requires the node of the pods with those labels", () => {
+    const spec = of(synth({ colocateWith: { "app.kubernetes.io/name": "notebook" } }), "Deployment")[0].spec.template.spec;
+    expect(spec.affinity).toEqual({
+      podAffinity: {
+        requiredDuringSchedulingIgnoredDuringExecution: [
+          { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: { "app.kubernetes.io/name": "notebook" } } },
+        ],
+      },
+    });
+    expect(of(synth(), "Deployment")[0].spec.template.spec.affinity).toBeUndefined();
+  });
+
+  test("env from the pod's own fields, defined before the plain values that refer to them", () => {
+    const c = container(synth({ envFromFields: { POD_NAME: "metadata.name" }, env: { NODE: "$(POD_NAME).api" } }));
+    expect(c.env).toEqual([
+      { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+      { name: "NODE", value: "$(POD_NAME).api" },
+    ]);
+  });
+
+  test("a preStop command instead of the sleep", () => {
+    expect(container(synth({ shutdown: { preStopCommand: ["/bin/drain"] } })).lifecycle).toEqual({ preStop: { exec: { command: ["/bin/drain"] } } });
+  });
+
   const invalid: [string, Partial<MicroserviceProps>, RegExp][] = [
     ["an upper-case name", { name: "Api" }, /Microservice name: got "Api"; allowed: a DNS label/],
     ["an image on latest", { image: "team/api:latest" }, /image: got "team\/api:latest"; allowed: an image reference pinned/],
@@ -132,6 +190,15 @@ describe("Microservice", () => {
     ["an invalid env name", { env: { "LOG-LEVEL": "x" } }, /"LOG-LEVEL"; allowed: an environment variable name/],
     ["the same variable twice", { env: { TOKEN: "x" }, envFromSecrets: { TOKEN: { secretName: "s", key: "k" } } }, /"TOKEN" is defined twice/],
     ["root together with a UID", { security: { allowRunAsRoot: true, runAsUser: 1000 } }, /allowRunAsRoot cannot be combined/],
+    ["a liveness probe needing several successes", { probes: { liveness: kplus.Probe.fromTcpSocket({ successThreshold: 2 }) } }, /probes liveness probe successThreshold: got 2; allowed: 1/],
+    ["a probe port out of range", { probes: { readiness: kplus.Probe.fromHttpGet("/ready", { port: 0 }) } }, /probes readiness probe port: got 0/],
+    ["a relative path in a probe", { probes: { readiness: kplus.Probe.fromHttpGet("ready") } }, /readiness probe path: got "ready"/],
+    ["a health port out of range", { healthPort: 70000 }, /healthPort: got 70000; allowed: an integer from 1 to 65535/],
+    ["an imagePullSecret that is no Secret name", { imagePullSecret: "Registry Creds" }, /imagePullSecret: got "Registry Creds"; allowed: a DNS subdomain/],
+    ["colocation with no labels", { colocateWith: {} }, /colocateWith: got \{\}; allowed: at least one label/],
+    ["colocation with a malformed label", { colocateWith: { "app name": "x" } }, /colocateWith: got "app name=x"; allowed: Kubernetes label keys and values/],
+    ["a field path outside the pod", { envFromFields: { X: "node.name" } }, /envFromFields X: got "node.name"/],
+    ["both preStop actions", { shutdown: { preStopSleepSeconds: 5, preStopCommand: ["x"] } }, /both preStopSleepSeconds and preStopCommand are set/],
   ];
   test.each(invalid)("rejects %s at construction", (_d, props, message) => {
     expect(() => synth(props)).toThrow(message);

@@ -1,5 +1,5 @@
-import { Chart, Testing } from "cdk8s";
-import { IntOrString } from "cdk8s-plus-28/lib/imports/k8s";
+import { Chart, Duration, Testing } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
 import { StatefulService, StatefulServiceProps } from "../../../constructs/stateful-service";
 import { assertChartInvariants } from "../charts/invariants";
 
@@ -11,8 +11,10 @@ const BASE: StatefulServiceProps = {
   image: "postgres:17.6",
   ports: [{ name: "pg", port: 5432 }],
   volumeClaims: [{ name: "data", mountPath: "/var/lib/postgresql/data", size: "10Gi", storageClassName: "ebs-gp3" }],
-  readiness: { tcpSocket: { port: IntOrString.fromString("pg") }, periodSeconds: 10 },
-  liveness: { tcpSocket: { port: IntOrString.fromString("pg") }, periodSeconds: 20 },
+  probes: {
+    readiness: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(10) }),
+    liveness: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(20) }),
+  },
   resources: { cpu: { request: "100m", limit: "1" }, memory: { request: "256Mi", limit: "512Mi" } },
 };
 
@@ -66,7 +68,7 @@ describe("StatefulService", () => {
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 999, fsGroup: 999, seccompProfile: { type: "RuntimeDefault" } });
     expect(spec.containers[0].securityContext).toMatchObject({ readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } });
     expect(spec.containers[0].volumeMounts).toContainEqual({ name: "tmp", mountPath: "/tmp" });
-    const writable = one(synth({ writableRootFilesystem: true, runAsUser: 1000 }), "StatefulSet", "db").spec.template.spec;
+    const writable = one(synth({ security: { writableRootFilesystem: true, runAsUser: 1000 } }), "StatefulSet", "db").spec.template.spec;
     expect(writable.containers[0].securityContext.readOnlyRootFilesystem).toBe(false);
     expect(writable.securityContext.runAsUser).toBe(1000);
   });
@@ -84,7 +86,7 @@ describe("StatefulService", () => {
       synth({
         envFromFields: { POD_NAME: "metadata.name" },
         envFromSecrets: { PGPASSWORD: { secretName: "pg", key: "password" } },
-        env: [{ name: "NODE", value: "$(POD_NAME).db-headless" }],
+        env: { NODE: "$(POD_NAME).db-headless" },
       }),
       "StatefulSet",
       "db",
@@ -129,6 +131,39 @@ describe("StatefulService", () => {
     );
   });
 
+  test("probes as kplus.Probe, converted for the StatefulSet; without a port they target the first port", () => {
+    const c = sts.spec.template.spec.containers[0];
+    expect(c.readinessProbe).toEqual({ tcpSocket: { port: 5432 }, periodSeconds: 10, failureThreshold: 3 });
+    expect(c.livenessProbe).toEqual({ tcpSocket: { port: 5432 }, periodSeconds: 20, failureThreshold: 3 });
+    expect(c.startupProbe).toBeUndefined();
+    const startup = kplus.Probe.fromCommand(["pg_isready"], { periodSeconds: Duration.seconds(10), failureThreshold: 60 });
+    expect(one(synth({ probes: { ...BASE.probes, startup } }), "StatefulSet", "db").spec.template.spec.containers[0].startupProbe).toEqual({
+      exec: { command: ["pg_isready"] },
+      periodSeconds: 10,
+      failureThreshold: 60,
+    });
+  });
+
+  test("shutdown: grace period and a preStop command or the native sleep", () => {
+    const spec = (o: Obj[]) => one(o, "StatefulSet", "db").spec.template.spec;
+    expect(spec(objs).terminationGracePeriodSeconds).toBe(60);
+    const drained = spec(synth({ shutdown: { terminationGracePeriodSeconds: 600, preStopCommand: ["/drain.sh"] } }));
+    expect(drained.terminationGracePeriodSeconds).toBe(600);
+    expect(drained.containers[0].lifecycle).toEqual({ preStop: { exec: { command: ["/drain.sh"] } } });
+    expect(spec(synth({ shutdown: { preStopSleepSeconds: 5 } })).containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 5 } } });
+  });
+
+  test("security: group, fsGroup and root follow the shared vocabulary", () => {
+    const spec = one(synth({ security: { runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000 } }), "StatefulSet", "db").spec.template.spec;
+    expect(spec.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 2000, fsGroup: 3000 });
+    expect(spec.containers[0].securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 2000 });
+  });
+
+  test("env from ConfigMaps, by reference", () => {
+    const c = one(synth({ envFromConfigMaps: ["db-env"] }), "StatefulSet", "db").spec.template.spec.containers[0];
+    expect(c.envFrom).toEqual([{ configMapRef: { name: "db-env" } }]);
+  });
+
   test("rejects bad props with the key and what is allowed", () => {
     expect(build({ volumeClaims: [] })).toThrow(/volumeClaims: got \[\]; allowed: at least one claim/);
     expect(build({ ports: [] })).toThrow(/ports: got \[\]/);
@@ -139,7 +174,14 @@ describe("StatefulService", () => {
     expect(build({ volumeClaims: [{ ...BASE.volumeClaims[0], size: "10GB" }] })).toThrow(/size: got "10GB"/);
     expect(build({ volumeClaims: [{ ...BASE.volumeClaims[0], storageClassName: "EBS" }] })).toThrow(/storageClassName/);
     expect(build({ fileMounts: [{ name: "x", configMapName: "a", secretName: "b", mountPath: "/x" }] })).toThrow(/exactly one of configMapName or secretName/);
-    expect(build({ env: [{ name: "A", value: "1" }], envFromFields: { A: "metadata.name" } })).toThrow(/"A" is defined twice/);
+    expect(build({ env: { A: "1" }, envFromFields: { A: "metadata.name" } })).toThrow(/"A" is defined twice/);
     expect(build({ resources: { ...BASE.resources, cpu: { request: "2", limit: "1" } } })).toThrow(/cpu.request/);
+    expect(build({ probes: { readiness: BASE.probes!.readiness } })).toThrow(/probes: allowed: readiness and liveness probes/);
+    expect(build({ probes: { ...BASE.probes, startup: kplus.Probe.fromTcpSocket({ successThreshold: 3 }) } })).toThrow(
+      /probes startup probe successThreshold: got 3; allowed: 1/,
+    );
+    expect(build({ security: { runAsUser: 0 } })).toThrow(/security.runAsUser: got 0; allowed: an integer from 1/);
+    expect(build({ shutdown: { terminationGracePeriodSeconds: 5, preStopSleepSeconds: 5 } })).toThrow(/preStopSleepSeconds: got 5; allowed: an integer from 1 to 4/);
+    expect(build({ envFromConfigMaps: ["Not A Name"] })).toThrow(/envFromConfigMaps: got "Not A Name"/);
   });
 });

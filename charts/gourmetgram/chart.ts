@@ -1,9 +1,9 @@
-import { Chart } from "cdk8s";
+import { Chart, Duration } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { AppNamespace } from "../../constructs/app-namespace";
 import { Microservice } from "../../constructs/microservice";
 import { NodePortService } from "../../constructs/node-port-service";
-import { overrideProbes } from "../../constructs/probe-overrides";
 import { TlsIngress } from "../../constructs/tls-ingress";
 import { ingressIssuer } from "../tls";
 import type { PlatformValues } from "../values";
@@ -43,28 +43,26 @@ export class GourmetgramChart extends Chart {
       image: v.image,
       port: GOURMETGRAM_PORT,
       servicePort: 80,
-      readinessPath: "/test",
       livenessPath: "/",
+      // The seed's exact readiness rule: three consecutive good predictions,
+      // checked every 5 s starting 5 s after the container starts. /test runs
+      // the model, so it gets a timeout longer than a plain health check.
+      probes: {
+        readiness: kplus.Probe.fromHttpGet("/test", {
+          port: GOURMETGRAM_PORT,
+          initialDelaySeconds: Duration.seconds(5),
+          periodSeconds: Duration.seconds(5),
+          timeoutSeconds: Duration.seconds(4),
+          successThreshold: 3,
+          failureThreshold: 3,
+        }),
+      },
       // Loading the classifier takes a while on a 0.5 CPU limit.
       startupSeconds: 120,
       resources: v.resources,
       autoscaling: v.autoscaling,
       // The Service and the ingress drop the pod before it gets SIGTERM.
       shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
-    });
-
-    // The seed's exact readiness rule: three consecutive good predictions,
-    // checked every 5 s starting 5 s after the container starts. /test runs
-    // the model, so it gets a timeout longer than a plain health check.
-    overrideProbes(this.app.deployment, GOURMETGRAM_NAME, {
-      readiness: {
-        httpGet: { path: "/test", port: GOURMETGRAM_PORT },
-        initialDelaySeconds: 5,
-        periodSeconds: 5,
-        timeoutSeconds: 4,
-        successThreshold: 3,
-        failureThreshold: 3,
-      },
     });
 
     this.ingress = new TlsIngress(this, "Ingress", {

@@ -1,10 +1,9 @@
 import * as kplus from "cdk8s-plus-28";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
-import { addImagePullSecret, tcpLiveness, useRecreateStrategy } from "../../constructs/deployment-patches";
 import { Microservice } from "../../constructs/microservice";
-import { overrideProbes } from "../../constructs/probe-overrides";
 import { DASK_HOME, DASK_NAMES, DASK_PART_OF, DATA_LOAD_PATH } from "./names";
+import { portLiveness } from "./probes";
 import { DATA_MOUNT_PATH, DaskNotebookValues, NOTEBOOK_PORT, WORKSPACE_PATH } from "./values";
 
 /** Props of {@link DaskNotebook}. */
@@ -63,6 +62,12 @@ export class DaskNotebook extends Construct {
       readinessPath: "/api",
       livenessPath: "/api",
       startupSeconds: 120,
+      // Liveness only checks the notebook port: a busy kernel must not be restarted.
+      probes: { liveness: portLiveness(NOTEBOOK_PORT) },
+      // Saved notebooks outlive the pod on a ReadWriteOnce claim (below), so
+      // the notebook is replaced (old pod gone first), never rolled.
+      strategy: kplus.DeploymentStrategy.recreate(),
+      imagePullSecret: props.imagePullSecret,
       resources: n.resources,
       env: { HOME: DASK_HOME, DASK_SCHEDULER_ADDRESS: props.schedulerAddress },
       // Jupyter accepts JUPYTER_TOKEN on its login page, so the Secret's value is the password users type.
@@ -70,15 +75,7 @@ export class DaskNotebook extends Construct {
       // Default non-root UID: HOME is /tmp and notebooks live on /workspace
       // (group-owned through fsGroup), so jovyan's home is not needed.
     });
-    const deployment = this.microservice.deployment;
-    const container = deployment.containers[0];
-    if (props.imagePullSecret) addImagePullSecret(deployment, props.imagePullSecret);
-    // /api serves readiness; a busy kernel must not be restarted, so liveness
-    // only checks that the notebook port accepts connections.
-    overrideProbes(deployment, DASK_NAMES.notebook, { liveness: tcpLiveness(NOTEBOOK_PORT) });
-
-    // Saved notebooks outlive the pod. The volume is ReadWriteOnce, so the
-    // notebook is replaced (old pod gone first), never rolled.
+    const container = this.microservice.deployment.containers[0];
     this.workspace = new k8s.KubePersistentVolumeClaim(this, "Workspace", {
       metadata: { name: "notebook-workspace", namespace: props.namespace, labels: { "app.kubernetes.io/part-of": DASK_PART_OF } },
       spec: {
@@ -89,7 +86,6 @@ export class DaskNotebook extends Construct {
     });
     const workspaceClaim = kplus.PersistentVolumeClaim.fromClaimName(this, "WorkspaceRef", this.workspace.name);
     container.mount(WORKSPACE_PATH, kplus.Volume.fromPersistentVolumeClaim(this, "WorkspaceVolume", workspaceClaim, { name: "workspace" }));
-    useRecreateStrategy(deployment);
 
     container.mount(DATA_MOUNT_PATH, props.data, { readOnly: true });
     // The only writable view, for loading the data once.

@@ -1,9 +1,8 @@
 import { Construct } from "constructs";
-import { addImagePullSecret, tcpLiveness } from "../../constructs/deployment-patches";
 import { Microservice } from "../../constructs/microservice";
-import { overrideProbes } from "../../constructs/probe-overrides";
 import type { ResourceSpec } from "../../constructs/resources";
 import { DASK_HOME, DASK_NAMES, DASK_PART_OF } from "./names";
+import { portLiveness } from "./probes";
 import { DASHBOARD_PORT, SCHEDULER_PORT } from "./values";
 
 /** Props of {@link DaskScheduler}. */
@@ -45,16 +44,14 @@ export class DaskScheduler extends Construct {
       servicePort: DASHBOARD_PORT,
       readinessPath: "/health",
       livenessPath: "/health",
+      // Liveness only checks the scheduler port: a busy scheduler must not be restarted.
+      probes: { liveness: portLiveness(SCHEDULER_PORT) },
+      imagePullSecret: props.imagePullSecret,
       resources: props.resources,
       env: { HOME: DASK_HOME },
       // The dask image runs as root by default; any UID works with HOME on /tmp.
     });
-    const deployment = this.microservice.deployment;
-    deployment.containers[0].addPort({ number: SCHEDULER_PORT, name: "scheduler" });
+    this.microservice.deployment.containers[0].addPort({ number: SCHEDULER_PORT, name: "scheduler" });
     this.microservice.service?.bind(SCHEDULER_PORT, { targetPort: SCHEDULER_PORT, name: "scheduler" });
-    if (props.imagePullSecret) addImagePullSecret(deployment, props.imagePullSecret);
-    // The dashboard's /health serves readiness; a busy scheduler must not be
-    // restarted, so liveness only checks that the scheduler port accepts connections.
-    overrideProbes(deployment, DASK_NAMES.scheduler, { liveness: tcpLiveness(SCHEDULER_PORT) });
   }
 }

@@ -1,9 +1,8 @@
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
-import { addImagePullSecret, colocateWith, tcpLiveness } from "../../constructs/deployment-patches";
 import { Microservice } from "../../constructs/microservice";
-import { overrideProbes } from "../../constructs/probe-overrides";
 import { DASK_HOME, DASK_NAMES, DASK_PART_OF, WORKER_HTTP_PORT } from "./names";
+import { portLiveness } from "./probes";
 import { DATA_MOUNT_PATH, DaskWorkerValues, workerFlags } from "./values";
 
 /** Props of {@link DaskWorkers}. */
@@ -68,6 +67,10 @@ export class DaskWorkers extends Construct {
       expose: false,
       readinessPath: "/health",
       livenessPath: "/health",
+      // Liveness only checks the HTTP port: a busy worker must not be restarted.
+      probes: { liveness: portLiveness(WORKER_HTTP_PORT) },
+      imagePullSecret: props.imagePullSecret,
+      colocateWith: props.colocateWith && { ...props.colocateWith },
       resources: { cpu: { request: w.cpu, limit: w.cpu }, memory: { request: w.memory, limit: w.memory } },
       replicas: w.replicas,
       // A worker hands its in-memory results to its peers on SIGTERM (the
@@ -75,12 +78,6 @@ export class DaskWorkers extends Construct {
       shutdown: { terminationGracePeriodSeconds: 60 },
       env: { HOME: DASK_HOME },
     });
-    const deployment = this.microservice.deployment;
-    if (props.imagePullSecret) addImagePullSecret(deployment, props.imagePullSecret);
-    // /health serves readiness; a busy worker must not be restarted, so
-    // liveness only checks that its HTTP port accepts connections.
-    overrideProbes(deployment, DASK_NAMES.workers, { liveness: tcpLiveness(WORKER_HTTP_PORT) });
-    deployment.containers[0].mount(DATA_MOUNT_PATH, props.data, { readOnly: true });
-    if (props.colocateWith) colocateWith(deployment, { ...props.colocateWith });
+    this.microservice.deployment.containers[0].mount(DATA_MOUNT_PATH, props.data, { readOnly: true });
   }
 }

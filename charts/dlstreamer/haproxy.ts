@@ -1,9 +1,11 @@
+import { Duration } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { ConfigFiles } from "../../constructs/config-files";
 import { Microservice } from "../../constructs/microservice";
 import { NodePortService } from "../../constructs/node-port-service";
-import { overrideProbes } from "../../constructs/probe-overrides";
 import { spreadOverNodes } from "../../constructs/spread-over-nodes";
+import type { WorkloadProbes } from "../../constructs/workload-props";
 import { renderHaproxyConfig } from "./haproxy-config";
 import { DLSTREAMER_NAMES, HAPROXY_PORT, HAPROXY_STATS_PORT } from "./names";
 import type { HaproxyValues } from "./values";
@@ -71,6 +73,7 @@ export class Haproxy extends Construct {
       args: ["-f", "/usr/local/etc/haproxy-rendered/haproxy.cfg"],
       port: HAPROXY_PORT,
       expose: false,
+      probes: healthProbes(),
       replicas: h.replicas,
       resources: h.resources,
       metrics: { port: HAPROXY_STATS_PORT, path: "/metrics" },
@@ -85,15 +88,6 @@ export class Haproxy extends Construct {
     config.rolloutOnChange(deployment);
     // Two HAProxy pods on one node would fail together.
     spreadOverNodes(deployment, this.selectorLabels, "ScheduleAnyway");
-    // The pipeline port has no health endpoint of its own; /healthz on the
-    // stats port answers as long as HAProxy runs, whatever the pipeline
-    // servers do (their health is HAProxy's business, not a reason to restart it).
-    const health = { httpGet: { path: "/healthz", port: HAPROXY_STATS_PORT }, timeoutSeconds: 2, successThreshold: 1 };
-    overrideProbes(deployment, DLSTREAMER_NAMES.haproxy, {
-      readiness: { ...health, initialDelaySeconds: 0, periodSeconds: 5, failureThreshold: 2 },
-      liveness: { ...health, initialDelaySeconds: 0, periodSeconds: 10, failureThreshold: 3 },
-      startup: { ...health, initialDelaySeconds: 0, periodSeconds: 2, failureThreshold: 15 },
-    });
     this.nodePort = new NodePortService(this, "NodePort", {
       name: DLSTREAMER_NAMES.haproxy,
       namespace: props.namespace,
@@ -102,4 +96,20 @@ export class Haproxy extends Construct {
       ports: [{ name: "http", port: HAPROXY_PORT, targetPort: HAPROXY_PORT, nodePort: h.nodePort }],
     });
   }
+}
+
+/**
+ * The pipeline port has no health endpoint of its own; /healthz on the stats
+ * port answers as long as HAProxy runs, whatever the pipeline servers do
+ * (their health is HAProxy's business, not a reason to restart it).
+ */
+function healthProbes(): WorkloadProbes {
+  const health = (periodSeconds: number, failureThreshold: number) =>
+    kplus.Probe.fromHttpGet("/healthz", {
+      port: HAPROXY_STATS_PORT,
+      periodSeconds: Duration.seconds(periodSeconds),
+      timeoutSeconds: Duration.seconds(2),
+      failureThreshold,
+    });
+  return { readiness: health(5, 2), liveness: health(10, 3), startup: health(2, 15) };
 }

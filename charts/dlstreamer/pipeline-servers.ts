@@ -1,10 +1,9 @@
-import { Size } from "cdk8s";
+import { Duration, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { ConfigFiles } from "../../constructs/config-files";
 import { HeadlessService } from "../../constructs/headless-service";
 import { Microservice } from "../../constructs/microservice";
-import { overrideProbes } from "../../constructs/probe-overrides";
 import { toContainerResources } from "../../constructs/resources";
 import { spreadOverNodes } from "../../constructs/spread-over-nodes";
 import { readScript, restrictedContainer } from "./container";
@@ -58,6 +57,16 @@ export class PipelineServers extends Construct {
       // answers once the REST server and the pipeline manager are up.
       readinessPath: "/pipelines",
       livenessPath: "/pipelines",
+      probes: {
+        // Inference can saturate the CPU limit and slow the REST thread down; a
+        // restart kills every running pipeline, so liveness is patient (2 min).
+        liveness: kplus.Probe.fromHttpGet("/pipelines", {
+          port: PIPELINE_SERVER_PORT,
+          periodSeconds: Duration.seconds(20),
+          timeoutSeconds: Duration.seconds(10),
+          failureThreshold: 6,
+        }),
+      },
       // GStreamer plugin scan and OpenVINO initialization on first start.
       startupSeconds: 180,
       resources: p.resources,
@@ -84,23 +93,10 @@ export class PipelineServers extends Construct {
       shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
     });
     this.selectorLabels = this.microservice.selectorLabels;
-    const deployment = this.microservice.deployment;
-    // Inference can saturate the CPU limit and slow the REST thread down; a
-    // restart kills every running pipeline, so liveness is patient (2 min).
-    overrideProbes(deployment, DLSTREAMER_NAMES.pipelineServer, {
-      liveness: {
-        httpGet: { path: "/pipelines", port: PIPELINE_SERVER_PORT },
-        initialDelaySeconds: 0,
-        periodSeconds: 20,
-        timeoutSeconds: 10,
-        successThreshold: 1,
-        failureThreshold: 6,
-      },
-    });
     this.addConfigAndModel(props, labels);
     // One pipeline server per node: the default replica count is the worker
     // count, and the spread constraint keeps the pods on distinct nodes.
-    spreadOverNodes(deployment, this.selectorLabels, p.spread);
+    spreadOverNodes(this.microservice.deployment, this.selectorLabels, p.spread);
 
     this.discovery = new HeadlessService(this, "Discovery", {
       name: DLSTREAMER_NAMES.pipelineServer,

@@ -48,8 +48,13 @@ const DELTA_KEYS = [
   "expiresAt",
 ].sort();
 
-/** Model versions and labels are short identifiers; anything else is refused rather than stored. */
-const IDENT = /^[A-Za-z][A-Za-z0-9 ._:@+-]{0,127}$/;
+/**
+ * Model versions and labels are short identifiers (an image tag, a COCO class
+ * name); anything else is refused rather than stored. All-digit values are
+ * refused too: that is what a Telegram user or chat id looks like.
+ */
+const IDENT = /^[A-Za-z0-9][A-Za-z0-9 ._:@+-]{0,127}$/;
+const isIdent = (v: string) => IDENT.test(v) && !/^-?\d+$/.test(v);
 
 export function toModelStats(event: PredictionEvent, retentionSeconds: number): ModelStatsDelta {
   const atMs = Date.parse(event.at);
@@ -86,7 +91,7 @@ export function toModelStats(event: PredictionEvent, retentionSeconds: number): 
 export function assertUserFree(d: ModelStatsDelta): void {
   const keys = Object.keys(d).sort();
   if (keys.join(",") !== DELTA_KEYS.join(",")) throw new Error(`model stats record has fields [${keys.join(", ")}]; allowed exactly [${DELTA_KEYS.join(", ")}]`);
-  if (!IDENT.test(d.modelVersion)) throw new Error("model stats record: modelVersion is not an identifier");
+  if (!isIdent(d.modelVersion)) throw new Error("model stats record: modelVersion is not an identifier");
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}$/.test(d.hour)) throw new Error("model stats record: hour is not YYYY-MM-DDTHH");
   if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:00\.000Z$/.test(d.lastAt)) throw new Error("model stats record: lastAt is not a whole minute");
   for (const k of ["predictions", "failed", "objects", "latencySumMs", "latencyBucket", "expiresAt"] as const) {
@@ -96,7 +101,7 @@ export function assertUserFree(d: ModelStatsDelta): void {
     throw new Error("model stats record: confidence is not a histogram");
   }
   for (const [label, n] of Object.entries(d.labels)) {
-    if (!IDENT.test(label) || !Number.isInteger(n)) throw new Error("model stats record: a label is not an identifier");
+    if (!isIdent(label) || !Number.isInteger(n)) throw new Error("model stats record: a label is not an identifier");
   }
 }
 

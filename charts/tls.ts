@@ -1,4 +1,4 @@
-import { CertManagerIssuerRef } from "../constructs/imports/cert-manager";
+import { CertManagerIssuerRef } from "../constructs/cert-manager-api";
 import type { GlobalValues } from "./global-values";
 
 /** ClusterIssuer names created by the `cluster-issuers` chart. */

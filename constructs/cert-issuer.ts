@@ -4,7 +4,7 @@ import {
   CertManagerIssuer,
   CertManagerIssuerRef,
   CertManagerIssuerSpec,
-} from "./imports/cert-manager";
+} from "./cert-manager-api";
 import { assertDnsLabel, assertDnsSubdomain } from "./names";
 
 /** Let's Encrypt production directory. */

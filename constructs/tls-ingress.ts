@@ -1,7 +1,7 @@
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { CertIssuer } from "./cert-issuer";
-import { CertManagerCertificate, CertManagerIssuerRef } from "./imports/cert-manager";
+import { CertManagerCertificate, CertManagerIssuerRef } from "./cert-manager-api";
 import { assertDnsLabel, assertDnsSubdomain, assertHostName } from "./names";
 
 /** IngressClass created by the F5 NGINX Ingress Controller Helm chart (`controller.ingressClass.name`). */

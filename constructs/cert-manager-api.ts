@@ -6,7 +6,10 @@
  * `cdk8s import`: generation needs the CRD YAML from GitHub, which the build
  * must not depend on. Only the fields this platform sets are typed; the names
  * and nesting follow the API exactly, so a typo is a compile error here
- * instead of a rejected object at apply time.
+ * instead of a rejected object at apply time (the tools tests also dry-run
+ * every object against the real CRDs). Being hand-written, it lives outside
+ * `imports/` folders, which hold generated code only (README, "Generated CRD
+ * imports").
  */
 import { ApiObject, GroupVersionKind } from "cdk8s";
 import { Construct } from "constructs";

@@ -14,7 +14,7 @@ import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./aws/backups";
 import { Identity } from "./aws/identity";
 import { Logging } from "./aws/logging";
 import { Network } from "./aws/network";
-import { ObjectDetectionQueues } from "./aws/app-messaging";
+import { declareChartMessaging, messagingStackOutputs } from "./aws/app-messaging";
 import { ClusterPki } from "./aws/pki";
 import { SecurityGroups } from "./aws/security";
 import { NodeTermination } from "./aws/termination";
@@ -28,7 +28,7 @@ const workloadValues = resolveWorkloadValues(config.workloads, {
   clusterName: name,
   region: c.region,
   logGroupName: config.observability.logGroupName,
-  objectDetectionEnabled: config.objectDetection.enabled,
+  chartSettings: config.chartSettings,
 });
 
 const network = new Network(name, {
@@ -132,17 +132,17 @@ const logging = obs.cloudWatchLogs
     })
   : undefined;
 
-// The object-detection application's queues and topic. Its pods reach AWS with
-// the worker instance role, so the (least-privilege) policy goes on that role.
-const objectDetection = config.objectDetection.enabled
-  ? new ObjectDetectionQueues(`${name}-od`, {
-      clusterName: name,
-      region: c.region,
-      tags: c.tags,
-      workerRoleName: identity.workerRoleName,
-      config: config.objectDetection,
-    })
-  : undefined;
+// The queues and topics the charts declare (their registry entries' `aws`), by chart id.
+// Their pods reach AWS with the worker instance role, so the (least-privilege) policy
+// goes on that role.
+const messaging = declareChartMessaging({
+  clusterName: name,
+  region: c.region,
+  tags: c.tags,
+  workerRoleName: identity.workerRoleName,
+  settings: config.chartSettings,
+});
+const deployContexts = Object.fromEntries(Object.entries(messaging).map(([id, m]) => [id, m.deployContext]));
 
 const adminKubeconfig = pki.adminKubeconfig(name, controlPlane.apiServerUrl);
 
@@ -159,7 +159,7 @@ const clusterSide = workloadValues
       sessionCommand: controlPlane.ssmCommand,
       vpcId: network.vpcId,
       terminationQueueUrl: termination.queueUrl,
-      objectDetectionAws: objectDetection?.awsConfig,
+      deployContexts,
       // IAM stays too: the controllers need their permissions to delete what they made.
       infrastructure: [network, security, identity, controlPlane, workers, termination],
     })
@@ -185,11 +185,15 @@ export const workerAutoscalingGroups = workers.asgNames;
 export const nodeTerminationQueueUrl = termination.queueUrl;
 /** CloudWatch Logs group of the container logs (FluentD chart value `fluentd.cloudwatch.logGroupName`). */
 export const containerLogGroup = logging?.logGroupName;
-/** Queue URLs, topic ARN and region for the object-detection chart (`ObjectDetectionChart` prop `aws`). */
-export const objectDetectionAws = objectDetection?.awsConfig;
+/** What each chart's AWS messaging gave it (queue URLs, topic ARNs), by the output name its registry entry declares. */
+export const chartAws = messagingStackOutputs(messaging);
+/** Kept for existing scripts (`pulumi stack output objectDetectionAws`): one of {@link chartAws}. */
+export const objectDetectionAws = chartAws.objectDetectionAws;
 /** DNS name of the ingress Network Load Balancer: point the apps' host names at it (CNAME). */
 export const ingressLoadBalancerHostname = clusterSide?.ingress.hostname;
-/** Grafana behind the ingress (admin password: README "Deploying for real"). */
-export const grafanaUrl = clusterSide?.workloads.grafanaUrl;
-/** The URL polybot registers as its Telegram webhook. */
-export const botWebhookUrl = clusterSide?.workloads.botWebhookUrl;
+/** The URLs the deployed charts serve, by the output name their registry entries declare. */
+export const workloadUrls = clusterSide?.workloads.urls;
+/** Kept for existing scripts: Grafana behind the ingress (admin password: README "Deploying for real"). */
+export const grafanaUrl = workloadUrls?.grafanaUrl;
+/** Kept for existing scripts: the URL polybot registers as its Telegram webhook. */
+export const botWebhookUrl = workloadUrls?.botWebhookUrl;

@@ -1,27 +1,25 @@
 /**
- * The AWS side of the object-detection application: the SQS jobs queue
- * (polybot -> yolo5), the SNS prediction-events topic (yolo5 publishes), one
- * SQS queue per event consumer (metering, model-analyzer) subscribed to the
- * topic, a dead-letter queue behind every queue, and a least-privilege policy
- * on the worker role for exactly these queues and this topic.
+ * The AWS messaging the charts declare (their registry entries' `aws`): SQS
+ * queues, SNS topics with one SQS queue per subscriber, a dead-letter queue
+ * behind every queue, and a least-privilege policy on the worker role for
+ * exactly what the chart's pods do with them. Nothing here names a chart.
  *
  * The policy documents are pure functions (golden-tested); the component only
  * wires resources together.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ObjectDetectionAwsConfig, objectDetectionConfigData } from "../../charts/object-detection/aws-config";
-import type { ObjectDetectionConfig } from "../config/object-detection";
+import type { AwsSettings, MessagingDeclaration, QueueSettings } from "../../charts/chart-entry";
+import { CHARTS, ChartEntry, DeployContext } from "../../charts/registry";
 import { resourceTags } from "./tags";
 
 /** AWS managed key for SNS: its key policy lets SNS use it for this account, so publishers need no KMS grant. */
 export const SNS_MANAGED_KMS_KEY = "alias/aws/sns";
 
-export interface ObjectDetectionArns {
-  readonly jobsQueueArn: string;
-  readonly predictionEventsTopicArn: string;
-  readonly meteringQueueArn: string;
-  readonly modelAnalyzerQueueArn: string;
+/** ARNs of the declared queues (subscribers included) and topics, by key. */
+export interface MessagingArns {
+  readonly queues: Readonly<Record<string, string>>;
+  readonly topics: Readonly<Record<string, string>>;
 }
 
 interface PolicyStatement {
@@ -38,38 +36,36 @@ export interface PolicyDocument {
   Statement: PolicyStatement[];
 }
 
+const SEND = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"];
 const CONSUME = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"];
 
 /**
- * What the application's pods may do, and nothing more: send jobs, consume
- * jobs, publish prediction events, consume the two event queues. Dead-letter
+ * What the chart's pods may do, and nothing more: send to and consume the queues
+ * as declared, publish to the topics, consume the subscriber queues. Dead-letter
  * queues are left to operators. Every pod on a worker shares the instance role,
  * so the statements cannot be split per service.
  */
-export function objectDetectionWorkerPolicy(arns: ObjectDetectionArns): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      { Sid: "SendPredictionJobs", Effect: "Allow", Action: ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"], Resource: arns.jobsQueueArn },
-      { Sid: "ConsumePredictionJobs", Effect: "Allow", Action: CONSUME, Resource: arns.jobsQueueArn },
-      { Sid: "PublishPredictionEvents", Effect: "Allow", Action: ["sns:Publish"], Resource: arns.predictionEventsTopicArn },
-      {
-        Sid: "ConsumePredictionEvents",
-        Effect: "Allow",
-        Action: CONSUME,
-        Resource: [arns.meteringQueueArn, arns.modelAnalyzerQueueArn],
-      },
-    ],
-  };
+export function messagingWorkerPolicy(decl: MessagingDeclaration, arns: MessagingArns): PolicyDocument {
+  const statements: PolicyStatement[] = [];
+  const allow = (Sid: string, Action: string[], Resource: string | string[]) => statements.push({ Sid, Effect: "Allow", Action, Resource });
+  for (const q of decl.queues) {
+    if (q.send) allow(`Send${q.label}`, SEND, arns.queues[q.key]);
+    if (q.consume) allow(`Consume${q.label}`, CONSUME, arns.queues[q.key]);
+  }
+  for (const t of decl.topics) {
+    if (t.publish) allow(`Publish${t.label}`, ["sns:Publish"], arns.topics[t.key]);
+    if (t.subscribers.length > 0) allow(`Consume${t.label}`, CONSUME, t.subscribers.map((s) => arns.queues[s.key]));
+  }
+  return { Version: "2012-10-17", Statement: statements };
 }
 
-/** Queue policy of a consumer queue: only the prediction-events topic may deliver to it. */
-export function topicDeliveryQueuePolicy(queueArn: string, topicArn: string): PolicyDocument {
+/** Queue policy of a subscriber queue: only its topic may deliver to it. `topicLabel` names the statement. */
+export function topicDeliveryQueuePolicy(queueArn: string, topicArn: string, topicLabel = ""): PolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
       {
-        Sid: "DeliveryFromPredictionEventsTopic",
+        Sid: `DeliveryFrom${topicLabel}Topic`,
         Effect: "Allow",
         Principal: { Service: "sns.amazonaws.com" },
         Action: ["sqs:SendMessage"],
@@ -80,129 +76,145 @@ export function topicDeliveryQueuePolicy(queueArn: string, topicArn: string): Po
   };
 }
 
-export interface ObjectDetectionQueuesArgs {
+export interface AppMessagingArgs {
   readonly clusterName: string;
   readonly region: string;
   readonly tags: Readonly<Record<string, string>>;
   /** Name of the IAM role of the worker nodes (where the pods' AWS credentials come from). */
   readonly workerRoleName: pulumi.Input<string>;
-  readonly config: ObjectDetectionConfig;
+  readonly declaration: MessagingDeclaration;
 }
 
-/** The queues, topic and worker policy of the object-detection application. */
-export class ObjectDetectionQueues extends pulumi.ComponentResource {
-  readonly jobsQueue: aws.sqs.Queue;
-  readonly predictionEventsTopic: aws.sns.Topic;
-  readonly meteringQueue: aws.sqs.Queue;
-  readonly modelAnalyzerQueue: aws.sqs.Queue;
-  readonly deadLetterQueues: Readonly<Record<"jobs" | "metering" | "modelAnalyzer", aws.sqs.Queue>>;
+/**
+ * The queues, topics and worker policy one chart declared. Its Pulumi type and
+ * name come from the declaration (`platform:infra:<component>`, `<cluster>-<prefix>`),
+ * so the URNs of resources created before the declaration existed stay the same.
+ */
+export class AppMessaging extends pulumi.ComponentResource {
+  /** Every declared queue (topic subscribers included), by key. */
+  readonly queues: Readonly<Record<string, aws.sqs.Queue>>;
+  /** The dead-letter queue of each, by the same key. */
+  readonly deadLetterQueues: Readonly<Record<string, aws.sqs.Queue>>;
+  readonly topics: Readonly<Record<string, aws.sns.Topic>>;
   readonly workerPolicy: aws.iam.RolePolicy;
-  /** What the chart's ConfigMap carries (`ObjectDetectionChart` props `aws`). */
-  readonly awsConfig: pulumi.Output<ObjectDetectionAwsConfig>;
-  /** The ConfigMap data itself. */
-  readonly configData: pulumi.Output<Record<string, string>>;
+  /** What the chart is synthesized with. */
+  readonly deployContext: pulumi.Output<DeployContext>;
 
-  constructor(name: string, args: ObjectDetectionQueuesArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("platform:infra:ObjectDetectionQueues", name, {}, opts);
-    const c = args.config;
-    const tags = (suffix: string) => resourceTags(args.clusterName, args.tags, `${args.clusterName}-${suffix}`, { "platform/app": "object-detection" });
-    const parent = { parent: this };
+  constructor(name: string, args: AppMessagingArgs, opts?: pulumi.ComponentResourceOptions) {
+    const decl = args.declaration;
+    super(`platform:infra:${decl.component}`, name, {}, opts);
+    const tags = (key: string) => resourceTags(args.clusterName, args.tags, `${args.clusterName}-${decl.prefix}-${key}`, { "platform/app": decl.app });
+    const queues: Record<string, aws.sqs.Queue> = {};
+    const deadLetterQueues: Record<string, aws.sqs.Queue> = {};
+    const topics: Record<string, aws.sns.Topic> = {};
 
-    const queueWithDlq = (key: string, retention: number, visibility: number): [aws.sqs.Queue, aws.sqs.Queue] => {
+    const queueWithDlq = (q: QueueSettings): aws.sqs.Queue => {
       const dlq = new aws.sqs.Queue(
-        `${name}-${key}-dlq`,
-        { messageRetentionSeconds: c.deadLetterRetentionSeconds, sqsManagedSseEnabled: true, tags: tags(`od-${key}-dlq`) },
-        parent,
+        `${name}-${q.key}-dlq`,
+        { messageRetentionSeconds: decl.deadLetterRetentionSeconds, sqsManagedSseEnabled: true, tags: tags(`${q.key}-dlq`) },
+        { parent: this },
       );
       const queue = new aws.sqs.Queue(
-        `${name}-${key}`,
+        `${name}-${q.key}`,
         {
-          messageRetentionSeconds: retention,
-          visibilityTimeoutSeconds: visibility,
+          messageRetentionSeconds: q.retentionSeconds,
+          visibilityTimeoutSeconds: q.visibilityTimeoutSeconds,
           // Long polling: fewer empty receives, lower cost.
           receiveWaitTimeSeconds: 20,
           sqsManagedSseEnabled: true,
-          redrivePolicy: dlq.arn.apply((arn) => JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: c.maxReceiveCount })),
-          tags: tags(`od-${key}`),
+          redrivePolicy: dlq.arn.apply((arn) => JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: decl.maxReceiveCount })),
+          tags: tags(q.key),
         },
-        parent,
+        { parent: this },
       );
       // Only its own source queue may move messages into a DLQ.
       new aws.sqs.RedriveAllowPolicy(
-        `${name}-${key}-dlq`,
+        `${name}-${q.key}-dlq`,
         {
           queueUrl: dlq.url,
           redriveAllowPolicy: queue.arn.apply((arn) => JSON.stringify({ redrivePermission: "byQueue", sourceQueueArns: [arn] })),
         },
-        parent,
+        { parent: this },
       );
-      return [queue, dlq];
+      queues[q.key] = queue;
+      deadLetterQueues[q.key] = dlq;
+      return queue;
     };
 
-    const [jobs, jobsDlq] = queueWithDlq("jobs", c.jobRetentionSeconds, c.jobVisibilityTimeoutSeconds);
-    this.jobsQueue = jobs;
+    for (const q of decl.queues) queueWithDlq(q);
+    for (const t of decl.topics) {
+      const topic = new aws.sns.Topic(`${name}-${t.key}`, { kmsMasterKeyId: SNS_MANAGED_KMS_KEY, tags: tags(t.key) }, { parent: this });
+      topics[t.key] = topic;
+      for (const s of t.subscribers) {
+        const queue = queueWithDlq(s);
+        const policy = new aws.sqs.QueuePolicy(
+          `${name}-${s.key}`,
+          {
+            queueUrl: queue.url,
+            policy: pulumi.all([queue.arn, topic.arn]).apply(([q, a]) => JSON.stringify(topicDeliveryQueuePolicy(q, a, t.label))),
+          },
+          { parent: this },
+        );
+        new aws.sns.TopicSubscription(
+          `${name}-${s.key}`,
+          // Raw delivery: consumers get the event body as published, not wrapped in an SNS envelope.
+          { topic: topic.arn, protocol: "sqs", endpoint: queue.arn, rawMessageDelivery: true },
+          // Without the queue policy in place the first deliveries are dropped.
+          { parent: this, dependsOn: [policy] },
+        );
+      }
+    }
+    this.queues = queues;
+    this.deadLetterQueues = deadLetterQueues;
+    this.topics = topics;
 
-    this.predictionEventsTopic = new aws.sns.Topic(
-      `${name}-prediction-events`,
-      { kmsMasterKeyId: SNS_MANAGED_KMS_KEY, tags: tags("od-prediction-events") },
-      parent,
-    );
-    const topicArn = this.predictionEventsTopic.arn;
-
-    const consumer = (key: string): [aws.sqs.Queue, aws.sqs.Queue] => {
-      const [queue, dlq] = queueWithDlq(key, c.eventRetentionSeconds, c.eventVisibilityTimeoutSeconds);
-      const policy = new aws.sqs.QueuePolicy(
-        `${name}-${key}`,
-        {
-          queueUrl: queue.url,
-          policy: pulumi.all([queue.arn, topicArn]).apply(([q, t]) => JSON.stringify(topicDeliveryQueuePolicy(q, t))),
-        },
-        parent,
-      );
-      new aws.sns.TopicSubscription(
-        `${name}-${key}`,
-        // Raw delivery: consumers get the event body as published, not wrapped in an SNS envelope.
-        { topic: topicArn, protocol: "sqs", endpoint: queue.arn, rawMessageDelivery: true },
-        // Without the queue policy in place the first deliveries are dropped.
-        { parent: this, dependsOn: [policy] },
-      );
-      return [queue, dlq];
-    };
-    const [metering, meteringDlq] = consumer("metering");
-    const [modelAnalyzer, modelAnalyzerDlq] = consumer("model-analyzer");
-    this.meteringQueue = metering;
-    this.modelAnalyzerQueue = modelAnalyzer;
-    this.deadLetterQueues = { jobs: jobsDlq, metering: meteringDlq, modelAnalyzer: modelAnalyzerDlq };
-
+    const arnsOf = <T extends { arn: pulumi.Output<string> }>(rs: Record<string, T>) => pulumi.all(mapValues(rs, (r) => r.arn));
     this.workerPolicy = new aws.iam.RolePolicy(
       `${name}-worker`,
       {
         role: args.workerRoleName,
         policy: pulumi
-          .all([jobs.arn, topicArn, metering.arn, modelAnalyzer.arn])
-          .apply(([jobsQueueArn, predictionEventsTopicArn, meteringQueueArn, modelAnalyzerQueueArn]) =>
-            JSON.stringify(objectDetectionWorkerPolicy({ jobsQueueArn, predictionEventsTopicArn, meteringQueueArn, modelAnalyzerQueueArn })),
-          ),
+          .all([arnsOf(queues), arnsOf(topics)])
+          .apply(([queueArns, topicArns]) => JSON.stringify(messagingWorkerPolicy(decl, { queues: queueArns, topics: topicArns }))),
       },
-      parent,
+      { parent: this },
     );
 
-    this.awsConfig = pulumi
-      .all([jobs.url, topicArn, metering.url, modelAnalyzer.url])
-      .apply(([jobsQueueUrl, predictionEventsTopicArn, meteringQueueUrl, modelAnalyzerQueueUrl]) => ({
-        region: args.region,
-        jobsQueueUrl,
-        predictionEventsTopicArn,
-        meteringQueueUrl,
-        modelAnalyzerQueueUrl,
-      }));
-    this.configData = this.awsConfig.apply(objectDetectionConfigData);
-
-    this.registerOutputs({
-      jobsQueueUrl: jobs.url,
-      predictionEventsTopicArn: topicArn,
-      meteringQueueUrl: metering.url,
-      modelAnalyzerQueueUrl: modelAnalyzer.url,
-    });
+    const queueUrls = pulumi.all(mapValues(queues, (q) => q.url));
+    const topicArns = arnsOf(topics);
+    this.deployContext = pulumi.all([queueUrls, topicArns]).apply(([u, t]) => ({ region: args.region, queueUrls: u, topicArns: t }));
+    this.registerOutputs({ queueUrls, topicArns });
   }
+}
+
+function mapValues<T, U>(record: Readonly<Record<string, T>>, f: (v: T) => U): Record<string, U> {
+  return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
+}
+
+export interface ChartMessagingArgs extends Omit<AppMessagingArgs, "declaration"> {
+  /** Each chart's parsed AWS settings, by chart id (`PlatformConfig.chartSettings`). */
+  readonly settings: Readonly<Record<string, AwsSettings>>;
+}
+
+/** The messaging of every registered chart whose stack settings enable it, by chart id. */
+export function declareChartMessaging(args: ChartMessagingArgs, charts: readonly ChartEntry[] = CHARTS): Record<string, AppMessaging> {
+  const out: Record<string, AppMessaging> = {};
+  for (const c of charts) {
+    const settings = args.settings[c.id];
+    if (!c.aws || !settings?.enabled) continue;
+    const declaration = c.aws.messaging(settings);
+    out[c.id] = new AppMessaging(`${args.clusterName}-${declaration.prefix}`, { ...args, declaration });
+  }
+  return out;
+}
+
+/** The stack outputs the charts' `aws.stackOutput` declare, by output name, for the messaging that exists. */
+export function messagingStackOutputs(messaging: Readonly<Record<string, AppMessaging>>, charts: readonly ChartEntry[] = CHARTS): Record<string, pulumi.Output<unknown>> {
+  const out: Record<string, pulumi.Output<unknown>> = {};
+  for (const c of charts) {
+    const m = messaging[c.id];
+    const output = c.aws?.stackOutput;
+    if (m && output) out[output.name] = m.deployContext.apply(output.value);
+  }
+  return out;
 }

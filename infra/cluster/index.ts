@@ -4,7 +4,7 @@
  * workloads. Nothing of it exists when `workloads.enabled` is false.
  */
 import * as pulumi from "@pulumi/pulumi";
-import type { ObjectDetectionAwsConfig } from "../../charts/object-detection/aws-config";
+import type { DeployContext } from "../../charts/registry";
 import type { PlatformValues } from "../../charts/values";
 import { ClusterAddons } from "./addons";
 import { IngressLoadBalancer } from "./addons/ingress";
@@ -24,7 +24,8 @@ export interface ClusterSideArgs {
   readonly sessionCommand: pulumi.Output<string>;
   readonly vpcId: pulumi.Output<string>;
   readonly terminationQueueUrl: pulumi.Output<string>;
-  readonly objectDetectionAws?: pulumi.Output<ObjectDetectionAwsConfig>;
+  /** What only the deployment knows (queue URLs, ...), by chart id, for the charts that declare AWS messaging. */
+  readonly deployContexts?: Readonly<Record<string, pulumi.Output<DeployContext>>>;
   /** The AWS side that must outlive everything in the cluster on destroy (workers, control plane, network, ...). */
   readonly infrastructure: pulumi.Resource[];
 }
@@ -73,8 +74,8 @@ export function declareClusterSide(name: string, a: ClusterSideArgs): ClusterSid
     provider,
     charts: a.workloads.charts,
     values: a.values,
-    objectDetectionAws: a.objectDetectionAws,
-    telegramBotToken: a.workloads.telegramBotToken,
+    deployContexts: a.deployContexts,
+    stackSecrets: a.workloads.stackSecrets,
     platform: { ...addons.charts, storageClass: addons.storageClass },
     teardown: teardown.resource,
   });

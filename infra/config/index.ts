@@ -11,7 +11,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_KEYS, ClusterConfig, parseCluster, REGION_KEY } from "./cluster";
 import { nodePoolsSection } from "./node-pools";
-import { objectDetectionSection } from "./object-detection";
+import { chartSettingsSection } from "./chart-settings";
 import { observabilitySection } from "./observability";
 import { Validator } from "../../lib/validate";
 import { workloadsSection } from "./workloads";
@@ -29,7 +29,8 @@ export interface ConfigSection<T> {
  */
 const SECTIONS = {
   nodePools: nodePoolsSection,
-  objectDetection: objectDetectionSection,
+  /** The sections charts own (their registry entries' `aws.configKey`), by chart id. */
+  chartSettings: chartSettingsSection(),
   observability: observabilitySection,
   workloads: workloadsSection,
 } satisfies Record<string, ConfigSection<unknown>>;

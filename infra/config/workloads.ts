@@ -1,26 +1,29 @@
 /**
  * The `workloads` section of the stack configuration: whether Pulumi installs
- * anything in the cluster, which charts it deploys, and the chart values (the same
- * document `npm run synth -- --values <file>` reads). One structured key:
+ * anything in the cluster, which charts it deploys, the chart values (the same
+ * document `npm run synth -- --values <file>` reads) and the secret values charts
+ * declare (their entries' `stackSecrets`). One structured key:
  *
- *   pulumi config set --path 'workloads.charts[0]' object-detection
+ *   pulumi config set --path 'workloads.charts[0]' <chart id>
  *   pulumi config set --path workloads.values.global.domain apps.example.org
- *   pulumi config set --secret --path workloads.telegramBotToken <token from BotFather>
+ *   pulumi config set --secret --path workloads.<stack secret key> <value>
  *
  * Pure (no Pulumi). The chart values are validated here, with the defaults the stack
- * derives (region, cluster name), so a bad value stops the program before any resource.
+ * derives (each chart's `stackDefaults`), so a bad value stops the program before any
+ * resource. Nothing here names a chart: what a chart needs comes from the registry.
  */
-import { CHARTS } from "../../charts/registry";
-import { synthCharts } from "../../charts/synth";
+import { CAPABILITY_PURPOSE, StackFacts } from "../../charts/chart-entry";
+import { CHARTS, ChartEntry } from "../../charts/registry";
 import { parseValues, PlatformValues } from "../../charts/values";
 import type { ClusterConfig } from "./cluster";
-import { requiredDependencies } from "../cluster/workload-dependencies";
+import type { ChartSettings } from "./chart-settings";
+import { missingCapabilities } from "../cluster/workload-dependencies";
 import { ConfigError, isPlainObject, Validator } from "../../lib/validate";
 
 export const WORKLOADS_KEYS = ["workloads"] as const;
 
-/** The seed platform's applications: the object-detection service and its observability. */
-export const DEFAULT_WORKLOAD_CHARTS = ["cluster-issuers", "object-detection", "prometheus", "grafana", "fluentd"] as const;
+/** The charts a stack deploys when it does not list them (their entries' `deployByDefault`), in registry order. */
+export const DEFAULT_WORKLOAD_CHARTS: readonly string[] = CHARTS.filter((c) => c.deployByDefault).map((c) => c.id);
 
 export const WORKLOADS_DEFAULTS = {
   enabled: true,
@@ -36,26 +39,16 @@ export interface WorkloadsConfig {
   readonly charts: readonly string[];
   /** The chart values document as given (stack-derived defaults are merged by {@link workloadValues}). */
   readonly values: Readonly<Record<string, unknown>>;
-  /** Telegram bot token for polybot; without it polybot waits for its Secret (README). Secret in the stack. */
-  readonly telegramBotToken?: string;
+  /** The secret values the charts declare (`stackSecrets`) that the stack sets, by key. Secret in the stack. */
+  readonly stackSecrets: Readonly<Record<string, string>>;
   readonly apiReadyTimeoutMinutes: number;
   readonly teardownTimeoutMinutes: number;
 }
 
-const TELEGRAM_TOKEN = /^[0-9]{5,16}:[A-Za-z0-9_-]{30,64}$/;
-
-const SUB_KEYS = ["enabled", "charts", "values", "telegramBotToken", "apiReadyTimeoutMinutes", "teardownTimeoutMinutes"];
-
-/** Name of the notebook password Secret the program generates when Dask is deployed. */
-export const DASK_PASSWORD_SECRET = "dask-notebook-password";
+const FIXED_KEYS = ["enabled", "charts", "values", "apiReadyTimeoutMinutes", "teardownTimeoutMinutes"];
 
 /** What the stack knows that chart values default to. */
-export interface StackDerivedValues {
-  readonly clusterName: string;
-  readonly region: string;
-  /** CloudWatch Logs group of the container logs (observability.logGroupName). */
-  readonly logGroupName?: string;
-}
+export type StackDerivedValues = StackFacts;
 
 function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...base };
@@ -66,15 +59,13 @@ function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>)
   return out;
 }
 
-/** The values document with the stack's settings as defaults under the user's own. Pure. */
-export function stackValuesDocument(user: Readonly<Record<string, unknown>>, d: StackDerivedValues): Record<string, unknown> {
-  const derived = {
-    fluentd: { clusterName: d.clusterName, cloudwatch: { region: d.region, ...(d.logGroupName ? { logGroupName: d.logGroupName } : {}) } },
-    grafana: { cloudwatch: { region: d.region } },
-    // The chart has no default on purpose (a well-known name invites a hand-made
-    // password); the program generates this Secret (infra/cluster/workload-secrets.ts).
-    dask: { notebook: { passwordSecret: { name: DASK_PASSWORD_SECRET } } },
-  };
+/** The values document with the stack's settings (each chart's `stackDefaults`) as defaults under the user's own. Pure. */
+export function stackValuesDocument(
+  user: Readonly<Record<string, unknown>>,
+  d: StackFacts,
+  charts: readonly ChartEntry[] = CHARTS,
+): Record<string, unknown> {
+  const derived = charts.reduce<Record<string, unknown>>((doc, c) => deepMerge(doc, { ...c.stackDefaults?.(d) }), {});
   return deepMerge(derived, user as Record<string, unknown>);
 }
 
@@ -86,7 +77,8 @@ export function workloadValues(w: WorkloadsConfig, d: StackDerivedValues): Platf
 export function parseWorkloads(v: Validator, cluster: ClusterConfig): WorkloadsConfig {
   const d = WORKLOADS_DEFAULTS;
   const s = v.object("workloads") ?? new Validator({}, v.keyPath("workloads"));
-  s.rejectUnknownKeys(SUB_KEYS);
+  const secretKeys = [...new Set(CHARTS.flatMap((c) => (c.stackSecrets ?? []).map((x) => x.key)))];
+  s.rejectUnknownKeys([...FIXED_KEYS, ...secretKeys]);
   const known = CHARTS.map((c) => c.id);
   const requested = s.stringList("charts", DEFAULT_WORKLOAD_CHARTS, { oneOf: known });
   const seen = new Set<string>();
@@ -111,18 +103,11 @@ export function parseWorkloads(v: Validator, cluster: ClusterConfig): WorkloadsC
     else s.fail("values", rawValues, "a mapping in the chart values format (README \"Chart values\")");
   }
   const enabled = s.boolean("enabled", d.enabled);
-  // Checked by hand: a problem report quotes the value, and this one is a secret.
-  let telegramBotToken: string | undefined;
-  const token = s.raw("telegramBotToken");
-  if (token !== undefined && token !== null) {
-    if (typeof token === "string" && TELEGRAM_TOKEN.test(token)) telegramBotToken = token;
-    else s.fail("telegramBotToken", "(secret, not shown)", "a Telegram bot token from BotFather (<digits>:<35 characters>), set with `pulumi config set --secret`");
-  }
   const out: WorkloadsConfig = {
     enabled,
     charts,
     values,
-    telegramBotToken,
+    stackSecrets: parseStackSecrets(s),
     apiReadyTimeoutMinutes: s.number("apiReadyTimeoutMinutes", d.apiReadyTimeoutMinutes, { min: 5, max: 60 }),
     teardownTimeoutMinutes: s.number("teardownTimeoutMinutes", d.teardownTimeoutMinutes, { min: 5, max: 60 }),
   };
@@ -139,6 +124,18 @@ export function parseWorkloads(v: Validator, cluster: ClusterConfig): WorkloadsC
   return out;
 }
 
+/** The charts' declared secret values that are set. Checked by hand: a problem report quotes the value, and these are secrets. */
+function parseStackSecrets(s: Validator): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const decl of CHARTS.flatMap((c) => c.stackSecrets ?? [])) {
+    const value = s.raw(decl.key);
+    if (value === undefined || value === null || decl.key in out) continue;
+    if (typeof value === "string" && decl.pattern.test(value)) out[decl.key] = value;
+    else s.fail(decl.key, "(secret, not shown)", decl.allowed);
+  }
+  return out;
+}
+
 export const workloadsSection = {
   keys: WORKLOADS_KEYS,
   parse: (v: Validator, cluster: ClusterConfig): WorkloadsConfig => parseWorkloads(v, cluster),
@@ -151,20 +148,24 @@ export const workloadsSection = {
  */
 export function resolveWorkloadValues(
   w: WorkloadsConfig,
-  d: StackDerivedValues & { readonly objectDetectionEnabled: boolean },
+  d: StackFacts & { readonly chartSettings: ChartSettings },
+  charts: readonly ChartEntry[] = CHARTS,
 ): PlatformValues | undefined {
   if (!w.enabled) return undefined;
-  if (w.charts.includes("object-detection") && !d.objectDetectionEnabled) {
+  const selected = charts.filter((c) => w.charts.includes(c.id));
+  const withoutAws = selected.filter((c) => c.aws && !d.chartSettings[c.id]?.enabled);
+  if (withoutAws.length > 0) {
+    const c = withoutAws[0];
     throw new ConfigError("stack configuration", [
       {
         key: "workloads.charts",
         value: w.charts,
-        allowed: "object-detection only together with objectDetection.enabled: true (its queues); remove it or enable the queues",
+        allowed: `${c.id} only together with ${c.aws?.configKey}.enabled: true (its queues); remove it or enable the queues`,
       },
     ]);
   }
   const values = workloadValues(w, d);
-  const off = CHARTS.filter((c) => w.charts.includes(c.id) && c.enabled?.(values) === false).map((c) => c.id);
+  const off = selected.filter((c) => c.enabled?.(values) === false).map((c) => c.id);
   if (off.length > 0) {
     throw new ConfigError("stack configuration", [
       {
@@ -174,19 +175,17 @@ export function resolveWorkloadValues(
       },
     ]);
   }
-  // Certificates for Ingress hosts come from the ClusterIssuers chart: without it they never issue.
-  if (!w.charts.includes("cluster-issuers")) {
-    const selected = CHARTS.filter((c) => w.charts.includes(c.id));
-    const needing = selected.filter((c) => requiredDependencies(synthCharts(values, [c])[0].manifests).includes("clusterIssuers")).map((c) => c.id);
-    if (needing.length > 0) {
-      throw new ConfigError("stack configuration", [
-        {
-          key: "workloads.charts",
-          value: w.charts,
-          allowed: `a list that includes cluster-issuers, which issues the certificates these charts request: ${needing.join(", ")}`,
-        },
-      ]);
-    }
+  // E.g. certificates for Ingress hosts come from the chart with the ClusterIssuers: without it they never issue.
+  const missing = missingCapabilities(values, selected, charts);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      "stack configuration",
+      missing.map((m) => ({
+        key: "workloads.charts",
+        value: w.charts,
+        allowed: `a list that includes ${m.providers.join(" or ")}, which ${CAPABILITY_PURPOSE[m.capability]}: ${m.needing.join(", ")}`,
+      })),
+    );
   }
   return values;
 }

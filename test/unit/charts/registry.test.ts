@@ -4,6 +4,9 @@ import { parse } from "yaml";
 import { CHARTS, selectedCharts } from "../../../charts/registry";
 import { synthCharts } from "../../../charts/synth";
 import { defaultValues, parseValues } from "../../../charts/values";
+import { GENERATED_NOTEBOOK_PASSWORD_SECRET } from "../../../charts/dask/values";
+import { objectDetectionAwsConfig } from "../../../charts/object-detection/registration";
+import { OBJECT_DETECTION_DEFAULTS } from "../../../charts/object-detection/stack-config";
 import { assertChartInvariants } from "./invariants";
 
 const REPO = path.resolve(__dirname, "../../..");
@@ -73,17 +76,58 @@ describe("chart selection", () => {
 
 describe("deploy context", () => {
   test("Pulumi's queue coordinates reach the object-detection ConfigMap; synth keeps the placeholders", () => {
-    const aws = {
+    const deploy = {
       region: "eu-west-1",
-      jobsQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
-      predictionEventsTopicArn: "arn:aws:sns:eu-west-1:123456789012:events",
-      meteringQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/metering",
-      modelAnalyzerQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/model-analyzer",
+      queueUrls: {
+        jobs: "https://sqs.eu-west-1.amazonaws.com/123456789012/jobs",
+        metering: "https://sqs.eu-west-1.amazonaws.com/123456789012/metering",
+        "model-analyzer": "https://sqs.eu-west-1.amazonaws.com/123456789012/model-analyzer",
+      },
+      topicArns: { "prediction-events": "arn:aws:sns:eu-west-1:123456789012:events" },
     };
     const od = CHARTS.filter((c) => c.id === "object-detection");
-    const deployed = synthCharts(defaultValues(), od, { objectDetectionAws: aws })[0].yaml;
+    const deployed = synthCharts(defaultValues(), od, deploy)[0].yaml;
     expect(deployed).toContain("JOBS_QUEUE_URL: https://sqs.eu-west-1.amazonaws.com/123456789012/jobs");
+    expect(deployed).toContain("PREDICTION_EVENTS_TOPIC_ARN: arn:aws:sns:eu-west-1:123456789012:events");
     expect(deployed).not.toContain("SET-BY-PULUMI");
     expect(synthCharts(defaultValues(), od)[0].yaml).toContain("JOBS_QUEUE_URL: SET-BY-PULUMI-jobs-queue-url");
+  });
+
+  test("every queue and topic the chart reads is one its messaging declares", () => {
+    const entry = CHARTS.find((c) => c.id === "object-detection")!;
+    const decl = entry.aws!.messaging({ ...OBJECT_DETECTION_DEFAULTS });
+    const queueKeys = [...decl.queues.map((q) => q.key), ...decl.topics.flatMap((t) => t.subscribers.map((s) => s.key))];
+    const deploy = {
+      region: "eu-west-1",
+      queueUrls: Object.fromEntries(queueKeys.map((k) => [k, `https://sqs/${k}`])),
+      topicArns: Object.fromEntries(decl.topics.map((t) => [t.key, `arn:topic:${t.key}`])),
+    };
+    const aws = objectDetectionAwsConfig(deploy);
+    expect(Object.values(aws).every((v) => typeof v === "string" && v.length > 0)).toBe(true);
+  });
+});
+
+describe("registry declarations", () => {
+  const v = defaultValues();
+  test("Secret names come from the values, so chart and program agree", () => {
+    const secrets = (id: string) => CHARTS.find((c) => c.id === id)!.secrets?.(v) ?? [];
+    expect(secrets("grafana").map((s) => s.name)).toEqual([v.grafana.adminSecret.name]);
+    expect(secrets("object-detection").map((s) => s.name)).toEqual([v.objectDetection.polybot.telegramSecret.name]);
+    expect(secrets("dlstreamer").map((s) => s.name)).toEqual([v.dlstreamer.mosquitto.passwordSecret.name]);
+  });
+
+  test("every stack secret a Secret key takes is declared by its chart", () => {
+    for (const entry of CHARTS) {
+      const declared = (entry.stackSecrets ?? []).map((s) => s.key);
+      const used = (entry.secrets?.(v) ?? []).flatMap((s) => Object.values(s.keys)).flatMap((k) => (k.generate.kind === "stackSecret" ? [k.generate.key] : []));
+      for (const key of used) expect([entry.id, declared]).toEqual([entry.id, expect.arrayContaining([key])]);
+    }
+  });
+
+  test("URLs and stack defaults", () => {
+    const urls = Object.assign({}, ...CHARTS.map((c) => c.urls?.(v) ?? {}));
+    expect(urls).toEqual({ grafanaUrl: `https://${v.grafana.host}`, botWebhookUrl: `https://${v.objectDetection.polybot.host}/telegram/webhook` });
+    const dask = CHARTS.find((c) => c.id === "dask")!.stackDefaults!({ clusterName: "demo", region: "eu-west-1" });
+    expect(dask).toEqual({ dask: { notebook: { passwordSecret: { name: GENERATED_NOTEBOOK_PASSWORD_SECRET } } } });
   });
 });

@@ -1,8 +1,9 @@
 /**
- * The object-detection AWS side: queues, topic, subscriptions, DLQs and the
- * worker policy (Pulumi mocks), the policy documents as golden files
- * (test/golden/object-detection/, rewrite with UPDATE_GOLDEN=1), and the
- * `objectDetection` stack config section.
+ * The AWS messaging a chart declares, created generically, with the object-detection
+ * chart's declaration: queues, topic, subscriptions, DLQs and the worker policy
+ * (Pulumi mocks), the policy documents as golden files (test/golden/object-detection/,
+ * rewrite with UPDATE_GOLDEN=1), and the `objectDetection` stack config section the
+ * chart owns.
  */
 import { installPulumiMocks, TEST_ACCOUNT, TEST_REGION, valueOf } from "../../support/pulumi-mocks";
 
@@ -13,9 +14,12 @@ const mocks = installPulumiMocks({
 });
 
 import { parseConfig } from "../../../../infra/config";
-import { OBJECT_DETECTION_DEFAULTS, ObjectDetectionConfig } from "../../../../infra/config/object-detection";
+import { CHARTS } from "../../../../charts/registry";
+import { objectDetectionConfigData } from "../../../../charts/object-detection/aws-config";
+import { objectDetectionAwsConfig } from "../../../../charts/object-detection/registration";
+import { OBJECT_DETECTION_DEFAULTS, ObjectDetectionConfig, objectDetectionMessaging } from "../../../../charts/object-detection/stack-config";
 import { ConfigError } from "../../../../lib/validate";
-import { ObjectDetectionQueues, objectDetectionWorkerPolicy, topicDeliveryQueuePolicy } from "../../../../infra/aws/app-messaging";
+import { AppMessaging, declareChartMessaging, messagingStackOutputs, messagingWorkerPolicy, topicDeliveryQueuePolicy } from "../../../../infra/aws/app-messaging";
 import { allows } from "../../support/iam-eval";
 import { goldenIn } from "../../support/golden";
 
@@ -30,11 +34,18 @@ const EXAMPLE_ARNS = {
   meteringQueueArn: arn("sqs", "demo-od-metering"),
   modelAnalyzerQueueArn: arn("sqs", "demo-od-model-analyzer"),
 };
+const OD_MESSAGING = objectDetectionMessaging(OBJECT_DETECTION_DEFAULTS);
+/** The worker policy of the object-detection declaration for these ARNs. */
+const objectDetectionWorkerPolicy = (a: typeof EXAMPLE_ARNS) =>
+  messagingWorkerPolicy(OD_MESSAGING, {
+    queues: { jobs: a.jobsQueueArn, metering: a.meteringQueueArn, "model-analyzer": a.modelAnalyzerQueueArn },
+    topics: { "prediction-events": a.predictionEventsTopicArn },
+  });
 
 describe("policy documents (golden files)", () => {
   test("worker policy", () => expectGolden("worker-policy.json", objectDetectionWorkerPolicy(EXAMPLE_ARNS)));
   test("consumer queue policy", () =>
-    expectGolden("consumer-queue-policy.json", topicDeliveryQueuePolicy(EXAMPLE_ARNS.meteringQueueArn, EXAMPLE_ARNS.predictionEventsTopicArn)));
+    expectGolden("consumer-queue-policy.json", topicDeliveryQueuePolicy(EXAMPLE_ARNS.meteringQueueArn, EXAMPLE_ARNS.predictionEventsTopicArn, "PredictionEvents")));
 
   test("the worker policy allows exactly the application's traffic", () => {
     const doc = [objectDetectionWorkerPolicy(EXAMPLE_ARNS)];
@@ -56,19 +67,20 @@ describe("policy documents (golden files)", () => {
   });
 });
 
-describe("ObjectDetectionQueues", () => {
+describe("AppMessaging with the object-detection declaration", () => {
   const config: ObjectDetectionConfig = { ...OBJECT_DETECTION_DEFAULTS, eventRetentionSeconds: 900 };
-  let component: ObjectDetectionQueues;
+  let component: AppMessaging;
 
   beforeAll(async () => {
     mocks.reset();
-    component = new ObjectDetectionQueues("demo-od", {
+    // As the program declares it: through the registry, by chart id.
+    component = declareChartMessaging({
       clusterName: "demo",
       region: TEST_REGION,
       tags: { team: "ml" },
       workerRoleName: "demo-worker",
-      config,
-    });
+      settings: { "object-detection": config },
+    })["object-detection"];
     await mocks.settle();
   });
 
@@ -122,7 +134,7 @@ describe("ObjectDetectionQueues", () => {
     for (const p of policies) {
       const q = queueNamed(p.name);
       expect(p.inputs.queueUrl).toBe(queueUrl(p.name));
-      expect(JSON.parse(p.inputs.policy)).toEqual(topicDeliveryQueuePolicy(q.state.arn, topicArn));
+      expect(JSON.parse(p.inputs.policy)).toEqual(topicDeliveryQueuePolicy(q.state.arn, topicArn, "PredictionEvents"));
     }
   });
 
@@ -144,12 +156,25 @@ describe("ObjectDetectionQueues", () => {
 
   test("every resource is tagged for the cluster and parented to the component", () => {
     for (const q of queues()) expect(q.inputs.tags).toMatchObject({ "kubernetes.io/cluster/demo": "owned", team: "ml", "platform/app": "object-detection" });
+    // The component's type and name are part of every child's URN: they must never change.
     const component = mocks.one("platform:infra:ObjectDetectionQueues");
     expect(component.custom).toBe(false);
+    expect(component.name).toBe("demo-od");
+  });
+
+  test("nothing is declared when the settings turn it off", async () => {
+    expect(declareChartMessaging({ clusterName: "x", region: TEST_REGION, tags: {}, workerRoleName: "r", settings: { "object-detection": { ...config, enabled: false } } })).toEqual({});
+    expect(declareChartMessaging({ clusterName: "x", region: TEST_REGION, tags: {}, workerRoleName: "r", settings: {} }, CHARTS)).toEqual({});
+  });
+
+  test("the chart's stack output carries its coordinates in the chart's own shape", async () => {
+    const outputs = messagingStackOutputs({ "object-detection": component });
+    expect(Object.keys(outputs)).toEqual(["objectDetectionAws"]);
+    expect(await valueOf(outputs.objectDetectionAws)).toEqual(objectDetectionAwsConfig(await valueOf(component.deployContext)));
   });
 
   test("the ConfigMap data carries the real queue URLs and topic ARN", async () => {
-    const data = await valueOf(component.configData);
+    const data = objectDetectionConfigData(objectDetectionAwsConfig(await valueOf(component.deployContext)));
     expect(Object.keys(data).sort()).toEqual([
       "AWS_DEFAULT_REGION",
       "AWS_REGION",
@@ -169,7 +194,7 @@ describe("ObjectDetectionQueues", () => {
 
 describe("objectDetection stack configuration", () => {
   const parse = (objectDetection: unknown) =>
-    parseConfig({ clusterName: "demo", apiAllowedCidrs: ["203.0.113.7/32"], objectDetection }, { region: TEST_REGION }).objectDetection;
+    parseConfig({ clusterName: "demo", apiAllowedCidrs: ["203.0.113.7/32"], objectDetection }, { region: TEST_REGION }).chartSettings["object-detection"];
 
   test("defaults and JSON overrides", () => {
     expect(parse(undefined)).toEqual(OBJECT_DETECTION_DEFAULTS);

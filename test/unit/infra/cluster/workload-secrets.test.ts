@@ -6,8 +6,10 @@ import { synthCharts } from "../../../../charts/synth";
 import { CHARTS } from "../../../../charts/registry";
 import { defaultValues, parseValues } from "../../../../charts/values";
 import { GRAFANA_NAMESPACE } from "../../../../charts/grafana/values";
-import { DASK_PASSWORD_SECRET, stackValuesDocument } from "../../../../infra/config/workloads";
-import { MQTT_USER, mosquittoPasswordLine, workloadSecretSpecs } from "../../../../infra/cluster/workload-secrets";
+import { GENERATED_NOTEBOOK_PASSWORD_SECRET as DASK_PASSWORD_SECRET } from "../../../../charts/dask/values";
+import { MQTT_USER, mosquittoPasswordLine } from "../../../../charts/dlstreamer/registration";
+import { stackValuesDocument } from "../../../../infra/config/workloads";
+import { workloadSecretSpecs } from "../../../../infra/cluster/workload-secrets";
 import { requiredDependencies } from "../../../../infra/cluster/workloads";
 
 describe("requiredDependencies", () => {
@@ -40,7 +42,7 @@ describe("workloadSecretSpecs", () => {
     // Every chart switched on, with the defaults the stack adds (the Dask Secret's name).
     const v = parseValues(stackValuesDocument({ dask: { enabled: true }, gosty: { enabled: true } }, { clusterName: "demo", region: "eu-west-1" }));
     for (const entry of CHARTS) {
-      const specs = workloadSecretSpecs(entry.id, v);
+      const specs = workloadSecretSpecs(entry, v);
       const yaml = JSON.stringify(synthCharts(v, [entry])[0].manifests);
       for (const s of specs) {
         // The chart refers to the Secret by name (secretKeyRef or volume), and never contains it.
@@ -48,20 +50,39 @@ describe("workloadSecretSpecs", () => {
         expect(yaml).not.toMatch(new RegExp(`"kind":"Secret","metadata":\\{"name":"${s.name}"`));
       }
     }
-    const byChart = (id: string) => workloadSecretSpecs(id, v).map((s) => `${s.namespace}/${s.name}: ${Object.keys(s.keys).sort().join(",")}`);
+    const entry = (id: string) => CHARTS.find((c) => c.id === id)!;
+    const byChart = (id: string) => workloadSecretSpecs(entry(id), v).map((s) => `${s.namespace}/${s.name}: ${Object.keys(s.keys).sort().join(",")}`);
     expect(byChart("grafana")).toEqual([`${GRAFANA_NAMESPACE}/grafana-admin: admin-password,admin-user`]);
     expect(byChart("dask")).toEqual([`dask/${DASK_PASSWORD_SECRET}: password`]);
     expect(byChart("gosty").length).toBeGreaterThanOrEqual(2);
     expect(byChart("object-detection")).toEqual(["object-detection/polybot-telegram: token,webhook-secret"]);
-    expect(workloadSecretSpecs("object-detection", v)[0].keys.token).toEqual({ kind: "telegramBotToken" });
+    expect(workloadSecretSpecs(entry("object-detection"), v)[0].keys.token).toEqual({ kind: "stackSecret", key: "telegramBotToken" });
     expect(byChart("fluentd")).toEqual([]);
   });
 
   it("generates the mosquitto password file only when anonymous access is off", () => {
-    const withAuth = workloadSecretSpecs("dlstreamer", defaultValues());
+    const dlstreamer = CHARTS.find((c) => c.id === "dlstreamer")!;
+    const withAuth = workloadSecretSpecs(dlstreamer, defaultValues());
     expect(withAuth).toHaveLength(1);
-    expect(withAuth[0].keys.passwd).toEqual({ kind: "mosquittoPasswordFile", user: MQTT_USER, passwordKey: "password" });
-    expect(workloadSecretSpecs("dlstreamer", parseValues({ dlstreamer: { mosquitto: { allowAnonymous: true } } }))).toEqual([]);
+    const passwd = withAuth[0].keys.passwd;
+    expect(passwd).toEqual({ kind: "derived", from: "password", saltBytes: 12, derive: expect.any(Function) });
+    // The password file line is the MQTT user's, hashing the generated password.
+    const salt = Buffer.alloc(12, 7);
+    expect(passwd.kind === "derived" && passwd.derive("pw", salt)).toBe(mosquittoPasswordLine(MQTT_USER, "pw", salt));
+    expect(withAuth[0].keys.username).toEqual({ kind: "fixed", value: MQTT_USER });
+    expect(workloadSecretSpecs(dlstreamer, parseValues({ dlstreamer: { mosquitto: { allowAnonymous: true } } }))).toEqual([]);
+  });
+});
+
+describe("workloadSecretSpecs on a malformed declaration", () => {
+  it("rejects a key derived from a key the Secret does not have", () => {
+    const entry = {
+      ...CHARTS[0],
+      secrets: () => [
+        { namespace: "ns", name: "s", keys: { line: { description: "", generate: { kind: "derived" as const, from: "nope", saltBytes: 4, derive: (x: string) => x } } } },
+      ],
+    };
+    expect(() => workloadSecretSpecs(entry, defaultValues())).toThrow("derives from nope, which is not a key of the Secret");
   });
 });
 

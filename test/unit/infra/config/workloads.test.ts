@@ -21,7 +21,7 @@ describe("workloads configuration", () => {
   it("defaults to the seed platform's applications, on", () => {
     const w = parse(undefined).workloads;
     expect(w).toMatchObject({ enabled: true, charts: [...DEFAULT_WORKLOAD_CHARTS], apiReadyTimeoutMinutes: 20, teardownTimeoutMinutes: 20 });
-    expect(w.telegramBotToken).toBeUndefined();
+    expect(w.stackSecrets.telegramBotToken).toBeUndefined();
   });
 
   it.each([
@@ -42,7 +42,7 @@ describe("workloads configuration", () => {
     const message = problems({ telegramBotToken: "12345:short-secret-value" });
     expect(message).toContain("workloads.telegramBotToken");
     expect(message).not.toContain("short-secret-value");
-    expect(parse({ telegramBotToken: "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_" }).workloads.telegramBotToken).toMatch(/^123456789:/);
+    expect(parse({ telegramBotToken: "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw_" }).workloads.stackSecrets.telegramBotToken).toMatch(/^123456789:/);
   });
 
   it("keeps the user's chart values over the stack's defaults", () => {
@@ -53,7 +53,7 @@ describe("workloads configuration", () => {
 
   it("needs a chart's own switch for the optional charts", () => {
     const w = parse({ charts: ["cluster-issuers", "dask"] }).workloads;
-    const derived = { clusterName: "demo", region: "eu-west-1", objectDetectionEnabled: true };
+    const derived = { clusterName: "demo", region: "eu-west-1", chartSettings: {} };
     expect(() => resolveWorkloadValues(w, derived)).toThrow(/workloads\.values\.dask\.enabled/);
     const on = parse({ charts: ["cluster-issuers", "dask"], values: { dask: { enabled: true } } }).workloads;
     expect(resolveWorkloadValues(on, derived)?.dask.enabled).toBe(true);

@@ -4,10 +4,11 @@
  *
  *   pulumi config set --path objectDetection.eventRetentionSeconds 1800
  *
- * Pure (no Pulumi).
+ * Pure (no Pulumi). The program reads it through the chart's registry entry
+ * (`aws.parse`), and creates what {@link objectDetectionMessaging} declares.
  */
-import type { ClusterConfig } from "./cluster";
 import { Validator } from "../../lib/validate";
+import type { MessagingDeclaration } from "../chart-entry";
 
 /** Stack configuration keys of this section (without the project prefix). */
 export const OBJECT_DETECTION_KEYS = ["objectDetection"] as const;
@@ -79,8 +80,45 @@ export function parseObjectDetection(v: Validator): ObjectDetectionConfig {
   return out;
 }
 
-/** Registered in `infra/config/index.ts`. */
-export const objectDetectionSection = {
-  keys: OBJECT_DETECTION_KEYS,
-  parse: (v: Validator, _cluster: ClusterConfig): ObjectDetectionConfig => parseObjectDetection(v),
-};
+/** Keys of the declared queues and topic (resource names `<cluster>-od-<key>`). */
+export const JOBS_QUEUE = "jobs";
+export const PREDICTION_EVENTS_TOPIC = "prediction-events";
+export const METERING_QUEUE = "metering";
+export const MODEL_ANALYZER_QUEUE = "model-analyzer";
+
+/**
+ * The jobs queue (polybot sends, yolo5 consumes), the prediction-events topic
+ * (yolo5 publishes) and one queue per event consumer (metering, model-analyzer)
+ * subscribed to it. Dead-letter queues are left to operators.
+ */
+export function objectDetectionMessaging(c: ObjectDetectionConfig): MessagingDeclaration {
+  const events = { retentionSeconds: c.eventRetentionSeconds, visibilityTimeoutSeconds: c.eventVisibilityTimeoutSeconds };
+  return {
+    component: "ObjectDetectionQueues",
+    prefix: "od",
+    app: "object-detection",
+    deadLetterRetentionSeconds: c.deadLetterRetentionSeconds,
+    maxReceiveCount: c.maxReceiveCount,
+    queues: [
+      {
+        key: JOBS_QUEUE,
+        label: "PredictionJobs",
+        retentionSeconds: c.jobRetentionSeconds,
+        visibilityTimeoutSeconds: c.jobVisibilityTimeoutSeconds,
+        send: true,
+        consume: true,
+      },
+    ],
+    topics: [
+      {
+        key: PREDICTION_EVENTS_TOPIC,
+        label: "PredictionEvents",
+        publish: true,
+        subscribers: [
+          { key: METERING_QUEUE, ...events },
+          { key: MODEL_ANALYZER_QUEUE, ...events },
+        ],
+      },
+    ],
+  };
+}

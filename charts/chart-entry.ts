@@ -1,0 +1,187 @@
+/**
+ * What a chart tells the deploying program about itself. A registry entry
+ * (`charts/registry.ts`) carries all of it, so `infra/` deploys any registered
+ * chart without naming one: the Secrets it references and how each key is made,
+ * the stack values it takes (as defaults of its values, or as a deploy context at
+ * synthesis), the URLs it exposes as stack outputs, what it provides to other
+ * charts, and the AWS messaging (queues, topics, dead-letter queues) it needs.
+ *
+ * Plain data and pure functions only: `npm run synth` reads the same entries
+ * without AWS or Pulumi.
+ */
+import type { App, Chart } from "cdk8s";
+import type { Validator } from "../lib/validate";
+import type { RequiredSecret } from "./required-secrets";
+import type { PlatformValues } from "./values";
+
+export interface ChartEntry {
+  /** File stem in `dist/` and construct id; lower-case, '-' separated. */
+  readonly id: string;
+  /** Namespace the chart's namespaced objects live in; undefined when it has only cluster-scoped objects. */
+  readonly namespace: string | undefined;
+  readonly create: (app: App, values: PlatformValues, deploy?: DeployContext) => Chart;
+  /**
+   * Whether the values select this chart; a chart that is not selected is
+   * neither synthesized nor deployed.
+   * @default - always selected
+   */
+  readonly enabled?: (values: PlatformValues) => boolean;
+  /**
+   * Deployed by a stack that does not list its charts (`workloads.charts` unset).
+   * @default false
+   */
+  readonly deployByDefault?: boolean;
+  /**
+   * The Secrets the chart's pods read and never contain, with how the deploying
+   * program generates each key. Every Secret name comes from the values, so the
+   * chart and the program agree by construction.
+   * @default - none
+   */
+  readonly secrets?: (values: PlatformValues) => readonly RequiredSecret[];
+  /**
+   * Secret values only the stack holds (`workloads.<key>`), which a Secret key
+   * takes with `{ kind: "stackSecret", key }`.
+   * @default - none
+   */
+  readonly stackSecrets?: readonly StackSecretDeclaration[];
+  /**
+   * Defaults the stack gives the chart's values (region, cluster name, ...), as a
+   * fragment of the values document; the user's own values win.
+   * @default - none
+   */
+  readonly stackDefaults?: (stack: StackFacts) => Readonly<Record<string, unknown>>;
+  /**
+   * URLs the chart serves, by stack output name (`pulumi stack output <name>`).
+   * @default - none
+   */
+  readonly urls?: (values: PlatformValues) => Readonly<Record<string, string>>;
+  /**
+   * Platform objects the chart provides to other charts' objects (which wait for it).
+   * @default - none
+   */
+  readonly provides?: readonly PlatformCapability[];
+  /**
+   * The AWS messaging the chart needs, with the stack configuration that shapes it.
+   * A chart that declares it is synthesized with a {@link DeployContext} holding
+   * the real queue URLs and topic ARNs.
+   * @default - none
+   */
+  readonly aws?: ChartAwsDeclaration<AwsSettings>;
+}
+
+/** What a chart can provide to others: `clusterIssuers` issues the certificates Ingresses request. */
+export type PlatformCapability = "clusterIssuers";
+
+/** What the stack knows before any resource exists. */
+export interface StackFacts {
+  readonly clusterName: string;
+  readonly region: string;
+  /** CloudWatch Logs group of the container logs, when the stack creates one. */
+  readonly logGroupName?: string;
+}
+
+/** A secret value the stack configuration holds for a chart: `workloads.<key>`, set with `pulumi config set --secret`. */
+export interface StackSecretDeclaration {
+  readonly key: string;
+  /** A valid value. A bad value is reported without being echoed. */
+  readonly pattern: RegExp;
+  /** What is allowed, for the problem report. */
+  readonly allowed: string;
+  /**
+   * What `pulumi up` warns when the chart is deployed without the value. Its key is
+   * then left out of the Secret, and the chart's objects are applied without
+   * waiting for readiness (the pods that need it cannot become ready).
+   */
+  readonly unsetWarning: string;
+}
+
+/**
+ * What only a deployment knows (values Pulumi created), as plain data. Absent
+ * for `npm run synth`, where charts write clearly named placeholders instead.
+ * Pulumi resolves its outputs first, then synthesizes with this context.
+ */
+export interface DeployContext {
+  readonly region: string;
+  /** URL of each queue the chart's {@link MessagingDeclaration} declared (topic subscribers included), by key. */
+  readonly queueUrls: Readonly<Record<string, string>>;
+  /** ARN of each declared topic, by key. */
+  readonly topicArns: Readonly<Record<string, string>>;
+}
+
+/** Settings every chart's AWS section has. */
+export interface AwsSettings {
+  /** false: no AWS resources, and the chart cannot be deployed. */
+  readonly enabled: boolean;
+}
+
+/** The AWS side of a chart and the stack configuration key that shapes it. */
+export interface ChartAwsDeclaration<S extends AwsSettings> {
+  /** Top-level stack configuration key (`pulumi config set --path <configKey>.<setting>`). */
+  readonly configKey: string;
+  /** Reads `configKey` from the stack configuration, recording problems on `v` (lib/validate). */
+  parse(v: Validator): S;
+  /** The queues and topics the settings ask for; called only when `settings.enabled`. */
+  messaging(settings: S): MessagingDeclaration;
+  /**
+   * A stack output carrying what the chart received, in the chart's own shape.
+   * @default - none
+   */
+  readonly stackOutput?: { readonly name: string; readonly value: (deploy: DeployContext) => unknown };
+}
+
+/**
+ * SQS queues and SNS topics, each queue with its own dead-letter queue, and a
+ * least-privilege policy on the worker role for what the pods do with them.
+ */
+export interface MessagingDeclaration {
+  /**
+   * Pulumi component type (`platform:infra:<component>`) and name suffix
+   * (`<cluster>-<prefix>`) of the resources. Both are part of every resource's
+   * URN: changing either replaces the queues.
+   */
+  readonly component: string;
+  readonly prefix: string;
+  /** Value of the `platform/app` tag on every resource. */
+  readonly app: string;
+  /** Dead-letter queues keep failed messages this long; at least the longest source retention. */
+  readonly deadLetterRetentionSeconds: number;
+  /** Receives before a message moves to its dead-letter queue. */
+  readonly maxReceiveCount: number;
+  readonly queues: readonly QueueDeclaration[];
+  readonly topics: readonly TopicDeclaration[];
+}
+
+export interface QueueSettings {
+  /** Resource name suffix and key in {@link DeployContext.queueUrls}. */
+  readonly key: string;
+  readonly retentionSeconds: number;
+  readonly visibilityTimeoutSeconds: number;
+}
+
+export interface QueueDeclaration extends QueueSettings {
+  /** PascalCase name in the worker policy's statement ids (`Send<label>`, `Consume<label>`). */
+  readonly label: string;
+  /** Whether the pods send to the queue. */
+  readonly send: boolean;
+  /** Whether the pods consume from the queue. */
+  readonly consume: boolean;
+}
+
+export interface TopicDeclaration {
+  /** Resource name suffix and key in {@link DeployContext.topicArns}. */
+  readonly key: string;
+  /** PascalCase name in the statement ids (`Publish<label>`, `Consume<label>`, `DeliveryFrom<label>Topic`). */
+  readonly label: string;
+  /** Whether the pods publish to the topic. */
+  readonly publish: boolean;
+  /** Queues subscribed to the topic (raw delivery), which the pods consume. */
+  readonly subscribers: readonly QueueSettings[];
+}
+
+/** Everything an entry says about its chart besides its id, namespace, selection and `create`. */
+export type ChartRegistration = Omit<ChartEntry, "id" | "namespace" | "create" | "enabled">;
+
+/** What each {@link PlatformCapability} does for the charts that need it (problem reports say it). */
+export const CAPABILITY_PURPOSE: Readonly<Record<PlatformCapability, string>> = {
+  clusterIssuers: "issues the certificates these charts request",
+};

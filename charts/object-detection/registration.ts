@@ -1,0 +1,74 @@
+/**
+ * What the object-detection chart tells the deploying program (its registry
+ * entry, charts/registry.ts): the Telegram Secret, the bot token the stack holds,
+ * the webhook URL, and the queues and topic it needs on AWS.
+ */
+import type { ChartAwsDeclaration, ChartRegistration, DeployContext } from "../chart-entry";
+import type { ObjectDetectionAwsConfig } from "./aws-config";
+import { TELEGRAM_WEBHOOK_PATH } from "./chart";
+import {
+  JOBS_QUEUE,
+  METERING_QUEUE,
+  MODEL_ANALYZER_QUEUE,
+  ObjectDetectionConfig,
+  objectDetectionMessaging,
+  parseObjectDetection,
+  PREDICTION_EVENTS_TOPIC,
+} from "./stack-config";
+import { OBJECT_DETECTION_NAMESPACE } from "./values";
+
+/** Stack key of the bot token: `pulumi config set --secret --path workloads.telegramBotToken <token>`. */
+export const TELEGRAM_BOT_TOKEN_KEY = "telegramBotToken";
+
+/** What polybot's ConfigMap carries, from the queues and topic Pulumi created. */
+export function objectDetectionAwsConfig(deploy: DeployContext): ObjectDetectionAwsConfig {
+  return {
+    region: deploy.region,
+    jobsQueueUrl: deploy.queueUrls[JOBS_QUEUE],
+    predictionEventsTopicArn: deploy.topicArns[PREDICTION_EVENTS_TOPIC],
+    meteringQueueUrl: deploy.queueUrls[METERING_QUEUE],
+    modelAnalyzerQueueUrl: deploy.queueUrls[MODEL_ANALYZER_QUEUE],
+  };
+}
+
+const aws: ChartAwsDeclaration<ObjectDetectionConfig> = {
+  configKey: "objectDetection",
+  parse: parseObjectDetection,
+  messaging: objectDetectionMessaging,
+  // The name the stack has always exported them under.
+  stackOutput: { name: "objectDetectionAws", value: objectDetectionAwsConfig },
+};
+
+/** The registry entry's description of the chart (everything but id, namespace and `create`). */
+export const OBJECT_DETECTION_REGISTRATION: ChartRegistration = {
+  deployByDefault: true,
+  secrets: (values) => {
+    const t = values.objectDetection.polybot.telegramSecret;
+    return [
+      {
+        namespace: OBJECT_DETECTION_NAMESPACE,
+        name: t.name,
+        keys: {
+          [t.tokenKey]: { description: "the bot token from BotFather", generate: { kind: "stackSecret", key: TELEGRAM_BOT_TOKEN_KEY } },
+          [t.webhookSecretKey]: {
+            description: "the value Telegram echoes in X-Telegram-Bot-Api-Secret-Token",
+            // Telegram accepts 1-256 of A-Z a-z 0-9 _ - as the webhook secret token.
+            generate: { kind: "random", length: 48 },
+          },
+        },
+      },
+    ];
+  },
+  stackSecrets: [
+    {
+      key: TELEGRAM_BOT_TOKEN_KEY,
+      pattern: /^[0-9]{5,16}:[A-Za-z0-9_-]{30,64}$/,
+      allowed: "a Telegram bot token from BotFather (<digits>:<35 characters>), set with `pulumi config set --secret`",
+      unsetWarning:
+        "workloads.telegramBotToken is not set: polybot stays in CreateContainerConfigError until it is " +
+        "(`pulumi config set --secret --path workloads.telegramBotToken <token>` then `pulumi up`).",
+    },
+  ],
+  urls: (values) => ({ botWebhookUrl: `https://${values.objectDetection.polybot.host}${TELEGRAM_WEBHOOK_PATH}` }),
+  aws,
+};

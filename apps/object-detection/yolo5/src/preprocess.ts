@@ -33,8 +33,9 @@ export function letterboxGeometry(width: number, height: number, size: number): 
   const scaledWidth = Math.round(width * gain);
   const scaledHeight = Math.round(height * gain);
   // YOLOv5: top = round(dh - 0.1), so an odd padding puts the extra pixel at the bottom/right.
-  const padX = Math.round((size - scaledWidth) / 2 - 0.1);
-  const padY = Math.round((size - scaledHeight) / 2 - 0.1);
+  // max(0, ...): no padding rounds to -0 otherwise.
+  const padX = Math.max(0, Math.round((size - scaledWidth) / 2 - 0.1));
+  const padY = Math.max(0, Math.round((size - scaledHeight) / 2 - 0.1));
   return { size, gain, padX, padY, scaledWidth, scaledHeight };
 }
 

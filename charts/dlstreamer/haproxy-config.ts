@@ -170,18 +170,7 @@ export function renderHaproxyConfig(o: HaproxyConfigOptions): string {
   const checkPath = o.healthCheckPath ?? "/pipelines";
   const inter = o.healthCheckIntervalSeconds ?? 5;
   const maxconn = o.maxConnectionsPerServer ?? 32;
-  const hold = o.dnsHoldValidSeconds ?? 5;
   const t = { connect: 5, client: 60, server: 60, queue: 30, ...o.timeouts };
-  const dnsComment = o.nameservers
-    ? "# Explicit DNS servers (set where pods do not use the cluster DNS)."
-    : [
-        "# The cluster DNS (kube-dns/CoreDNS), read from the nameserver line the kubelet",
-        "# wrote into the pod's /etc/resolv.conf (dnsPolicy ClusterFirst): no Service IP",
-        "# is hard-coded and the same file works on any cluster.",
-      ].join("\n");
-  const nameservers = o.nameservers
-    ? o.nameservers.map((ns, i) => `  nameserver dns${i + 1} ${ns}`).join("\n")
-    : "  parse-resolv-conf";
 
   return `# Rendered by charts/dlstreamer/haproxy-config.ts: edit the renderer, not this file.
 global
@@ -206,22 +195,7 @@ defaults
   timeout http-keep-alive 10s
   timeout check ${Math.min(t.connect, inter)}s
 
-${dnsComment}
-resolvers ${HAPROXY_RESOLVERS}
-${nameservers}
-  # Large enough for ${HAPROXY_MAX_SERVERS} SRV + A records in one UDP answer.
-  accepted_payload_size 8192
-  resolve_retries 3
-  timeout resolve 1s
-  timeout retry 1s
-  # Re-ask every ${hold}s: a new pod gets traffic within seconds of turning ready.
-  hold valid ${hold}s
-  # A pod missing from the answer (deleted, not ready) leaves its slot quickly.
-  hold obsolete ${hold}s
-  hold nx ${hold}s
-  hold other ${hold}s
-  hold refused ${hold}s
-  hold timeout ${hold}s
+${resolversSection(o)}
 
 frontend pipelines
   bind :${listenPort}
@@ -254,4 +228,35 @@ frontend stats
   stats refresh 10s
   stats show-legends
 `;
+}
+
+/** The `resolvers` section through which the server slots follow the pods, with its comment. */
+function resolversSection(o: HaproxyConfigOptions): string {
+  const hold = o.dnsHoldValidSeconds ?? 5;
+  const dnsComment = o.nameservers
+    ? "# Explicit DNS servers (set where pods do not use the cluster DNS)."
+    : [
+        "# The cluster DNS (kube-dns/CoreDNS), read from the nameserver line the kubelet",
+        "# wrote into the pod's /etc/resolv.conf (dnsPolicy ClusterFirst): no Service IP",
+        "# is hard-coded and the same file works on any cluster.",
+      ].join("\n");
+  const nameservers = o.nameservers
+    ? o.nameservers.map((ns, i) => `  nameserver dns${i + 1} ${ns}`).join("\n")
+    : "  parse-resolv-conf";
+  return `${dnsComment}
+resolvers ${HAPROXY_RESOLVERS}
+${nameservers}
+  # Large enough for ${HAPROXY_MAX_SERVERS} SRV + A records in one UDP answer.
+  accepted_payload_size 8192
+  resolve_retries 3
+  timeout resolve 1s
+  timeout retry 1s
+  # Re-ask every ${hold}s: a new pod gets traffic within seconds of turning ready.
+  hold valid ${hold}s
+  # A pod missing from the answer (deleted, not ready) leaves its slot quickly.
+  hold obsolete ${hold}s
+  hold nx ${hold}s
+  hold other ${hold}s
+  hold refused ${hold}s
+  hold timeout ${hold}s`;
 }

@@ -6,13 +6,18 @@ import { FLUENTD_NAMESPACE } from "../fluentd/values";
 import type { GlobalValues } from "../global-values";
 import { PROMETHEUS_NAMESPACE } from "../prometheus/values";
 import { ingressIssuer } from "../tls";
-import { GostyAppServices } from "./app-services";
+import { ApiServer } from "./api-server";
+import { gostyAppCommonProps } from "./app-env";
 import { ChaosExperiments } from "./chaos-experiments";
 import { gostyLabels } from "./common";
+import { ConnectionSettings } from "./connection-settings";
+import { Elasticsearch, ELASTICSEARCH_PORT } from "./elasticsearch";
+import { FileServer } from "./file-server";
+import { Kibana } from "./kibana";
 import { Mongodb, MONGODB_PORT } from "./mongodb";
 import { DatastorePolicies, ProtectedDatastore } from "./network-policies";
 import { AMQP_PORT, Rabbitmq, RABBITMQ_METRICS_PORT } from "./rabbitmq";
-import { ELASTICSEARCH_PORT, SearchLogging } from "./search-logging";
+import { Worker } from "./worker";
 import { GOSTY_NAMESPACE, GostyValues } from "./values";
 
 /** Props of {@link GostyChart}. Plain data only. */
@@ -24,17 +29,21 @@ export interface GostyChartProps {
 }
 
 /**
- * Gosty, the video transcoding service: its app services (API server behind
+ * Gosty, the video transcoding service: its own services (API server behind
  * the ingress, file server, autoscaled workers), RabbitMQ and MongoDB as
  * StatefulSets, network policies around the datastores, and the optional
  * pieces the original ran around it: Elasticsearch + Kibana for logs, Linkerd
- * proxy injection, Chaos Mesh experiments.
+ * proxy injection, Chaos Mesh experiments. One construct per component; the
+ * chart only wires them.
  */
 export class GostyChart extends Chart {
-  readonly apps: GostyAppServices;
+  readonly apiServer: ApiServer;
+  readonly fileServer: FileServer;
+  readonly worker: Worker;
   readonly rabbitmq: Rabbitmq;
   readonly mongodb: Mongodb;
-  readonly logging?: SearchLogging;
+  readonly elasticsearch?: Elasticsearch;
+  readonly kibana?: Kibana;
   readonly chaos?: ChaosExperiments;
 
   constructor(scope: Construct, id: string, props: GostyChartProps) {
@@ -56,32 +65,38 @@ export class GostyChart extends Chart {
     const stores = { namespace: ns, storageClass: global.storageClass, imagePullSecret: v.imagePullSecret };
     this.rabbitmq = new Rabbitmq(this, "Rabbitmq", { ...stores, values: v.rabbitmq });
     this.mongodb = new Mongodb(this, "Mongodb", { ...stores, values: v.mongodb });
-    this.apps = new GostyAppServices(this, "Apps", {
+    new ConnectionSettings(this, "Config", {
       namespace: ns,
-      values: v,
-      storageClass: global.storageClass,
       mongodb: { host: `${this.mongodb.service.serviceName}.${ns}.svc`, port: MONGODB_PORT },
+      database: v.mongodb.database,
       rabbitmq: { host: `${this.rabbitmq.service.serviceName}.${ns}.svc`, port: AMQP_PORT },
     });
+    const common = gostyAppCommonProps(ns, v);
+    this.apiServer = new ApiServer(this, "ApiServer", { common, values: v.apiServer });
+    this.fileServer = new FileServer(this, "FileServer", { common, values: v.fileServer, storageClass: global.storageClass });
+    this.worker = new Worker(this, "Worker", { common, values: v.worker });
 
     new TlsIngress(this, "Ingress", {
       name: "gosty",
       namespace: ns,
       host: v.apiServer.host,
-      service: this.apps.apiServer.service!,
+      service: this.apiServer.microservice.service!,
       ingressClassName: global.ingressClass,
       issuer: ingressIssuer(global),
       // Videos are uploaded through the API server.
       annotations: { "nginx.org/client-max-body-size": "2g", "nginx.org/proxy-read-timeout": "600s" },
     });
 
-    if (v.logging.enabled) this.logging = new SearchLogging(this, "Logging", { ...stores, values: v.logging });
+    if (v.logging.enabled) {
+      this.elasticsearch = new Elasticsearch(this, "Elasticsearch", { ...stores, values: v.logging });
+      this.kibana = new Kibana(this, "Kibana", { namespace: ns, values: v.logging, imagePullSecret: v.imagePullSecret });
+    }
     if (v.chaos.enabled) {
       this.chaos = new ChaosExperiments(this, "Chaos", {
         namespace: ns,
         values: v.chaos,
-        workerSelector: this.apps.worker.selectorLabels,
-        apiServerSelector: this.apps.apiServer.selectorLabels,
+        workerSelector: this.worker.microservice.selectorLabels,
+        apiServerSelector: this.apiServer.microservice.selectorLabels,
         rabbitmqSelector: this.rabbitmq.service.selectorLabels,
       });
     }
@@ -100,8 +115,8 @@ export class GostyChart extends Chart {
       },
       { name: mongodb.service.serviceName, selector: mongodb.service.selectorLabels },
     ];
-    if (this.logging) {
-      const es = this.logging.elasticsearch;
+    if (this.elasticsearch) {
+      const es = this.elasticsearch.service;
       out.push({ name: es.serviceName, selector: es.selectorLabels, admitNamespaces: [{ namespace: FLUENTD_NAMESPACE, port: ELASTICSEARCH_PORT }] });
     }
     return out;

@@ -2,7 +2,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdk8s";
 import { parse } from "yaml";
-import { FILE_SERVER_STORAGE_PATH, GOSTY_CONFIG_MAP } from "../../../charts/gosty/app-services";
+import { GOSTY_CONFIG_MAP } from "../../../charts/gosty/app-env";
+import { FILE_SERVER_STORAGE_PATH } from "../../../charts/gosty/file-server";
 import { GostyChart } from "../../../charts/gosty/chart";
 import {
   DEFAULT_ELASTICSEARCH_IMAGE,

@@ -1,24 +1,19 @@
-import * as kplus from "cdk8s-plus-28";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { ConfigFiles } from "../../constructs/config-files";
-import { addImagePullSecret, tcpLiveness } from "../../constructs/deployment-patches";
-import { Microservice } from "../../constructs/microservice";
 import { assertDnsLabel } from "../../constructs/names";
-import { overrideProbes } from "../../constructs/probe-overrides";
 import { memoryMebibytes } from "../../constructs/resources";
 import { StatefulService } from "../../constructs/stateful-service";
 import { GOSTY_PART_OF, gostyLabels, gostyScript } from "./common";
 import type { GostyValues } from "./values";
 
 export const ELASTICSEARCH_PORT = 9200;
-export const KIBANA_PORT = 5601;
 const ES_CONFIG = "/usr/share/elasticsearch/config";
 const SCRIPTS_DIR = "/scripts";
 const SCRIPTS_CONFIG_MAP = "elasticsearch-scripts";
 
-/** Props of {@link SearchLogging}. Plain data only. */
-export interface SearchLoggingProps {
+/** Props of {@link Elasticsearch}. Plain data only. */
+export interface ElasticsearchProps {
   /** Namespace of every object. */
   readonly namespace: string;
   /** The `gosty.logging` values (already validated by the values parser). */
@@ -33,17 +28,16 @@ export interface SearchLoggingProps {
 }
 
 /**
- * Search and display of the application's logs: a single-node Elasticsearch
- * with security on, Kibana, and the Job that gives Kibana's `kibana_system`
- * user the password Kibana reads from the Secret.
+ * The store of the application's logs (FluentD ships them here, Kibana shows
+ * them): a single-node Elasticsearch with security on, and the Job that gives
+ * the built-in `kibana_system` user the password Kibana reads from the Secret.
  */
-export class SearchLogging extends Construct {
-  readonly elasticsearch: StatefulService;
-  readonly kibana: Microservice;
+export class Elasticsearch extends Construct {
+  readonly service: StatefulService;
 
-  constructor(scope: Construct, id: string, props: SearchLoggingProps) {
+  constructor(scope: Construct, id: string, props: ElasticsearchProps) {
     super(scope, id);
-    assertDnsLabel("SearchLogging namespace", props.namespace);
+    assertDnsLabel("Elasticsearch namespace", props.namespace);
     new ConfigFiles(this, "Scripts", {
       name: SCRIPTS_CONFIG_MAP,
       namespace: props.namespace,
@@ -53,12 +47,11 @@ export class SearchLogging extends Construct {
         "kibana-system-password.sh": gostyScript("kibana-system-password.sh"),
       },
     });
-    this.elasticsearch = this.elasticsearchNode(props);
+    this.service = this.elasticsearchNode(props);
     this.kibanaPasswordJob(props);
-    this.kibana = this.kibanaServer(props);
   }
 
-  private elasticsearchNode(props: SearchLoggingProps): StatefulService {
+  private elasticsearchNode(props: ElasticsearchProps): StatefulService {
     const l = props.values;
     const heapMib = Math.floor((memoryMebibytes(l.elasticsearchResources.memory.limit) ?? 2048) / 2);
     return new StatefulService(this, "Elasticsearch", {
@@ -107,7 +100,7 @@ export class SearchLogging extends Construct {
    * kibana_system's password can only be set through the API: a Job runs
    * kibana-system-password.sh (idempotent), retried until Elasticsearch answers.
    */
-  private kibanaPasswordJob(props: SearchLoggingProps): k8s.KubeJob {
+  private kibanaPasswordJob(props: ElasticsearchProps): k8s.KubeJob {
     const l = props.values;
     const name = "kibana-system-password";
     const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: l.secret.name, key } } });
@@ -155,34 +148,5 @@ export class SearchLogging extends Construct {
         },
       },
     });
-  }
-
-  private kibanaServer(props: SearchLoggingProps): Microservice {
-    const l = props.values;
-    const kibana = new Microservice(this, "Kibana", {
-      name: "kibana",
-      namespace: props.namespace,
-      partOf: GOSTY_PART_OF,
-      image: l.kibanaImage,
-      port: KIBANA_PORT,
-      servicePort: KIBANA_PORT,
-      // /api/status answers without credentials only with STATUS_ALLOWANONYMOUS.
-      readinessPath: "/api/status",
-      livenessPath: "/api/status",
-      startupSeconds: 300,
-      resources: l.kibanaResources,
-      env: {
-        ELASTICSEARCH_HOSTS: `http://elasticsearch:${ELASTICSEARCH_PORT}`,
-        ELASTICSEARCH_USERNAME: "kibana_system",
-        STATUS_ALLOWANONYMOUS: "true",
-      },
-      envFromSecrets: { ELASTICSEARCH_PASSWORD: { secretName: l.secret.name, key: l.secret.kibanaPasswordKey } },
-      // The Kibana image's user.
-      security: { runAsUser: 1000, runAsGroup: 1000 },
-    });
-    kibana.deployment.containers[0].mount("/usr/share/kibana/data", kplus.Volume.fromEmptyDir(this, "KibanaData", "data"));
-    overrideProbes(kibana.deployment, "kibana", { liveness: tcpLiveness(KIBANA_PORT) });
-    if (props.imagePullSecret) addImagePullSecret(kibana.deployment, props.imagePullSecret);
-    return kibana;
   }
 }

@@ -1,0 +1,38 @@
+import { Construct } from "constructs";
+import { Microservice } from "../../constructs/microservice";
+import { GostyAppCommonProps } from "./app-env";
+import type { GostyValues } from "./values";
+
+export const API_SERVER_PORT = 8000;
+
+/** Props of {@link ApiServer}. Plain data only. */
+export interface ApiServerProps {
+  /** Namespace, settings, credentials and pull secret shared by Gosty's services. */
+  readonly common: GostyAppCommonProps;
+  /** The `gosty.apiServer` values (already validated by the values parser). */
+  readonly values: GostyValues["apiServer"];
+}
+
+/** Gosty's API server (`gosty-apiserver`), which the ingress exposes; videos are uploaded through it. */
+export class ApiServer extends Construct {
+  readonly microservice: Microservice;
+
+  constructor(scope: Construct, id: string, props: ApiServerProps) {
+    super(scope, id);
+    const v = props.values;
+    // "Default" keeps the construct address, and so the pods' cdk8s.io/metadata.addr label, of a Microservice created in the chart.
+    this.microservice = new Microservice(this, "Default", {
+      ...props.common,
+      name: "gosty-apiserver",
+      image: v.image,
+      port: API_SERVER_PORT,
+      healthPort: v.health.port,
+      readinessPath: v.health.readinessPath,
+      livenessPath: v.health.livenessPath,
+      resources: v.resources,
+      replicas: v.replicas,
+      // Let the ingress stop routing before the server gets SIGTERM.
+      shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
+    });
+  }
+}

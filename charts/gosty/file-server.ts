@@ -1,0 +1,65 @@
+import { Size } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
+import { Construct } from "constructs";
+import { Microservice } from "../../constructs/microservice";
+import { assertDnsSubdomain } from "../../constructs/names";
+import { memoryMebibytes } from "../../constructs/resources";
+import { GostyAppCommonProps } from "./app-env";
+import { gostyLabels } from "./common";
+import type { GostyValues } from "./values";
+
+export const FILE_SERVER_PORT = 8001;
+/** Where the file server keeps uploaded and transcoded files. */
+export const FILE_SERVER_STORAGE_PATH = "/app/storage";
+
+/** Props of {@link FileServer}. Plain data only. */
+export interface FileServerProps {
+  /** Namespace, settings, credentials and pull secret shared by Gosty's services. */
+  readonly common: GostyAppCommonProps;
+  /** The `gosty.fileServer` values (already validated by the values parser). */
+  readonly values: GostyValues["fileServer"];
+  /** StorageClass of the files' volume. */
+  readonly storageClass: string;
+}
+
+/**
+ * Gosty's file server (`gosty-fileserver`): one pod with the ReadWriteOnce
+ * claim `gosty-fileserver-storage` for uploaded and transcoded files.
+ */
+export class FileServer extends Construct {
+  readonly microservice: Microservice;
+  readonly claim: kplus.PersistentVolumeClaim;
+
+  constructor(scope: Construct, id: string, props: FileServerProps) {
+    super(scope, id);
+    assertDnsSubdomain("FileServer storageClass", props.storageClass);
+    const v = props.values;
+    // "Default" keeps the construct address, and so the pods' cdk8s.io/metadata.addr label, of a Microservice created in the chart.
+    this.microservice = new Microservice(this, "Default", {
+      ...props.common,
+      name: "gosty-fileserver",
+      image: v.image,
+      port: FILE_SERVER_PORT,
+      healthPort: v.health.port,
+      readinessPath: v.health.readinessPath,
+      livenessPath: v.health.livenessPath,
+      resources: v.resources,
+      // One pod owns the ReadWriteOnce volume; uploads finish within the grace period.
+      replicas: 1,
+      // A rolling update could start the new pod on another node, where it
+      // would wait forever for the volume the old pod holds.
+      strategy: kplus.DeploymentStrategy.recreate(),
+      shutdown: { terminationGracePeriodSeconds: 120 },
+    });
+    this.claim = new kplus.PersistentVolumeClaim(this, "Storage", {
+      metadata: { name: "gosty-fileserver-storage", namespace: props.common.namespace, labels: gostyLabels() },
+      accessModes: [kplus.PersistentVolumeAccessMode.READ_WRITE_ONCE],
+      storage: Size.mebibytes(memoryMebibytes(v.storageSize) ?? 0),
+      storageClassName: props.storageClass,
+    });
+    this.microservice.deployment.containers[0].mount(
+      FILE_SERVER_STORAGE_PATH,
+      kplus.Volume.fromPersistentVolumeClaim(this, "StorageVolume", this.claim, { name: "storage" }),
+    );
+  }
+}

@@ -11,6 +11,12 @@ import type { Logger } from "./logger";
 import type { ServiceMetrics } from "./metrics";
 import type { SqsConsumer } from "./sqs-consumer";
 
+/** Where SIGTERM/SIGINT come from: the process, or an EventEmitter in unit tests. */
+export interface SignalSource {
+  once(event: "SIGTERM" | "SIGINT", listener: (signal: NodeJS.Signals) => void): unknown;
+  removeListener(event: "SIGTERM" | "SIGINT", listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
 export interface ServiceOptions {
   readonly name: string;
   readonly logger: Logger;
@@ -30,7 +36,7 @@ export interface ServiceOptions {
   /** Injected in unit tests; `process.exit` otherwise. */
   readonly exit?: (code: number) => void;
   /** Process to listen on for signals; injected in unit tests. */
-  readonly signals?: Pick<NodeJS.Process, "once" | "removeListener">;
+  readonly signals?: SignalSource;
 }
 
 export class Service {

@@ -46,7 +46,7 @@ describe("SqsConsumer", () => {
 
   test("never has more than `concurrency` messages in hand, and asks SQS for no more than the free slots", async () => {
     const { client, receives } = fakeQueue(["a", "b", "c", "d", "e"]);
-    const gates = new Map<string, ReturnType<typeof deferred>>();
+    const gates = new Map<string, { resolve: () => void }>();
     let maxInFlight = 0;
     const { c } = consumer(
       client,

@@ -5,6 +5,9 @@ import { assertDnsLabel } from "./names";
 /** Pod Security Standards level enforced by the namespace. */
 export type PodSecurityLevel = "restricted" | "baseline" | "privileged";
 
+/** From strictest to weakest. */
+const LEVELS: readonly PodSecurityLevel[] = ["restricted", "baseline", "privileged"];
+
 /** Props of {@link AppNamespace}. */
 export interface AppNamespaceProps {
   /** Name of the namespace. */
@@ -16,6 +19,13 @@ export interface AppNamespaceProps {
    */
   readonly podSecurity?: PodSecurityLevel;
   /**
+   * Level the API server warns about (`kubectl` warnings) and audits. Keep it
+   * at `restricted` when {@link podSecurity} is lowered for one workload, so
+   * that every other pod weaker than `restricted` still shows up.
+   * @default - the enforced level
+   */
+  readonly podSecurityWarn?: PodSecurityLevel;
+  /**
    * Extra labels on the namespace.
    * @default - none
    */
@@ -23,8 +33,9 @@ export interface AppNamespaceProps {
 }
 
 /**
- * A namespace for one application, with Pod Security Admission enforcing (and
- * warning and auditing at) the chosen Pod Security Standards level.
+ * A namespace for one application, with Pod Security Admission enforcing the
+ * chosen Pod Security Standards level and warning and auditing at that level
+ * or a stricter one.
  */
 export class AppNamespace extends Construct {
   readonly namespace: kplus.Namespace;
@@ -34,8 +45,16 @@ export class AppNamespace extends Construct {
     super(scope, id);
     assertDnsLabel("AppNamespace name", props.name);
     const level = props.podSecurity ?? "restricted";
-    if (!["restricted", "baseline", "privileged"].includes(level)) {
-      throw new Error(`AppNamespace ${props.name}: podSecurity: got ${JSON.stringify(level)}; allowed: restricted, baseline or privileged`);
+    const warn = props.podSecurityWarn ?? level;
+    for (const [key, value] of [["podSecurity", level], ["podSecurityWarn", warn]]) {
+      if (!LEVELS.includes(value as PodSecurityLevel)) {
+        throw new Error(`AppNamespace ${props.name}: ${key}: got ${JSON.stringify(value)}; allowed: restricted, baseline or privileged`);
+      }
+    }
+    if (LEVELS.indexOf(warn) > LEVELS.indexOf(level)) {
+      throw new Error(
+        `AppNamespace ${props.name}: podSecurityWarn: got ${JSON.stringify(warn)}; allowed: the enforced level (${level}) or a stricter one (a weaker one would never warn)`,
+      );
     }
     this.name = props.name;
     this.namespace = new kplus.Namespace(this, "Resource", {
@@ -44,8 +63,8 @@ export class AppNamespace extends Construct {
         labels: {
           ...props.labels,
           "pod-security.kubernetes.io/enforce": level,
-          "pod-security.kubernetes.io/warn": level,
-          "pod-security.kubernetes.io/audit": level,
+          "pod-security.kubernetes.io/warn": warn,
+          "pod-security.kubernetes.io/audit": warn,
         },
       },
     });

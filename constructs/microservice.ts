@@ -8,9 +8,11 @@ import { DEFAULT_RESOURCES, ResourceSpec, resourceSpecProblems, toContainerResou
 import {
   addPreStopSleep,
   probeToKube,
+  ResolvedSecurity,
   resolveSecurity,
   SecretKeyRef,
   validateEnv,
+  validateExtraLabels,
   validateLabels,
   validateSecurity,
   validateShutdown,
@@ -69,6 +71,11 @@ export interface MicroserviceProps extends WorkloadEnv {
    * @default - no part-of label
    */
   readonly partOf?: string;
+  /**
+   * Extra labels on every object and pod (e.g. `app.kubernetes.io/component`).
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
   /** Container image, pinned to a tag other than `latest` or to a digest. */
   readonly image: string;
   /**
@@ -191,6 +198,28 @@ export type MicroserviceSecurity = WorkloadSecurity;
 export type MicroserviceShutdown = WorkloadShutdown;
 export type { SecretKeyRef };
 
+/**
+ * A helper container beside the main one (e.g. a config reloader), with the
+ * main container's security context and image pull policy.
+ */
+export interface MicroserviceSidecar {
+  /** Container name, unique in the pod. */
+  readonly name: string;
+  /** Container image, pinned to a tag other than `latest` or to a digest. */
+  readonly image: string;
+  /**
+   * Arguments passed to the image's entrypoint.
+   * @default - the image's CMD
+   */
+  readonly args?: string[];
+  /** The port it listens on (health and metrics). */
+  readonly port: { readonly name: string; readonly number: number };
+  /** Readiness and liveness (both required); a probe without a port targets {@link port}. */
+  readonly probes: WorkloadProbes;
+  /** CPU and memory requests and limits. */
+  readonly resources: ResourceSpec;
+}
+
 const HTTP_PATH = /^\/[A-Za-z0-9._~/-]*$/;
 const DEFAULT_UID = 10001;
 const DEFAULT_GRACE_SECONDS = 30;
@@ -211,6 +240,7 @@ export class Microservice extends Construct {
   readonly selectorLabels: Readonly<Record<string, string>>;
   readonly servicePort: number;
   readonly containerPort: number;
+  private readonly security: ResolvedSecurity;
 
   constructor(scope: Construct, id: string, props: MicroserviceProps) {
     super(scope, id);
@@ -223,8 +253,10 @@ export class Microservice extends Construct {
     const labels: Record<string, string> = {
       ...this.selectorLabels,
       ...(props.partOf ? { "app.kubernetes.io/part-of": props.partOf } : {}),
+      ...props.labels,
     };
     const metadata = (name: string) => ({ name, namespace: props.namespace, labels });
+    this.security = resolveSecurity(props.security, DEFAULT_UID);
 
     this.serviceAccount = new kplus.ServiceAccount(this, "ServiceAccount", {
       metadata: metadata(props.name),
@@ -268,8 +300,53 @@ export class Microservice extends Construct {
     }
   }
 
+  /** Adds a container beside the main one; mount its volumes on the returned container. */
+  addSidecar(sidecar: MicroserviceSidecar): kplus.Container {
+    const what = `Microservice ${JSON.stringify(this.deployment.name)}: sidecar ${JSON.stringify(sidecar.name)}`;
+    assertDnsLabel(what, sidecar.name);
+    if (this.deployment.containers.some((c) => c.name === sidecar.name)) {
+      throw new Error(`${what}: name: already used in the pod; allowed: a container name of its own`);
+    }
+    if (!isPinnedImage(sidecar.image)) throw new Error(`${what} image: got ${JSON.stringify(sidecar.image)}; allowed: ${PINNED_IMAGE_ALLOWED}`);
+    assertIntegerInRange(`${what} port`, sidecar.port.number, 1, 65535);
+    if (sidecar.probes.readiness === undefined || sidecar.probes.liveness === undefined) {
+      throw new Error(`${what} probes: allowed: readiness and liveness probes (every long-running container has both)`);
+    }
+    for (const [kind, probe] of Object.entries(sidecar.probes) as [keyof WorkloadProbes, kplus.Probe | undefined][]) {
+      if (probe !== undefined) probeToKube(`${what} probes`, kind, probe, sidecar.port.number);
+    }
+    const problems = resourceSpecProblems(`${what} resources`, sidecar.resources);
+    if (problems.length > 0) throw new Error(problems.join("\n"));
+    return this.deployment.addContainer({
+      name: sidecar.name,
+      image: sidecar.image,
+      args: sidecar.args,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      ports: [{ number: sidecar.port.number, name: sidecar.port.name }],
+      readiness: sidecar.probes.readiness,
+      liveness: sidecar.probes.liveness,
+      startup: sidecar.probes.startup,
+      resources: toContainerResources(sidecar.resources),
+      securityContext: this.containerSecurityContext(),
+    });
+  }
+
+  private containerSecurityContext(): kplus.ContainerSecurityContextProps {
+    const s = this.security;
+    return {
+      ensureNonRoot: !s.root,
+      user: s.uid,
+      group: s.gid,
+      readOnlyRootFilesystem: s.readOnlyRootFilesystem,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: [kplus.Capability.ALL] },
+      seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+    };
+  }
+
   private createDeployment(props: MicroserviceProps, metadata: ApiObjectMetadata, labels: Record<string, string>): kplus.Deployment {
-    const security = resolveSecurity(props.security, DEFAULT_UID);
+    const security = this.security;
     const podAnnotations: Record<string, string> = {};
     if (props.metrics) {
       podAnnotations["prometheus.io/scrape"] = "true";
@@ -301,7 +378,6 @@ export class Microservice extends Construct {
   }
 
   private addMainContainer(props: MicroserviceProps): void {
-    const security = resolveSecurity(props.security, DEFAULT_UID);
     const probes = defaultProbes(props, this.containerPort);
     const preStop = props.shutdown?.preStopCommand;
     const container = this.deployment.addContainer({
@@ -316,16 +392,7 @@ export class Microservice extends Construct {
       startup: props.probes?.startup ?? probes.startup,
       lifecycle: preStop ? { preStop: kplus.Handler.fromCommand(preStop) } : undefined,
       resources: toContainerResources(props.resources ?? DEFAULT_RESOURCES),
-      securityContext: {
-        ensureNonRoot: !security.root,
-        user: security.uid,
-        group: security.gid,
-        readOnlyRootFilesystem: security.readOnlyRootFilesystem,
-        allowPrivilegeEscalation: false,
-        privileged: false,
-        capabilities: { drop: [kplus.Capability.ALL] },
-        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
-      },
+      securityContext: this.containerSecurityContext(),
     });
 
     // Writable scratch space: the root filesystem is read-only by default.
@@ -394,6 +461,7 @@ function validateProps(props: MicroserviceProps): void {
   validateEnv(what, props);
   validateSecurity(what, props.security);
   if (props.imagePullSecret !== undefined) assertDnsSubdomain(what("imagePullSecret"), props.imagePullSecret);
+  if (props.labels !== undefined) validateExtraLabels(what("labels"), props.labels);
   if (props.colocateWith !== undefined) validateLabels(what("colocateWith"), props.colocateWith);
 }
 

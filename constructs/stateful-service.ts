@@ -6,12 +6,17 @@ import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./name
 import { memoryMebibytes, ResourceSpec, resourceSpecProblems, toKubeResources } from "./resources";
 import {
   addPreStopSleep,
+  assertAbsolutePath,
   containerSecurityContext,
+  FileMount,
+  fileMountVolumes,
+  kubeEnv,
   probeToKube,
   ResolvedSecurity,
   resolveSecurity,
   SecretKeyRef,
   validateEnv,
+  validateFileMounts,
   validateSecurity,
   validateShutdown,
   WorkloadEnv,
@@ -39,21 +44,8 @@ export interface StatefulVolumeClaim {
   readonly storageClassName: string;
 }
 
-/** Files from a ConfigMap or Secret mounted read-only into the containers. */
-export interface StatefulFileMount {
-  /** Volume name inside the pod. */
-  readonly name: string;
-  /** Exactly one of ConfigMap or Secret. */
-  readonly configMapName?: string;
-  readonly secretName?: string;
-  readonly mountPath: string;
-  /**
-   * Mount only this key, as the file `mountPath` (a `subPath` mount), instead
-   * of the whole object as a directory.
-   * @default - the whole ConfigMap or Secret as a directory
-   */
-  readonly subPath?: string;
-}
+/** @deprecated use {@link FileMount}. */
+export type StatefulFileMount = FileMount;
 
 /** A container of a {@link StatefulService} that runs to completion before the main one. */
 export interface StatefulInitContainer {
@@ -132,7 +124,7 @@ export interface StatefulServiceProps extends Omit<WorkloadEnv, "env"> {
    * ConfigMaps and Secrets mounted as files.
    * @default - none
    */
-  readonly fileMounts?: StatefulFileMount[];
+  readonly fileMounts?: FileMount[];
   /**
    * Writable scratch directories (emptyDir), by volume name to mount path.
    * `/tmp` is always mounted because the root filesystem is read-only.
@@ -185,7 +177,6 @@ export interface StatefulServiceProps extends Omit<WorkloadEnv, "env"> {
   readonly imagePullSecret?: string;
 }
 
-const PATH = /^\/[A-Za-z0-9._~/-]*$/;
 const PORT_NAME = /^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$/;
 const DEFAULT_UID = 999;
 const DEFAULT_GRACE_SECONDS = 60;
@@ -318,15 +309,7 @@ export class StatefulService extends Construct {
   }
 
   private podSpec(props: StatefulServiceProps, n: Normalized): k8s.PodSpec {
-    const env: k8s.EnvVar[] = [
-      ...Object.entries(props.envFromFields ?? {}).map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })),
-      ...Object.entries(props.envFromSecrets ?? {}).map(([name, ref]) => ({
-        name,
-        valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
-      })),
-      ...Object.entries(n.env).map(([name, value]) => ({ name, value })),
-    ];
-    const envFrom = props.envFromConfigMaps?.map((name) => ({ configMapRef: { name } }));
+    const { env, envFrom } = kubeEnv({ ...props, env: n.env });
     const { volumes, volumeMounts } = podVolumes(props);
     const securityContext = containerSecurityContext(n.security);
     const resources = toKubeResources(props.resources);
@@ -395,20 +378,13 @@ function spreadMembers(selectorLabels: Readonly<Record<string, string>>): k8s.Af
 
 function podVolumes(props: StatefulServiceProps): { volumes: k8s.Volume[]; volumeMounts: k8s.VolumeMount[] } {
   const scratch: Record<string, string> = { tmp: "/tmp", ...props.scratchDirs };
+  const files = fileMountVolumes(props.fileMounts ?? []);
   const volumeMounts: k8s.VolumeMount[] = [
     ...props.volumeClaims.map((c) => ({ name: c.name, mountPath: c.mountPath })),
-    ...(props.fileMounts ?? []).map((f) => ({ name: f.name, mountPath: f.mountPath, subPath: f.subPath, readOnly: true })),
+    ...files.volumeMounts,
     ...Object.entries(scratch).map(([name, mountPath]) => ({ name, mountPath })),
   ];
-  // Secret files are 0440: owned by root, readable through the pod's fsGroup.
-  const volumes: k8s.Volume[] = [
-    ...(props.fileMounts ?? []).map((f) =>
-      f.configMapName
-        ? { name: f.name, configMap: { name: f.configMapName } }
-        : { name: f.name, secret: { secretName: f.secretName, defaultMode: 0o440 } },
-    ),
-    ...Object.keys(scratch).map((name) => ({ name, emptyDir: {} })),
-  ];
+  const volumes: k8s.Volume[] = [...files.volumes, ...Object.keys(scratch).map((name) => ({ name, emptyDir: {} }))];
   return { volumes, volumeMounts };
 }
 
@@ -455,18 +431,12 @@ function validateVolumes(what: (key: string) => string, props: StatefulServicePr
     if (memoryMebibytes(c.size) === undefined) {
       throw new Error(`${what(`volumeClaims ${c.name} size`)}: got ${JSON.stringify(c.size)}; allowed: a size in Mi or Gi such as 10Gi`);
     }
-    if (!PATH.test(c.mountPath)) throw new Error(`${what(`volumeClaims ${c.name} mountPath`)}: got ${JSON.stringify(c.mountPath)}; allowed: an absolute path`);
+    assertAbsolutePath(what(`volumeClaims ${c.name} mountPath`), c.mountPath);
   }
-  for (const f of props.fileMounts ?? []) {
-    assertDnsLabel(what("fileMounts name"), f.name);
-    if ((f.configMapName === undefined) === (f.secretName === undefined)) {
-      throw new Error(`${what(`fileMounts ${f.name}`)}: allowed: exactly one of configMapName or secretName`);
-    }
-    if (!PATH.test(f.mountPath)) throw new Error(`${what(`fileMounts ${f.name} mountPath`)}: got ${JSON.stringify(f.mountPath)}; allowed: an absolute path`);
-  }
+  validateFileMounts(what, props.fileMounts ?? []);
   for (const [name, path] of Object.entries(props.scratchDirs ?? {})) {
     assertDnsLabel(what("scratchDirs name"), name);
-    if (!PATH.test(path)) throw new Error(`${what(`scratchDirs ${name}`)}: got ${JSON.stringify(path)}; allowed: an absolute path`);
+    assertAbsolutePath(what(`scratchDirs ${name}`), path);
   }
   const volumeNames = [
     ...props.volumeClaims.map((c) => c.name),
@@ -480,7 +450,7 @@ function validateVolumes(what: (key: string) => string, props: StatefulServicePr
       if (!volumeNames.includes(m.volume)) {
         throw new Error(`${what(`initContainers ${c.name} mounts`)}: got ${JSON.stringify(m.volume)}; allowed: one of ${volumeNames.join(", ")}`);
       }
-      if (!PATH.test(m.mountPath)) throw new Error(`${what(`initContainers ${c.name} mountPath`)}: got ${JSON.stringify(m.mountPath)}; allowed: an absolute path`);
+      assertAbsolutePath(what(`initContainers ${c.name} mountPath`), m.mountPath);
     }
   }
 }

@@ -7,7 +7,7 @@
 import { ApiObject } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
-import { assertDnsSubdomain, assertIntegerInRange } from "./names";
+import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 
 /** A key of an existing Secret; the value is referenced, never copied into a manifest. */
 export interface SecretKeyRef {
@@ -126,6 +126,30 @@ export interface WorkloadShutdown {
   readonly preStopCommand?: string[];
 }
 
+/** Files from a ConfigMap or Secret mounted read-only into the main container. */
+export interface FileMount {
+  /** Volume name inside the pod. */
+  readonly name: string;
+  /**
+   * ConfigMap to mount; exactly one of configMapName or secretName.
+   * @default - none
+   */
+  readonly configMapName?: string;
+  /**
+   * Secret to mount (files 0440, readable through the pod's fsGroup); exactly
+   * one of configMapName or secretName.
+   * @default - none
+   */
+  readonly secretName?: string;
+  readonly mountPath: string;
+  /**
+   * Mount only this key, as the file `mountPath` (a `subPath` mount), instead
+   * of the whole object as a directory.
+   * @default - the whole ConfigMap or Secret as a directory
+   */
+  readonly subPath?: string;
+}
+
 /** {@link WorkloadSecurity} with every default applied. */
 export interface ResolvedSecurity {
   readonly root: boolean;
@@ -156,6 +180,54 @@ export function containerSecurityContext(s: ResolvedSecurity): k8s.SecurityConte
     capabilities: { drop: ["ALL"] },
     seccompProfile: { type: "RuntimeDefault" },
   };
+}
+
+/**
+ * The Kubernetes form of an environment: pod fields first, then Secret
+ * references, then plain values, so plain values can use `$(VAR)` on either.
+ */
+export function kubeEnv(e: WorkloadEnv): { env: k8s.EnvVar[]; envFrom?: k8s.EnvFromSource[] } {
+  return {
+    env: [
+      ...Object.entries(e.envFromFields ?? {}).map(([name, fieldPath]) => ({ name, valueFrom: { fieldRef: { fieldPath } } })),
+      ...Object.entries(e.envFromSecrets ?? {}).map(([name, ref]) => ({
+        name,
+        valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
+      })),
+      ...Object.entries(e.env ?? {}).map(([name, value]) => ({ name, value })),
+    ],
+    envFrom: e.envFromConfigMaps?.map((name) => ({ configMapRef: { name } })),
+  };
+}
+
+/** Volumes and read-only mounts of {@link FileMount}s. */
+export function fileMountVolumes(mounts: readonly FileMount[]): { volumes: k8s.Volume[]; volumeMounts: k8s.VolumeMount[] } {
+  return {
+    volumeMounts: mounts.map((f) => ({ name: f.name, mountPath: f.mountPath, subPath: f.subPath, readOnly: true })),
+    // Secret files are 0440: owned by root, readable through the pod's fsGroup.
+    volumes: mounts.map((f) =>
+      f.configMapName
+        ? { name: f.name, configMap: { name: f.configMapName } }
+        : { name: f.name, secret: { secretName: f.secretName, defaultMode: 0o440 } },
+    ),
+  };
+}
+
+const ABSOLUTE_PATH = /^\/[A-Za-z0-9._~/-]*$/;
+
+/** Rejects bad volume names, a mount that is not exactly one of ConfigMap or Secret, and relative paths. */
+export function validateFileMounts(what: (key: string) => string, mounts: readonly FileMount[]): void {
+  for (const f of mounts) {
+    assertDnsLabel(what("fileMounts name"), f.name);
+    if ((f.configMapName === undefined) === (f.secretName === undefined)) {
+      throw new Error(`${what(`fileMounts ${f.name}`)}: allowed: exactly one of configMapName or secretName`);
+    }
+    assertAbsolutePath(what(`fileMounts ${f.name} mountPath`), f.mountPath);
+  }
+}
+
+export function assertAbsolutePath(what: string, path: string): void {
+  if (!ABSOLUTE_PATH.test(path)) throw new Error(`${what}: got ${JSON.stringify(path)}; allowed: an absolute path`);
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -254,5 +326,13 @@ export function validateLabels(what: string, labels: Record<string, string>): vo
     if (!LABEL_KEY.test(key) || !LABEL_VALUE.test(value)) {
       throw new Error(`${what}: got ${JSON.stringify(`${key}=${value}`)}; allowed: Kubernetes label keys and values (e.g. app.kubernetes.io/name=notebook)`);
     }
+  }
+}
+
+/** Extra labels of a workload: valid, and not the ones the construct owns (its selector, its part-of). */
+export function validateExtraLabels(what: string, labels: Record<string, string>): void {
+  validateLabels(what, labels);
+  for (const owned of ["app.kubernetes.io/name", "app.kubernetes.io/part-of"]) {
+    if (owned in labels) throw new Error(`${what}: got ${JSON.stringify(owned)}; allowed: labels other than ${owned} (set by the name and partOf props)`);
   }
 }

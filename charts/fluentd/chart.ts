@@ -1,15 +1,10 @@
-import { Chart } from "cdk8s";
-import {
-  KubeClusterRole,
-  KubeClusterRoleBinding,
-  KubeConfigMap,
-  KubeDaemonSet,
-  KubeServiceAccount,
-  IntOrString,
-} from "cdk8s-plus-28/lib/imports/k8s";
-import type { EnvVar } from "cdk8s-plus-28/lib/imports/k8s";
+import { Chart, Duration } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
+import { KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap } from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
-import { appLabels, httpProbe, k8sResources, podSecurityNamespace, selectorOf } from "../observability/pod-spec";
+import { AppNamespace } from "../../constructs/app-namespace";
+import { HostDaemonSet } from "../../constructs/host-daemon-set";
+import type { SecretKeyRef } from "../../constructs/workload-props";
 import {
   MONITOR_PORT,
   renderFluentConf,
@@ -20,6 +15,8 @@ import {
 import { FLUENTD_NAMESPACE, FluentdValues } from "./values";
 
 export const FLUENTD_NAMES = { daemonSet: "fluentd", config: "fluentd-config" } as const;
+
+const EXTRA_LABELS = { "app.kubernetes.io/component": "collector", "app.kubernetes.io/managed-by": "cdk8s" };
 
 /** Props of {@link FluentdChart}. Plain data only. */
 export interface FluentdChartProps {
@@ -41,12 +38,72 @@ export class FluentdChart extends Chart {
     const v = props.values.fluentd;
     super(scope, id, { namespace: FLUENTD_NAMESPACE, disableResourceNameHashes: true });
     const name = FLUENTD_NAMES.daemonSet;
-    const labels = appLabels(name, "logging", "collector");
+    const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "logging", ...EXTRA_LABELS };
 
-    // hostPath volumes (logs, position file, buffer) need the `privileged` level.
-    podSecurityNamespace(this, "Namespace", FLUENTD_NAMESPACE, "privileged");
+    // hostPath volumes (logs, position file, buffer) need the `privileged`
+    // level; anything weaker than `restricted` still shows up in warnings and the audit log.
+    new AppNamespace(this, "Namespace", { name: FLUENTD_NAMESPACE, podSecurity: "privileged", podSecurityWarn: "restricted" });
 
-    const sa = new KubeServiceAccount(this, "ServiceAccount", { metadata: { name, labels } });
+    this.fluentConf = renderFluentConf(v);
+    new KubeConfigMap(this, "Config", {
+      metadata: { name: FLUENTD_NAMES.config, labels },
+      data: { "fluent.conf": this.fluentConf },
+    });
+
+    const creds = v.search?.credentialsSecret;
+    const envFromSecrets: Record<string, SecretKeyRef> = creds
+      ? {
+          [SEARCH_USER_ENV]: { secretName: creds.name, key: creds.userKey },
+          [SEARCH_PASSWORD_ENV]: { secretName: creds.name, key: creds.passwordKey },
+        }
+      : {};
+    const probe = (options: { initialDelaySeconds?: number; failureThreshold: number }) =>
+      kplus.Probe.fromHttpGet("/api/plugins.json", {
+        port: MONITOR_PORT,
+        periodSeconds: Duration.seconds(10),
+        timeoutSeconds: Duration.seconds(5),
+        failureThreshold: options.failureThreshold,
+        initialDelaySeconds: options.initialDelaySeconds === undefined ? undefined : Duration.seconds(options.initialDelaySeconds),
+      });
+
+    const collector = new HostDaemonSet(this, "DaemonSet", {
+      name,
+      partOf: "logging",
+      labels: EXTRA_LABELS,
+      image: v.image,
+      // The metadata filter reads pods and namespaces through the API.
+      automountServiceAccountToken: true,
+      env: {
+        // The image's entrypoint runs `fluentd -c /fluentd/etc/$FLUENTD_CONF`.
+        FLUENTD_CONF: "fluent.conf",
+        ...(v.output === "cloudwatch" ? { AWS_REGION: v.cloudwatch.region } : {}),
+      },
+      // The metadata filter watches only this node's pods.
+      envFromFields: { K8S_NODE_NAME: "spec.nodeName" },
+      envFromSecrets,
+      ports: [{ name: "monitor", port: MONITOR_PORT }],
+      probes: { readiness: probe({ failureThreshold: 3 }), liveness: probe({ initialDelaySeconds: 30, failureThreshold: 6 }) },
+      resources: v.resources,
+      // Root: the kubelet writes container logs as root with mode 0640, and
+      // the position file and buffer live on a root-owned host path. No
+      // capabilities, so root here cannot bypass file permissions. The image's
+      // entrypoint starts FluentD through Bundler (`--gemfile`), which may
+      // write its lockfile and caches; the image is not known to run with a
+      // read-only root, so it stays writable.
+      security: { allowRunAsRoot: true, writableRootFilesystem: true },
+      // Long enough to flush the buffer (flush_at_shutdown) before the kill.
+      shutdown: { terminationGracePeriodSeconds: 60 },
+      fileMounts: [{ name: "config", configMapName: FLUENTD_NAMES.config, mountPath: "/fluentd/etc" }],
+      hostMounts: [
+        { name: "varlogcontainers", hostPath: "/var/log/containers", mountPath: "/var/log/containers", type: "Directory" },
+        // The files in /var/log/containers are symlinks into /var/log/pods.
+        { name: "varlogpods", hostPath: "/var/log/pods", mountPath: "/var/log/pods", type: "Directory" },
+        // On the host, so a restarted pod resumes where it stopped (position
+        // file) and re-sends what it had buffered but not delivered.
+        { name: "state", hostPath: STATE_DIR, mountPath: STATE_DIR, readOnly: false, type: "DirectoryOrCreate" },
+      ],
+    });
+
     // The kubernetes_metadata filter reads pods and namespaces; nothing else.
     const role = new KubeClusterRole(this, "ClusterRole", {
       metadata: { name, labels },
@@ -55,89 +112,7 @@ export class FluentdChart extends Chart {
     new KubeClusterRoleBinding(this, "ClusterRoleBinding", {
       metadata: { name, labels },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.name },
-      subjects: [{ kind: "ServiceAccount", name: sa.name, namespace: FLUENTD_NAMESPACE }],
-    });
-
-    this.fluentConf = renderFluentConf(v);
-    new KubeConfigMap(this, "Config", {
-      metadata: { name: FLUENTD_NAMES.config, labels },
-      data: { "fluent.conf": this.fluentConf },
-    });
-
-    const env: EnvVar[] = [
-      // The image's entrypoint runs `fluentd -c /fluentd/etc/$FLUENTD_CONF`.
-      { name: "FLUENTD_CONF", value: "fluent.conf" },
-      // The metadata filter watches only this node's pods.
-      { name: "K8S_NODE_NAME", valueFrom: { fieldRef: { fieldPath: "spec.nodeName" } } },
-    ];
-    if (v.output === "cloudwatch") env.push({ name: "AWS_REGION", value: v.cloudwatch.region });
-    const creds = v.search?.credentialsSecret;
-    if (creds) {
-      env.push(
-        { name: SEARCH_USER_ENV, valueFrom: { secretKeyRef: { name: creds.name, key: creds.userKey } } },
-        { name: SEARCH_PASSWORD_ENV, valueFrom: { secretKeyRef: { name: creds.name, key: creds.passwordKey } } },
-      );
-    }
-
-    new KubeDaemonSet(this, "DaemonSet", {
-      metadata: { name, labels },
-      spec: {
-        selector: { matchLabels: selectorOf(name) },
-        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: IntOrString.fromString("10%") } },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: sa.name,
-            priorityClassName: "system-node-critical",
-            // Every node, control plane and tainted pools included.
-            tolerations: [{ operator: "Exists" }],
-            // Long enough to flush the buffer (flush_at_shutdown) before the kill.
-            terminationGracePeriodSeconds: 60,
-            securityContext: { seccompProfile: { type: "RuntimeDefault" } },
-            containers: [
-              {
-                name: "fluentd",
-                image: v.image,
-                imagePullPolicy: "IfNotPresent",
-                env,
-                ports: [{ name: "monitor", containerPort: MONITOR_PORT }],
-                readinessProbe: httpProbe("/api/plugins.json", MONITOR_PORT),
-                livenessProbe: httpProbe("/api/plugins.json", MONITOR_PORT, { initialDelaySeconds: 30, failureThreshold: 6 }),
-                resources: k8sResources(v.resources),
-                securityContext: {
-                  // Root: the kubelet writes container logs as root with mode 0640,
-                  // and the position file and buffer live on a root-owned host path.
-                  // No capabilities, so root here cannot bypass file permissions.
-                  runAsUser: 0,
-                  runAsGroup: 0,
-                  runAsNonRoot: false,
-                  allowPrivilegeEscalation: false,
-                  capabilities: { drop: ["ALL"] },
-                  // The image's entrypoint starts FluentD through Bundler
-                  // (`--gemfile`), which may write its lockfile and caches; the
-                  // image is not known to run with a read-only root, so it stays writable.
-                  readOnlyRootFilesystem: false,
-                },
-                volumeMounts: [
-                  { name: "config", mountPath: "/fluentd/etc", readOnly: true },
-                  { name: "varlogcontainers", mountPath: "/var/log/containers", readOnly: true },
-                  // The files in /var/log/containers are symlinks into /var/log/pods.
-                  { name: "varlogpods", mountPath: "/var/log/pods", readOnly: true },
-                  { name: "state", mountPath: STATE_DIR },
-                ],
-              },
-            ],
-            volumes: [
-              { name: "config", configMap: { name: FLUENTD_NAMES.config } },
-              { name: "varlogcontainers", hostPath: { path: "/var/log/containers", type: "Directory" } },
-              { name: "varlogpods", hostPath: { path: "/var/log/pods", type: "Directory" } },
-              // On the host, so a restarted pod resumes where it stopped (position
-              // file) and re-sends what it had buffered but not delivered.
-              { name: "state", hostPath: { path: STATE_DIR, type: "DirectoryOrCreate" } },
-            ],
-          },
-        },
-      },
+      subjects: [{ kind: "ServiceAccount", name: collector.serviceAccountName, namespace: FLUENTD_NAMESPACE }],
     });
   }
 }

@@ -1,28 +1,19 @@
-import { Chart } from "cdk8s";
+import { Chart, Duration } from "cdk8s";
+import * as kplus from "cdk8s-plus-28";
 import {
   IntOrString,
   KubeClusterRole,
   KubeClusterRoleBinding,
   KubeConfigMap,
-  KubeDaemonSet,
-  KubeDeployment,
   KubeNetworkPolicy,
   KubePersistentVolumeClaim,
-  KubeService,
-  KubeServiceAccount,
   Quantity,
 } from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
-import {
-  appLabels,
-  httpProbe,
-  k8sResources,
-  nonRootPod,
-  podSecurityNamespace,
-  restrictedContainer,
-  selectorOf,
-} from "../observability/pod-spec";
+import { AppNamespace } from "../../constructs/app-namespace";
+import { HostDaemonSet } from "../../constructs/host-daemon-set";
+import { Microservice } from "../../constructs/microservice";
 import { alertingRules } from "./rules";
 import {
   KUBE_STATE_METRICS_PORT,
@@ -41,6 +32,18 @@ const CONFIG_DIR = "/etc/prometheus/config";
 const DATA_DIR = "/prometheus";
 const RELOADER_PORT = 8080;
 const KSM_TELEMETRY_PORT = 8081;
+/** Probe timings of every component: a slow answer within 5 s is not a failure. */
+const PROBE_TIMINGS = { periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 };
+
+/** Labels on every object besides `name` and `part-of`. */
+function extraLabels(component: string): Record<string, string> {
+  return { "app.kubernetes.io/component": component, "app.kubernetes.io/managed-by": "cdk8s" };
+}
+
+/** Labels of the objects the workload constructs do not create (RBAC, ConfigMaps, claims, policies). */
+function appLabels(name: string, component: string): Record<string, string> {
+  return { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": PART_OF, ...extraLabels(component) };
+}
 
 /** Object names the other charts (Grafana's datasource) and the tests refer to. */
 export const PROMETHEUS_NAMES = {
@@ -101,8 +104,9 @@ export class PrometheusChart extends Chart {
     this.values = values;
 
     // node-exporter needs the host's network and PID namespaces and host paths,
-    // which only the `privileged` Pod Security level allows.
-    podSecurityNamespace(this, "Namespace", PROMETHEUS_NAMESPACE, "privileged");
+    // which only the `privileged` Pod Security level allows; anything weaker
+    // than `restricted` still shows up in warnings and the audit log.
+    new AppNamespace(this, "Namespace", { name: PROMETHEUS_NAMESPACE, podSecurity: "privileged", podSecurityWarn: "restricted" });
 
     this.config = prometheusConfig({
       scrapeInterval: values.scrapeInterval,
@@ -124,9 +128,8 @@ export class PrometheusChart extends Chart {
 
   private server(values: PrometheusValues): void {
     const name = PROMETHEUS_NAMES.server;
-    const labels = appLabels(name, PART_OF, "server");
+    const labels = appLabels(name, "server");
 
-    const sa = new KubeServiceAccount(this, "ServiceAccount", { metadata: { name, labels } });
     // Exactly what Kubernetes service discovery and the kubelet/cAdvisor and
     // API server scrapes need: read-only, no Secrets, no ConfigMaps.
     const role = new KubeClusterRole(this, "ClusterRole", {
@@ -144,7 +147,7 @@ export class PrometheusChart extends Chart {
     new KubeClusterRoleBinding(this, "ClusterRoleBinding", {
       metadata: { name, labels },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.name },
-      subjects: [{ kind: "ServiceAccount", name: sa.name, namespace: PROMETHEUS_NAMESPACE }],
+      subjects: [{ kind: "ServiceAccount", name, namespace: PROMETHEUS_NAMESPACE }],
     });
 
     new KubeConfigMap(this, "Config", {
@@ -164,90 +167,73 @@ export class PrometheusChart extends Chart {
       },
     });
 
-    new KubeDeployment(this, "Deployment", {
-      metadata: { name, labels },
-      spec: {
-        replicas: 1,
-        // The data volume is ReadWriteOnce and the TSDB takes a lock on it: the
-        // old pod must be gone before the new one starts.
-        strategy: { type: "Recreate" },
-        selector: { matchLabels: selectorOf(name) },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: sa.name,
-            securityContext: nonRootPod(NOBODY, NOBODY),
-            // Prometheus writes the head block and WAL checkpoint on SIGTERM.
-            terminationGracePeriodSeconds: 120,
-            containers: [
-              {
-                name: "prometheus",
-                image: values.images.prometheus,
-                imagePullPolicy: "IfNotPresent",
-                args: [
-                  `--config.file=${CONFIG_DIR}/prometheus.yml`,
-                  `--storage.tsdb.path=${DATA_DIR}`,
-                  `--storage.tsdb.retention.time=${values.retention}`,
-                  `--storage.tsdb.retention.size=${values.retentionSize}`,
-                  // Lets the config reloader apply new config and rules with POST /-/reload.
-                  "--web.enable-lifecycle",
-                  `--web.listen-address=:${PROMETHEUS_PORT}`,
-                ],
-                ports: [{ name: "http", containerPort: PROMETHEUS_PORT }],
-                readinessProbe: httpProbe("/-/ready", PROMETHEUS_PORT),
-                livenessProbe: httpProbe("/-/healthy", PROMETHEUS_PORT, { failureThreshold: 6 }),
-                // Replaying a large WAL after a restart can take minutes.
-                startupProbe: httpProbe("/-/ready", PROMETHEUS_PORT, { failureThreshold: 60, periodSeconds: 10 }),
-                resources: k8sResources(values.resources.prometheus),
-                securityContext: restrictedContainer(),
-                volumeMounts: [
-                  { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                  { name: "rules", mountPath: RULES_DIR, readOnly: true },
-                  { name: "data", mountPath: DATA_DIR },
-                ],
-              },
-              {
-                name: "config-reloader",
-                image: values.images.configReloader,
-                imagePullPolicy: "IfNotPresent",
-                args: [
-                  `--watched-dir=${CONFIG_DIR}`,
-                  `--watched-dir=${RULES_DIR}`,
-                  `--reload-url=http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`,
-                  `--listen-address=:${RELOADER_PORT}`,
-                ],
-                ports: [{ name: "reloader", containerPort: RELOADER_PORT }],
-                readinessProbe: httpProbe("/healthz", RELOADER_PORT),
-                livenessProbe: httpProbe("/healthz", RELOADER_PORT),
-                resources: k8sResources({
-                  cpu: { request: "10m", limit: "100m" },
-                  memory: { request: "32Mi", limit: "64Mi" },
-                }),
-                securityContext: restrictedContainer(),
-                volumeMounts: [
-                  { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-                  { name: "rules", mountPath: RULES_DIR, readOnly: true },
-                ],
-              },
-            ],
-            volumes: [
-              { name: "config", configMap: { name: PROMETHEUS_NAMES.config } },
-              { name: "rules", configMap: { name: PROMETHEUS_NAMES.rules } },
-              { name: "data", persistentVolumeClaim: { claimName: PROMETHEUS_NAMES.data } },
-            ],
-          },
-        },
+    const ready = (options: { failureThreshold?: number } = {}) =>
+      kplus.Probe.fromHttpGet("/-/ready", { port: PROMETHEUS_PORT, ...PROBE_TIMINGS, ...options });
+    const prometheus = new Microservice(this, "Server", {
+      name,
+      partOf: PART_OF,
+      labels: extraLabels("server"),
+      image: values.images.prometheus,
+      args: [
+        `--config.file=${CONFIG_DIR}/prometheus.yml`,
+        `--storage.tsdb.path=${DATA_DIR}`,
+        `--storage.tsdb.retention.time=${values.retention}`,
+        `--storage.tsdb.retention.size=${values.retentionSize}`,
+        // Lets the config reloader apply new config and rules with POST /-/reload.
+        "--web.enable-lifecycle",
+        `--web.listen-address=:${PROMETHEUS_PORT}`,
+      ],
+      port: PROMETHEUS_PORT,
+      servicePort: PROMETHEUS_PORT,
+      // Kubernetes service discovery reads the API.
+      automountServiceAccountToken: true,
+      replicas: 1,
+      // The data volume is ReadWriteOnce and the TSDB takes a lock on it: the
+      // old pod must be gone before the new one starts.
+      strategy: kplus.DeploymentStrategy.recreate(),
+      probes: {
+        readiness: ready(),
+        liveness: kplus.Probe.fromHttpGet("/-/healthy", { port: PROMETHEUS_PORT, ...PROBE_TIMINGS, failureThreshold: 6 }),
+        // Replaying a large WAL after a restart can take minutes.
+        startup: ready({ failureThreshold: 60 }),
       },
+      resources: values.resources.prometheus,
+      security: { runAsUser: NOBODY, runAsGroup: NOBODY },
+      // Prometheus writes the head block and WAL checkpoint on SIGTERM.
+      shutdown: { terminationGracePeriodSeconds: 120 },
     });
-
-    new KubeService(this, "Service", {
-      metadata: { name, labels },
-      spec: {
-        type: "ClusterIP",
-        selector: selectorOf(name),
-        ports: [{ name: "http", port: PROMETHEUS_PORT, targetPort: IntOrString.fromString("http") }],
+    const reloader = prometheus.addSidecar({
+      name: "config-reloader",
+      image: values.images.configReloader,
+      args: [
+        `--watched-dir=${CONFIG_DIR}`,
+        `--watched-dir=${RULES_DIR}`,
+        `--reload-url=http://127.0.0.1:${PROMETHEUS_PORT}/-/reload`,
+        `--listen-address=:${RELOADER_PORT}`,
+      ],
+      port: { name: "reloader", number: RELOADER_PORT },
+      probes: {
+        readiness: kplus.Probe.fromHttpGet("/healthz", { port: RELOADER_PORT, ...PROBE_TIMINGS }),
+        liveness: kplus.Probe.fromHttpGet("/healthz", { port: RELOADER_PORT, ...PROBE_TIMINGS }),
       },
+      resources: { cpu: { request: "10m", limit: "100m" }, memory: { request: "32Mi", limit: "64Mi" } },
     });
+    const config = kplus.Volume.fromConfigMap(this, "ConfigVolume", kplus.ConfigMap.fromConfigMapName(this, "ConfigRef", PROMETHEUS_NAMES.config), {
+      name: "config",
+    });
+    const rules = kplus.Volume.fromConfigMap(this, "RulesVolume", kplus.ConfigMap.fromConfigMapName(this, "RulesRef", PROMETHEUS_NAMES.rules), {
+      name: "rules",
+    });
+    for (const container of [prometheus.deployment.containers[0], reloader]) {
+      container.mount(CONFIG_DIR, config, { readOnly: true });
+      container.mount(RULES_DIR, rules, { readOnly: true });
+    }
+    prometheus.deployment.containers[0].mount(
+      DATA_DIR,
+      kplus.Volume.fromPersistentVolumeClaim(this, "DataVolume", kplus.PersistentVolumeClaim.fromClaimName(this, "DataRef", PROMETHEUS_NAMES.data), {
+        name: "data",
+      }),
+    );
 
     // The API has no authentication and --web.enable-lifecycle adds /-/reload and
     // /-/quit: only Grafana and this namespace may connect (kubectl port-forward
@@ -255,7 +241,7 @@ export class PrometheusChart extends Chart {
     new KubeNetworkPolicy(this, "NetworkPolicy", {
       metadata: { name, labels },
       spec: {
-        podSelector: { matchLabels: selectorOf(name) },
+        podSelector: { matchLabels: { ...prometheus.selectorLabels } },
         policyTypes: ["Ingress"],
         ingress: [
           {
@@ -271,76 +257,42 @@ export class PrometheusChart extends Chart {
   }
 
   private nodeExporter(values: PrometheusValues): void {
-    const name = PROMETHEUS_NAMES.nodeExporter;
-    const labels = appLabels(name, PART_OF, "exporter");
-    const sa = new KubeServiceAccount(this, "NodeExporterServiceAccount", {
-      metadata: { name, labels },
-      automountServiceAccountToken: false,
-    });
-    const hostMounts = [
-      { name: "proc", hostPath: "/proc", mountPath: "/host/proc" },
-      { name: "sys", hostPath: "/sys", mountPath: "/host/sys" },
-      { name: "root", hostPath: "/", mountPath: "/host/root" },
-    ];
-    new KubeDaemonSet(this, "NodeExporter", {
-      metadata: { name, labels },
-      spec: {
-        selector: { matchLabels: selectorOf(name) },
-        updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: IntOrString.fromString("10%") } },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: sa.name,
-            automountServiceAccountToken: false,
-            // Host network: node metrics are about the node's interfaces, and the
-            // node IP is the scrape address. Host PID: per-process stats of the host.
-            hostNetwork: true,
-            hostPid: true,
-            dnsPolicy: "ClusterFirstWithHostNet",
-            priorityClassName: "system-node-critical",
-            // Every node, whatever its taints (control plane, tainted pools).
-            tolerations: [{ operator: "Exists" }],
-            securityContext: nonRootPod(NOBODY),
-            containers: [
-              {
-                name: "node-exporter",
-                image: values.images.nodeExporter,
-                imagePullPolicy: "IfNotPresent",
-                args: [
-                  "--path.procfs=/host/proc",
-                  "--path.sysfs=/host/sys",
-                  "--path.rootfs=/host/root",
-                  `--web.listen-address=:${NODE_EXPORTER_PORT}`,
-                  // Container and kubelet mounts would duplicate the root filesystem many times.
-                  "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/containerd/.+|var/lib/kubelet/.+|var/lib/containerd/.+)($|/)",
-                  "--collector.netclass.ignored-devices=^(veth.*|cali.*|tunl.*|vxlan.*)$",
-                  "--collector.netdev.device-exclude=^(veth.*|cali.*|tunl.*|vxlan.*)$",
-                ],
-                ports: [{ name: "metrics", containerPort: NODE_EXPORTER_PORT, hostPort: NODE_EXPORTER_PORT }],
-                readinessProbe: httpProbe("/", NODE_EXPORTER_PORT),
-                livenessProbe: httpProbe("/", NODE_EXPORTER_PORT),
-                resources: k8sResources(values.resources.nodeExporter),
-                securityContext: restrictedContainer(),
-                volumeMounts: hostMounts.map((m) => ({
-                  name: m.name,
-                  mountPath: m.mountPath,
-                  readOnly: true,
-                  // Filesystems mounted on the host after the pod started show up too.
-                  ...(m.name === "root" ? { mountPropagation: "HostToContainer" } : {}),
-                })),
-              },
-            ],
-            volumes: hostMounts.map((m) => ({ name: m.name, hostPath: { path: m.hostPath } })),
-          },
-        },
-      },
+    const probe = kplus.Probe.fromHttpGet("/", { port: NODE_EXPORTER_PORT, ...PROBE_TIMINGS });
+    new HostDaemonSet(this, "NodeExporter", {
+      name: PROMETHEUS_NAMES.nodeExporter,
+      partOf: PART_OF,
+      labels: extraLabels("exporter"),
+      image: values.images.nodeExporter,
+      args: [
+        "--path.procfs=/host/proc",
+        "--path.sysfs=/host/sys",
+        "--path.rootfs=/host/root",
+        `--web.listen-address=:${NODE_EXPORTER_PORT}`,
+        // Container and kubelet mounts would duplicate the root filesystem many times.
+        "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/containerd/.+|var/lib/kubelet/.+|var/lib/containerd/.+)($|/)",
+        "--collector.netclass.ignored-devices=^(veth.*|cali.*|tunl.*|vxlan.*)$",
+        "--collector.netdev.device-exclude=^(veth.*|cali.*|tunl.*|vxlan.*)$",
+      ],
+      // Host network: node metrics are about the node's interfaces, and the
+      // node IP is the scrape address. Host PID: per-process stats of the host.
+      hostNetwork: true,
+      hostPid: true,
+      ports: [{ name: "metrics", port: NODE_EXPORTER_PORT, hostPort: true }],
+      probes: { readiness: probe, liveness: probe },
+      resources: values.resources.nodeExporter,
+      security: { runAsUser: NOBODY },
+      hostMounts: [
+        { name: "proc", hostPath: "/proc", mountPath: "/host/proc" },
+        { name: "sys", hostPath: "/sys", mountPath: "/host/sys" },
+        // Filesystems mounted on the host after the pod started show up too.
+        { name: "root", hostPath: "/", mountPath: "/host/root", mountPropagation: "HostToContainer" },
+      ],
     });
   }
 
   private kubeStateMetrics(values: PrometheusValues): void {
     const name = PROMETHEUS_NAMES.kubeStateMetrics;
-    const labels = appLabels(name, PART_OF, "exporter");
-    const sa = new KubeServiceAccount(this, "KsmServiceAccount", { metadata: { name, labels } });
+    const labels = appLabels(name, "exporter");
     const byGroup = new Map<string, string[]>();
     for (const r of KSM_RESOURCES) byGroup.set(r.apiGroup, [...(byGroup.get(r.apiGroup) ?? []), r.resource]);
     const role = new KubeClusterRole(this, "KsmClusterRole", {
@@ -354,51 +306,42 @@ export class PrometheusChart extends Chart {
     new KubeClusterRoleBinding(this, "KsmClusterRoleBinding", {
       metadata: { name, labels },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: role.name },
-      subjects: [{ kind: "ServiceAccount", name: sa.name, namespace: PROMETHEUS_NAMESPACE }],
+      subjects: [{ kind: "ServiceAccount", name, namespace: PROMETHEUS_NAMESPACE }],
     });
-    new KubeDeployment(this, "KubeStateMetrics", {
-      metadata: { name, labels },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: selectorOf(name) },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: sa.name,
-            securityContext: nonRootPod(NOBODY),
-            containers: [
-              {
-                name: "kube-state-metrics",
-                image: values.images.kubeStateMetrics,
-                imagePullPolicy: "IfNotPresent",
-                args: [
-                  `--port=${KUBE_STATE_METRICS_PORT}`,
-                  `--telemetry-port=${KSM_TELEMETRY_PORT}`,
-                  `--resources=${KSM_RESOURCES.map((r) => r.flag).join(",")}`,
-                ],
-                ports: [
-                  { name: "http-metrics", containerPort: KUBE_STATE_METRICS_PORT },
-                  { name: "telemetry", containerPort: KSM_TELEMETRY_PORT },
-                ],
-                livenessProbe: httpProbe("/livez", KUBE_STATE_METRICS_PORT),
-                readinessProbe: httpProbe("/readyz", KSM_TELEMETRY_PORT),
-                resources: k8sResources(values.resources.kubeStateMetrics),
-                securityContext: restrictedContainer(),
-              },
-            ],
-          },
-        },
+    const ksm = new Microservice(this, "KubeStateMetrics", {
+      name,
+      partOf: PART_OF,
+      labels: extraLabels("exporter"),
+      image: values.images.kubeStateMetrics,
+      args: [
+        `--port=${KUBE_STATE_METRICS_PORT}`,
+        `--telemetry-port=${KSM_TELEMETRY_PORT}`,
+        `--resources=${KSM_RESOURCES.map((r) => r.flag).join(",")}`,
+      ],
+      port: KUBE_STATE_METRICS_PORT,
+      // Prometheus scrapes the pods directly.
+      expose: false,
+      // It lists and watches the API.
+      automountServiceAccountToken: true,
+      replicas: 1,
+      livenessPath: "/livez",
+      probes: {
+        readiness: kplus.Probe.fromHttpGet("/readyz", { port: KSM_TELEMETRY_PORT, ...PROBE_TIMINGS }),
+        liveness: kplus.Probe.fromHttpGet("/livez", { port: KUBE_STATE_METRICS_PORT, ...PROBE_TIMINGS }),
       },
+      resources: values.resources.kubeStateMetrics,
+      security: { runAsUser: NOBODY, runAsGroup: NOBODY },
     });
+    ksm.deployment.containers[0].addPort({ number: KSM_TELEMETRY_PORT, name: "telemetry" });
     // Its metrics list every pod, label and image of the cluster: Prometheus only.
     new KubeNetworkPolicy(this, "KsmNetworkPolicy", {
       metadata: { name, labels },
       spec: {
-        podSelector: { matchLabels: selectorOf(name) },
+        podSelector: { matchLabels: { ...ksm.selectorLabels } },
         policyTypes: ["Ingress"],
         ingress: [
           {
-            from: [{ podSelector: { matchLabels: selectorOf(PROMETHEUS_NAMES.server) } }],
+            from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": PROMETHEUS_NAMES.server } } }],
             ports: [{ protocol: "TCP", port: IntOrString.fromNumber(KUBE_STATE_METRICS_PORT) }],
           },
         ],

@@ -112,7 +112,7 @@ describe("FluentdChart", () => {
     expect(mount("varlogcontainers")).toMatchObject({ mountPath: "/var/log/containers", readOnly: true });
     expect(mount("varlogpods")).toMatchObject({ mountPath: "/var/log/pods", readOnly: true });
     expect(mount("state").mountPath).toBe(STATE_DIR);
-    expect(mount("state").readOnly).toBeUndefined();
+    expect(mount("state").readOnly).toBeFalsy();
     expect(mount("config")).toMatchObject({ mountPath: "/fluentd/etc", readOnly: true });
     const vol = (name: string) => pod.volumes.find((v: Obj) => v.name === name) as Obj;
     expect(vol("state").hostPath).toEqual({ path: STATE_DIR, type: "DirectoryOrCreate" });
@@ -135,7 +135,7 @@ describe("FluentdChart", () => {
   test("root without capabilities, no privilege escalation", () => {
     const sc = podOf(objs).containers[0].securityContext;
     expect(sc).toMatchObject({ runAsUser: 0, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
-    expect(sc.privileged).toBeUndefined();
+    expect(sc.privileged).toBeFalsy();
   });
 
   test("the rendered config is well-formed for every output", () => {

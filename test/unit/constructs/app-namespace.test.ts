@@ -31,6 +31,23 @@ describe("AppNamespace", () => {
     expect(JSON.stringify(synth("apps", "baseline"))).toContain('"pod-security.kubernetes.io/enforce":"baseline"');
   });
 
+  test("warns and audits at a stricter level than it enforces", () => {
+    const chart = new Chart(Testing.app(), "t");
+    new AppNamespace(chart, "Ns", { name: "monitoring", podSecurity: "privileged", podSecurityWarn: "restricted" });
+    expect(Testing.synth(chart)[0].metadata.labels).toEqual({
+      "pod-security.kubernetes.io/enforce": "privileged",
+      "pod-security.kubernetes.io/warn": "restricted",
+      "pod-security.kubernetes.io/audit": "restricted",
+    });
+  });
+
+  test("rejects a warn level weaker than the enforced one", () => {
+    const chart = new Chart(Testing.app(), "t");
+    expect(() => new AppNamespace(chart, "Ns", { name: "apps", podSecurityWarn: "baseline" })).toThrow(
+      /podSecurityWarn: got "baseline"; allowed: the enforced level \(restricted\) or a stricter one/,
+    );
+  });
+
   test("rejects bad names and levels", () => {
     expect(() => synth("Apps")).toThrow(/AppNamespace name: got "Apps"/);
     expect(() => synth("apps", "open" as PodSecurityLevel)).toThrow(/podSecurity: got "open"/);

@@ -1,8 +1,9 @@
 /**
  * The AWS coordinates the object-detection pods read from the ConfigMap
- * `object-detection-aws`. Pure and Pulumi-free: `infra/aws/app-messaging.ts`
- * calls {@link objectDetectionConfigData} with the real queue URLs, and
- * `npm run synth` with {@link PLACEHOLDER_AWS_CONFIG}.
+ * `object-detection-aws`. Pure and Pulumi-free: the chart calls
+ * {@link objectDetectionConfigData} with the real queue URLs when Pulumi deploys it
+ * (from its deploy context, `objectDetectionAwsConfig` in ./registration.ts), and
+ * with {@link PLACEHOLDER_AWS_CONFIG} for `npm run synth`.
  */
 
 export const OBJECT_DETECTION_CONFIGMAP = "object-detection-aws";

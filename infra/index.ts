@@ -6,7 +6,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSecrets } from "./aws/secrets";
-import { declareClusterSide } from "./cluster/index";
+import { declareClusterAccess, declareClusterSide } from "./cluster/index";
 import { loadConfig } from "./config";
 import { resolveWorkloadValues } from "./config/workloads";
 import { ControlPlane } from "./nodes/control-plane";
@@ -148,15 +148,23 @@ const adminKubeconfig = pki.adminKubeconfig(name, controlPlane.apiServerUrl);
 
 // Inside the cluster: add-ons, the teardown step, the workloads (README "Deploying for
 // real"). Nothing when workloads.enabled is false.
-const clusterSide = workloadValues
-  ? declareClusterSide(name, {
-      cluster: c,
+const access = workloadValues
+  ? declareClusterAccess(name, {
       workloads: config.workloads,
-      values: workloadValues,
       kubeconfig: adminKubeconfig,
       apiServerUrl: controlPlane.apiServerUrl,
       caCertPem: pki.caCertPem,
       sessionCommand: controlPlane.ssmCommand,
+      controlPlaneInstanceId: controlPlane.instanceId,
+      infrastructure: [controlPlane],
+    })
+  : undefined;
+const clusterSide = workloadValues && access
+  ? declareClusterSide(name, {
+      provider: access.provider,
+      cluster: c,
+      workloads: config.workloads,
+      values: workloadValues,
       vpcId: network.vpcId,
       terminationQueueUrl: termination.queueUrl,
       deployContexts,

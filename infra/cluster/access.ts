@@ -3,14 +3,14 @@
  * built from the admin kubeconfig the program owns (infra/aws/pki.ts), handed out only
  * after the API server answers `GET /readyz`.
  *
- * The wait is an `apply` on the endpoint, not a resource: it runs on every
- * `pulumi up` (one request when the cluster is up), never during `pulumi preview`
- * (nothing in the program may need the cluster to exist then) and never during
- * `pulumi destroy` (which does not run the program). `/readyz` is readable without
- * credentials (kubeadm keeps system:public-info-viewer), so the probe sends none; it
- * verifies the server certificate against the cluster CA.
+ * The wait is a resource of its own (a dynamic resource, like the teardown step): it
+ * runs when the cluster is created and whenever the control-plane instance, the
+ * endpoint or the CA change, never during `pulumi preview` (nothing in the program may
+ * need the cluster to exist then) and never under Pulumi's mocks, which stand in for
+ * every resource. `/readyz` is readable without credentials (kubeadm keeps
+ * system:public-info-viewer), so the probe sends none; it verifies the server
+ * certificate against the cluster CA.
  */
-import * as https from "node:https";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -19,6 +19,9 @@ export type ReadyzProbe = (server: string, caCertPem: string) => Promise<{ statu
 
 export const httpsReadyzProbe: ReadyzProbe = (server, caCertPem) =>
   new Promise((resolve, reject) => {
+    // Loaded where it runs: Pulumi serializes this code for the readiness step, and a
+    // module object captured from an import does not survive that.
+    const https = require("node:https") as typeof import("node:https"); // eslint-disable-line @typescript-eslint/no-require-imports
     const req = https.get(`${server}/readyz`, { ca: caCertPem, timeout: 10_000 }, (res) => {
       let body = "";
       res.setEncoding("utf8");
@@ -56,7 +59,7 @@ export class ClusterNotReadyError extends Error {
     readonly lastResult: string,
     sessionCommand: string,
   ) {
-    super(
+    const message =
       `The Kubernetes API server at ${server} did not answer /readyz with 200 within ${Math.round(waitedMs / 60000)} min ` +
         `(last result: ${lastResult}). Nothing was installed in the cluster. Inspect the control plane:\n` +
         `  open a shell:            ${sessionCommand}\n` +
@@ -64,8 +67,10 @@ export class ClusterNotReadyError extends Error {
         `  kubelet:                 sudo journalctl -u kubelet --no-pager | tail -n 100\n` +
         `  control-plane containers: sudo crictl ps -a   (then sudo crictl logs <id> for kube-apiserver, etcd)\n` +
         `If the API server runs but this machine cannot reach it, check that your address is in apiAllowedCidrs. ` +
-        `Run \`pulumi up\` again once it answers.`,
-    );
+        `Run \`pulumi up\` again once it answers.`;
+    super(message);
+    // Set again: in the copy Pulumi serializes for the readiness step, Error's constructor does not set it.
+    this.message = message;
     this.name = "ClusterNotReadyError";
   }
 }
@@ -93,11 +98,51 @@ export async function waitForReadyz(o: WaitForReadyzOptions): Promise<void> {
   }
 }
 
-/** True when the program runs under `pulumi.runtime.setMocks` (unit tests), not against an engine. */
-function underPulumiMocks(): boolean {
-  const settings = require("@pulumi/pulumi/runtime/settings") as { getMonitor(): unknown }; // eslint-disable-line @typescript-eslint/no-require-imports
-  const monitor = settings.getMonitor() as { constructor?: { name?: string } } | undefined;
-  return monitor?.constructor?.name === "MockMonitor";
+/** Inputs of the readiness step, all public: the kubeconfig never enters it (nor the state through it). */
+export interface ApiServerReadyInputs {
+  readonly server: string;
+  readonly caCertPem: string;
+  readonly sessionCommand: string;
+  readonly timeoutMinutes: number;
+  /** The control-plane instance: a replaced instance is waited for again. */
+  readonly controlPlaneInstanceId: string;
+}
+
+/**
+ * The readiness step's dynamic provider: waits on create and whenever an input
+ * changes (a new control-plane instance, a new CA), so every Kubernetes resource
+ * that needs the API server is declared after it. Pulumi serializes this code into
+ * the state and runs it in the engine's provider process, during `pulumi up` only.
+ */
+export const apiServerReadyProvider: pulumi.dynamic.ResourceProvider = {
+  async create(inputs: ApiServerReadyInputs) {
+    await waitForApiServer(inputs);
+    return { id: `${inputs.server}/readyz`, outs: inputs };
+  },
+  async diff(_id: string, olds: ApiServerReadyInputs, news: ApiServerReadyInputs) {
+    const changes = (Object.keys(news) as (keyof ApiServerReadyInputs)[]).some((k) => olds[k] !== news[k]);
+    return { changes, replaces: [], deleteBeforeReplace: false };
+  },
+  async update(_id: string, _olds: ApiServerReadyInputs, news: ApiServerReadyInputs) {
+    await waitForApiServer(news);
+    return { outs: news };
+  },
+};
+
+function waitForApiServer(inputs: ApiServerReadyInputs): Promise<void> {
+  return waitForReadyz({
+    server: inputs.server,
+    caCertPem: inputs.caCertPem,
+    sessionCommand: inputs.sessionCommand,
+    timeoutMs: inputs.timeoutMinutes * 60_000,
+    log: (m) => console.log(m),
+  });
+}
+
+class ApiServerReady extends pulumi.dynamic.Resource {
+  constructor(name: string, props: pulumi.Inputs, opts?: pulumi.CustomResourceOptions) {
+    super(apiServerReadyProvider, name, props, opts, "platform", "ApiServerReady");
+  }
 }
 
 export interface ClusterAccessArgs {
@@ -108,37 +153,37 @@ export interface ClusterAccessArgs {
   readonly caCertPem: pulumi.Input<string>;
   /** Command that opens a Session Manager shell on the control plane. */
   readonly sessionCommand: pulumi.Input<string>;
+  /** The control-plane instance; when it is replaced, `pulumi up` waits for the new one. */
+  readonly controlPlaneInstanceId: pulumi.Input<string>;
   /** How long `pulumi up` waits for the API server. */
   readonly readyTimeoutMinutes: number;
-  /** @default httpsReadyzProbe (tests inject a fake) */
-  readonly probe?: ReadyzProbe;
+  /** Resources the wait comes after (the control plane and what it needs). @default none */
+  readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
 
 export class ClusterAccess extends pulumi.ComponentResource {
   /** Use for every Kubernetes resource; configured only once `/readyz` answered. */
   readonly provider: k8s.Provider;
-  /** `"ready"` after a successful wait; `"preview"` during `pulumi preview`; `"mocked"` in unit tests without a probe. */
-  readonly readiness: pulumi.Output<string>;
+  /** The readiness step: done once the API server answered `/readyz` with 200. */
+  readonly ready: pulumi.CustomResource;
 
   constructor(name: string, args: ClusterAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:infra:ClusterAccess", name, {}, opts);
-    this.readiness = pulumi
-      .all([args.apiServerUrl, args.caCertPem, args.sessionCommand])
-      .apply(async ([server, caCertPem, sessionCommand]) => {
-        if (pulumi.runtime.isDryRun()) return "preview";
-        // Unit tests of the program run under Pulumi's mocks: there is no cluster to wait for.
-        if (args.probe === undefined && underPulumiMocks()) return "mocked";
-        await waitForReadyz({
-          server,
-          caCertPem,
-          sessionCommand,
-          timeoutMs: args.readyTimeoutMinutes * 60_000,
-          probe: args.probe,
-          log: (m) => pulumi.log.info(m, this),
-        });
-        return "ready";
-      });
-    const kubeconfig = pulumi.secret(pulumi.all([args.kubeconfig, this.readiness]).apply(([k]) => k));
+    const ready = new ApiServerReady(
+      `${name}-readyz`,
+      {
+        server: args.apiServerUrl,
+        caCertPem: args.caCertPem,
+        sessionCommand: args.sessionCommand,
+        timeoutMinutes: args.readyTimeoutMinutes,
+        controlPlaneInstanceId: args.controlPlaneInstanceId,
+      },
+      // The wait may take the whole timeout; Pulumi must not give up earlier.
+      { parent: this, dependsOn: args.dependsOn, customTimeouts: { create: `${args.readyTimeoutMinutes + 5}m`, update: `${args.readyTimeoutMinutes + 5}m` } },
+    );
+    this.ready = ready;
+    // The provider's configuration depends on the step, so nothing reaches the cluster before it.
+    const kubeconfig = pulumi.secret(pulumi.all([args.kubeconfig, ready.id]).apply(([k]) => k));
     this.provider = new k8s.Provider(
       name,
       {
@@ -149,6 +194,6 @@ export class ClusterAccess extends pulumi.ComponentResource {
       },
       { parent: this },
     );
-    this.registerOutputs({ readiness: this.readiness });
+    this.registerOutputs({});
   }
 }

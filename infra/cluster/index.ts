@@ -1,27 +1,54 @@
 /**
- * Everything Pulumi declares inside the cluster, in dependency order: access (the
- * provider, after `/readyz`) → add-ons → teardown step → ingress load balancer and
- * workloads. Nothing of it exists when `workloads.enabled` is false.
+ * Everything Pulumi declares inside the cluster, in dependency order: add-ons →
+ * teardown step → ingress load balancer and workloads, through the Kubernetes
+ * provider it is given (the program's comes from {@link ClusterAccess}, after
+ * `/readyz`; a test may hand in any other). Nothing of it exists when
+ * `workloads.enabled` is false.
  */
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployContext } from "../../charts/registry";
 import type { PlatformValues } from "../../charts/values";
 import { ClusterAddons } from "./addons";
 import { IngressLoadBalancer } from "./addons/ingress";
 import { ClusterAccess } from "./access";
+
+export { ClusterAccess } from "./access";
 import type { ClusterConfig } from "../config";
 import type { WorkloadsConfig } from "../config/workloads";
 import { ClusterTeardown } from "./teardown/index";
 import { Workloads } from "./workloads";
 
-export interface ClusterSideArgs {
-  readonly cluster: ClusterConfig;
+export interface ClusterAccessArgs {
   readonly workloads: WorkloadsConfig;
-  readonly values: PlatformValues;
   readonly kubeconfig: pulumi.Output<string>;
   readonly apiServerUrl: pulumi.Output<string>;
   readonly caCertPem: pulumi.Output<string>;
   readonly sessionCommand: pulumi.Output<string>;
+  readonly controlPlaneInstanceId: pulumi.Output<string>;
+  /** What the API server needs before it can answer (the control plane, its network and permissions). */
+  readonly infrastructure: pulumi.Resource[];
+}
+
+/** The admin provider, handed out once the API server answers `/readyz`. */
+export function declareClusterAccess(name: string, a: ClusterAccessArgs): ClusterAccess {
+  return new ClusterAccess(`${name}-access`, {
+    kubeconfig: a.kubeconfig,
+    apiServerUrl: a.apiServerUrl,
+    caCertPem: a.caCertPem,
+    sessionCommand: a.sessionCommand,
+    controlPlaneInstanceId: a.controlPlaneInstanceId,
+    readyTimeoutMinutes: a.workloads.apiReadyTimeoutMinutes,
+    dependsOn: a.infrastructure,
+  });
+}
+
+export interface ClusterSideArgs {
+  /** Every Kubernetes resource goes through it. */
+  readonly provider: k8s.Provider;
+  readonly cluster: ClusterConfig;
+  readonly workloads: WorkloadsConfig;
+  readonly values: PlatformValues;
   readonly vpcId: pulumi.Output<string>;
   readonly terminationQueueUrl: pulumi.Output<string>;
   /** What only the deployment knows (queue URLs, ...), by chart id, for the charts that declare AWS messaging. */
@@ -31,7 +58,6 @@ export interface ClusterSideArgs {
 }
 
 export interface ClusterSide {
-  readonly access: ClusterAccess;
   readonly addons: ClusterAddons;
   readonly teardown: ClusterTeardown;
   readonly ingress: IngressLoadBalancer;
@@ -40,14 +66,7 @@ export interface ClusterSide {
 
 export function declareClusterSide(name: string, a: ClusterSideArgs): ClusterSide {
   const c = a.cluster;
-  const access = new ClusterAccess(`${name}-access`, {
-    kubeconfig: a.kubeconfig,
-    apiServerUrl: a.apiServerUrl,
-    caCertPem: a.caCertPem,
-    sessionCommand: a.sessionCommand,
-    readyTimeoutMinutes: a.workloads.apiReadyTimeoutMinutes,
-  });
-  const provider = access.provider;
+  const provider = a.provider;
   const addons = new ClusterAddons(`${name}-addons`, {
     provider,
     clusterName: c.clusterName,
@@ -79,5 +98,5 @@ export function declareClusterSide(name: string, a: ClusterSideArgs): ClusterSid
     platform: { ...addons.charts, storageClass: addons.storageClass },
     teardown: teardown.resource,
   });
-  return { access, addons, teardown, ingress, workloads };
+  return { addons, teardown, ingress, workloads };
 }

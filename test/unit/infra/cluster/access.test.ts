@@ -1,6 +1,7 @@
 /**
  * The wait for the API server: bounded, with an error that says where to look,
- * and never during `pulumi preview` (nothing may need the cluster then).
+ * a resource of its own that the provider's kubeconfig depends on (so Pulumi's mocks
+ * stand in for it like for any resource, and `pulumi preview` never runs it).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
@@ -12,7 +13,15 @@ import { installPulumiMocks, valueOf } from "../../support/pulumi-mocks";
 const mocks = installPulumiMocks({ preview: true });
 
 import * as pulumi from "@pulumi/pulumi";
-import { ClusterAccess, ClusterNotReadyError, httpsReadyzProbe, ReadyzProbe, waitForReadyz } from "../../../../infra/cluster/access";
+import {
+  ApiServerReadyInputs,
+  apiServerReadyProvider,
+  ClusterAccess,
+  ClusterNotReadyError,
+  httpsReadyzProbe,
+  ReadyzProbe,
+  waitForReadyz,
+} from "../../../../infra/cluster/access";
 
 function fakeClock() {
   let t = 0;
@@ -98,43 +107,109 @@ describe("waitForReadyz", () => {
 });
 
 describe("ClusterAccess", () => {
-  const args = (probe: ReadyzProbe) => ({
+  const args = {
     kubeconfig: pulumi.secret("apiVersion: v1\nkind: Config\n"),
     apiServerUrl: pulumi.output("https://198.51.100.20:6443"),
     caCertPem: pulumi.output("CA"),
     sessionCommand: pulumi.output(SESSION),
+    controlPlaneInstanceId: pulumi.output("i-0abc"),
     readyTimeoutMinutes: 20,
-    probe,
-  });
+  };
 
-  it("does not contact the cluster during preview", async () => {
-    const probe = jest.fn<ReturnType<ReadyzProbe>, Parameters<ReadyzProbe>>(async () => ({ status: 200, body: "ok" }));
-    const access = new ClusterAccess("preview", args(probe));
-    expect(await valueOf(access.readiness)).toBe("preview");
+  it("declares the wait as a resource the provider's kubeconfig depends on, with no credential in its inputs", async () => {
+    const access = new ClusterAccess("cluster", args);
+    const readyId = await valueOf(access.ready.id);
     await mocks.settle();
-    expect(probe).not.toHaveBeenCalled();
-    const provider = mocks.one("pulumi:providers:kubernetes", "preview");
+    const step = mocks.one("pulumi-nodejs:dynamic/platform:ApiServerReady", "cluster-readyz");
+    expect(step.inputs).toMatchObject({
+      server: "https://198.51.100.20:6443",
+      caCertPem: "CA",
+      controlPlaneInstanceId: "i-0abc",
+      timeoutMinutes: 20,
+    });
+    expect(JSON.stringify(step.inputs)).not.toContain("kind: Config");
+    expect(readyId).toBeTruthy();
+    const provider = mocks.one("pulumi:providers:kubernetes", "cluster");
+    expect(JSON.stringify(provider.inputs.kubeconfig)).toContain("kind: Config");
     expect(provider.inputs.deleteUnreachable).toBe("true");
   });
-
-  it("waits for /readyz before handing the kubeconfig to the provider on `pulumi up`", async () => {
-    // Same program, not a preview this time.
-    require("@pulumi/pulumi/runtime/settings").setMockOptions( // eslint-disable-line @typescript-eslint/no-require-imports
-      require("@pulumi/pulumi/runtime/settings").getMonitor(), // eslint-disable-line @typescript-eslint/no-require-imports
-      "kubeadm-aws-platform",
-      "unit",
-      false,
-    );
-    const order: string[] = [];
-    const probe: ReadyzProbe = async () => {
-      order.push("probe");
-      return { status: 200, body: "ok" };
-    };
-    const access = new ClusterAccess("up", args(probe));
-    expect(await valueOf(access.readiness)).toBe("ready");
-    await mocks.settle();
-    expect(order).toEqual(["probe"]);
-    const provider = mocks.one("pulumi:providers:kubernetes", "up");
-    expect(JSON.stringify(provider.inputs.kubeconfig)).toContain("kind: Config");
-  });
 });
+
+describe("the readiness step's provider, serialized as Pulumi stores it", () => {
+  let provider: pulumi.dynamic.ResourceProvider;
+  beforeAll(async () => {
+    const fn = await pulumi.runtime.serializeFunction(() => apiServerReadyProvider, { isFactoryFunction: true });
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "readyz-provider-")), "provider.js");
+    fs.writeFileSync(file, fn.text);
+    // As Pulumi's dynamic provider host reads it: the module's export is the provider object.
+    provider = (require(file) as Record<string, pulumi.dynamic.ResourceProvider>)[fn.exportName]; // eslint-disable-line @typescript-eslint/no-require-imports
+  }, 60_000);
+
+  const inputs = (server: string, caCertPem: string, extra: Partial<ApiServerReadyInputs> = {}): ApiServerReadyInputs => ({
+    server,
+    caCertPem,
+    sessionCommand: SESSION,
+    timeoutMinutes: 1,
+    controlPlaneInstanceId: "i-0abc",
+    ...extra,
+  });
+
+  it("is created once /readyz answers, and waits again only when an input changes", async () => {
+    const server = await readyzServer(200);
+    try {
+      const created = await provider.create(inputs(server.url, server.caCertPem));
+      expect(server.requests()).toBe(1);
+      const same = await provider.diff!(created.id, created.outs, inputs(server.url, server.caCertPem));
+      expect(same.changes).toBe(false);
+      const replaced = inputs(server.url, server.caCertPem, { controlPlaneInstanceId: "i-0def" });
+      expect((await provider.diff!(created.id, created.outs, replaced)).changes).toBe(true);
+      await provider.update!(created.id, created.outs, replaced);
+      expect(server.requests()).toBe(2);
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+
+  it("fails with the where-to-look error when the API server never becomes ready", async () => {
+    const server = await readyzServer(503);
+    try {
+      // 0.001 min: one probe, then the deadline.
+      const error = await provider.create(inputs(server.url, server.caCertPem, { timeoutMinutes: 0.001 })).catch((e: unknown) => e);
+      // The serialized copy has its own class object: compare by name.
+      expect((error as Error).name).toBe("ClusterNotReadyError");
+      expect((error as Error).message).toContain("HTTP 503");
+    } finally {
+      await server.close();
+    }
+  }, 30_000);
+});
+
+/** A TLS server for 127.0.0.1 signed by its own CA, answering `/readyz` with `status`. */
+async function readyzServer(status: number) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "readyz-step-"));
+  const sh = (...a: string[]) => execFileSync("openssl", a, { cwd: dir, stdio: "pipe" });
+  sh("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "1", "-subj", "/CN=kubernetes");
+  sh("req", "-newkey", "rsa:2048", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=kube-apiserver");
+  fs.writeFileSync(path.join(dir, "ext"), "subjectAltName=IP:127.0.0.1\n");
+  sh("x509", "-req", "-in", "srv.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.crt", "-days", "1", "-extfile", "ext");
+  const read = (f: string) => fs.readFileSync(path.join(dir, f), "utf8");
+  let count = 0;
+  const server = https.createServer({ key: read("srv.key"), cert: read("srv.crt") }, (req, res) => {
+    if (req.url === "/readyz") count++;
+    res.writeHead(req.url === "/readyz" ? status : 404).end(status === 200 ? "ok" : "[-]etcd failed");
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  const { port } = server.address() as { port: number };
+  const caCertPem = read("ca.crt");
+  fs.rmSync(dir, { recursive: true, force: true });
+  return {
+    url: `https://127.0.0.1:${port}`,
+    caCertPem,
+    requests: () => count,
+    close: () =>
+      new Promise<void>((r) => {
+        server.close(() => r());
+        server.closeAllConnections();
+      }),
+  };
+}

@@ -88,7 +88,7 @@ export interface HostDaemonSetProps extends WorkloadEnv {
    * @default - the image's CMD
    */
   readonly args?: string[];
-  /** Ports the container listens on; at least one (probes without a port target the first). */
+  /** Ports the container listens on; at least one. */
   readonly ports: HostDaemonSetPort[];
   /** Readiness and liveness (both required) and an optional startup probe. */
   readonly probes: WorkloadProbes;
@@ -210,7 +210,7 @@ function podSpec(props: HostDaemonSetProps): k8s.PodSpec {
   const what = `HostDaemonSet ${JSON.stringify(props.name)}: probes`;
   const probe = (kind: keyof WorkloadProbes) => {
     const p = props.probes[kind];
-    return p && probeToKube(what, kind, p, props.ports[0].port);
+    return p && probeToKube(what, kind, p);
   };
   return {
     serviceAccountName: props.name,

@@ -5,6 +5,7 @@ import { Construct } from "constructs";
 import { isPinnedImage, PINNED_IMAGE_ALLOWED } from "./image";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 import { DEFAULT_RESOURCES, ResourceSpec, resourceSpecProblems, toContainerResources } from "./resources";
+import { SpreadPolicy, spreadOverNodes } from "./spread-over-nodes";
 import {
   addPreStopSleep,
   probeToKube,
@@ -155,6 +156,13 @@ export interface MicroserviceProps extends WorkloadEnv {
    */
   readonly colocateWith?: Record<string, string>;
   /**
+   * Spread the pods over nodes, at most one more on any node than on the
+   * emptiest (see {@link spreadOverNodes}): `DoNotSchedule` keeps a pod
+   * Pending rather than double up, `ScheduleAnyway` only prefers spreading.
+   * @default - no spread constraint
+   */
+  readonly spreadOverNodes?: SpreadPolicy;
+  /**
    * CPU and memory requests and limits.
    * @default DEFAULT_RESOURCES (100m/500m CPU, 128Mi/256Mi memory)
    */
@@ -214,7 +222,7 @@ export interface MicroserviceSidecar {
   readonly args?: string[];
   /** The port it listens on (health and metrics). */
   readonly port: { readonly name: string; readonly number: number };
-  /** Readiness and liveness (both required); a probe without a port targets {@link port}. */
+  /** Readiness and liveness (both required). */
   readonly probes: WorkloadProbes;
   /** CPU and memory requests and limits. */
   readonly resources: ResourceSpec;
@@ -313,7 +321,7 @@ export class Microservice extends Construct {
       throw new Error(`${what} probes: allowed: readiness and liveness probes (every long-running container has both)`);
     }
     for (const [kind, probe] of Object.entries(sidecar.probes) as [keyof WorkloadProbes, kplus.Probe | undefined][]) {
-      if (probe !== undefined) probeToKube(`${what} probes`, kind, probe, sidecar.port.number);
+      if (probe !== undefined) probeToKube(`${what} probes`, kind, probe);
     }
     const problems = resourceSpecProblems(`${what} resources`, sidecar.resources);
     if (problems.length > 0) throw new Error(problems.join("\n"));
@@ -371,6 +379,7 @@ export class Microservice extends Construct {
     if (props.colocateWith) {
       deployment.scheduling.colocate(kplus.Pods.select(this, "ColocateWith", { labels: props.colocateWith }));
     }
+    if (props.spreadOverNodes !== undefined) spreadOverNodes(deployment, this.selectorLabels, props.spreadOverNodes);
     if (props.shutdown?.preStopSleepSeconds !== undefined) {
       addPreStopSleep(ApiObject.of(deployment), props.shutdown.preStopSleepSeconds);
     }
@@ -452,7 +461,7 @@ function validateProps(props: MicroserviceProps): void {
   if (props.metrics?.port !== undefined) assertIntegerInRange(what("metrics.port"), props.metrics.port, 1, 65535);
   if (props.startupSeconds !== undefined) assertIntegerInRange(what("startupSeconds"), props.startupSeconds, 5, 3600);
   for (const [kind, probe] of Object.entries(props.probes ?? {}) as [keyof WorkloadProbes, kplus.Probe | undefined][]) {
-    if (probe !== undefined) probeToKube(what("probes"), kind, probe, props.port ?? 8080);
+    if (probe !== undefined) probeToKube(what("probes"), kind, probe);
   }
   const problems = resourceSpecProblems(what("resources"), props.resources ?? DEFAULT_RESOURCES);
   if (problems.length > 0) throw new Error(problems.join("\n"));

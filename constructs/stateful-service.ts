@@ -99,8 +99,7 @@ export interface StatefulServiceProps extends Omit<WorkloadEnv, "env"> {
   readonly volumeClaims: StatefulVolumeClaim[];
   /**
    * Probes of the main container. Readiness and liveness are required (here,
-   * or in the deprecated top-level props); a probe without a port targets the
-   * first of {@link ports}.
+   * or in the deprecated top-level props).
    * @default - none: readiness and liveness must be given
    */
   readonly probes?: WorkloadProbes;
@@ -191,10 +190,9 @@ interface Normalized {
 
 function normalize(props: StatefulServiceProps): Normalized {
   const what = `StatefulService ${JSON.stringify(props.name)}: probes`;
-  const port = props.ports[0]?.port;
   const probe = (kind: keyof WorkloadProbes, legacy: k8s.Probe | undefined) => {
     const p = props.probes?.[kind];
-    return p ? probeToKube(what, kind, p, port) : legacy;
+    return p ? probeToKube(what, kind, p) : legacy;
   };
   return {
     env: Array.isArray(props.env) ? Object.fromEntries(props.env.map((e) => [e.name, e.value])) : { ...props.env },

@@ -19,9 +19,9 @@ export interface SecretKeyRef {
 
 /**
  * Probes of the main container, as cdk8s-plus values
- * (`kplus.Probe.fromHttpGet`, `fromTcpSocket`, `fromCommand`). A probe
- * without a port targets the container's first port. Each one left out keeps
- * the construct's default.
+ * (`kplus.Probe.fromHttpGet`, `fromTcpSocket`, `fromCommand`). An HTTP or TCP
+ * probe names its port (cdk8s-plus would otherwise pick 80). Each one left
+ * out keeps the construct's default.
  */
 export interface WorkloadProbes {
   /**
@@ -279,17 +279,21 @@ export function validateShutdown(what: (key: string) => string, s: WorkloadShutd
 }
 
 /**
- * The Kubernetes form of `probe` for a container whose first port is `port`,
- * checked against what the API server accepts (so a bad probe fails at synth,
- * not at apply). cdk8s-plus converts probes only for its own containers; the
- * low-level objects (StatefulSet, DaemonSet) need the plain form.
+ * The Kubernetes form of `probe`, checked against what the API server accepts
+ * (so a bad probe fails at synth, not at apply). cdk8s-plus converts probes
+ * only for its own containers; the low-level objects (StatefulSet, DaemonSet)
+ * need the plain form.
  */
-export function probeToKube(what: string, kind: keyof WorkloadProbes, probe: kplus.Probe, port: number | undefined): k8s.Probe {
-  const kube = probe._toKube(new kplus.Container({ image: "probe", portNumber: port }));
+export function probeToKube(what: string, kind: keyof WorkloadProbes, probe: kplus.Probe): k8s.Probe {
+  // cdk8s-plus fills a missing port from the container, or 80: converted for
+  // two different container ports, a probe without its own port shows.
+  const kube = probe._toKube(new kplus.Container({ image: "probe", portNumber: 1 }));
+  const other = probe._toKube(new kplus.Container({ image: "probe", portNumber: 2 }));
   const target = kube.httpGet?.port ?? kube.tcpSocket?.port;
-  if (target !== undefined && (kube.httpGet !== undefined || kube.tcpSocket !== undefined)) {
-    assertIntegerInRange(`${what} ${kind} probe port`, Number(target.value), 1, 65535);
+  if (target !== undefined && target.value !== (other.httpGet?.port ?? other.tcpSocket?.port)?.value) {
+    throw new Error(`${what} ${kind} probe: got a probe without a port; allowed: a probe that names its port (e.g. kplus.Probe.fromTcpSocket({ port: 8080 }))`);
   }
+  if (target !== undefined) assertIntegerInRange(`${what} ${kind} probe port`, Number(target.value), 1, 65535);
   if (kube.httpGet !== undefined && !HTTP_PATH.test(kube.httpGet.path ?? "")) {
     throw new Error(`${what} ${kind} probe path: got ${JSON.stringify(kube.httpGet.path)}; allowed: an absolute HTTP path such as /healthz`);
   }

@@ -1,16 +1,11 @@
-import { Chart } from "cdk8s";
+import { Chart, Duration } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
-import {
-  KubeConfigMap,
-  KubeDeployment,
-  KubePersistentVolumeClaim,
-  KubeServiceAccount,
-  Quantity,
-} from "cdk8s-plus-28/lib/imports/k8s";
+import { KubeConfigMap, KubePersistentVolumeClaim, Quantity } from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
+import { AppNamespace } from "../../constructs/app-namespace";
+import { Microservice } from "../../constructs/microservice";
 import { TlsIngress } from "../../constructs/tls-ingress";
-import { appLabels, httpProbe, k8sResources, nonRootPod, podSecurityNamespace, restrictedContainer, selectorOf } from "../observability/pod-spec";
 import { prometheusUrl } from "../prometheus/chart";
 import { ingressIssuer } from "../tls";
 import type { PrometheusValues } from "../prometheus/values";
@@ -60,9 +55,14 @@ export class GrafanaChart extends Chart {
     const { global, grafana: v, prometheus } = props.values;
     super(scope, id, { namespace: GRAFANA_NAMESPACE, disableResourceNameHashes: true });
     const name = GRAFANA_NAMES.server;
-    const labels = appLabels(name, "grafana", "server");
+    const labels = {
+      "app.kubernetes.io/name": name,
+      "app.kubernetes.io/part-of": "grafana",
+      "app.kubernetes.io/component": "server",
+      "app.kubernetes.io/managed-by": "cdk8s",
+    };
 
-    podSecurityNamespace(this, "Namespace", GRAFANA_NAMESPACE, "restricted");
+    new AppNamespace(this, "Namespace", { name: GRAFANA_NAMESPACE });
 
     this.datasources = datasources({
       prometheusUrl: v.prometheusUrl ?? prometheusUrl(),
@@ -97,83 +97,61 @@ export class GrafanaChart extends Chart {
       },
     });
 
-    const sa = new KubeServiceAccount(this, "ServiceAccount", {
-      metadata: { name, labels },
-      // Grafana never talks to the Kubernetes API.
-      automountServiceAccountToken: false,
-    });
-
-    const secretEnv = (envName: string, key: string) => ({
-      name: envName,
-      valueFrom: { secretKeyRef: { name: v.adminSecret.name, key, optional: false } },
-    });
-
-    new KubeDeployment(this, "Deployment", {
-      metadata: { name, labels },
-      spec: {
-        replicas: 1,
-        // ReadWriteOnce volume and a SQLite database: never two pods at once.
-        strategy: { type: "Recreate" },
-        selector: { matchLabels: selectorOf(name) },
-        template: {
-          metadata: { labels },
-          spec: {
-            serviceAccountName: sa.name,
-            automountServiceAccountToken: false,
-            // fsGroup makes the fresh EBS volume writable by the grafana user.
-            securityContext: nonRootPod(GRAFANA_UID, GRAFANA_UID),
-            terminationGracePeriodSeconds: 30,
-            containers: [
-              {
-                name: "grafana",
-                image: v.image,
-                imagePullPolicy: "IfNotPresent",
-                ports: [{ name: "http", containerPort: PORT }],
-                env: [
-                  secretEnv("GF_SECURITY_ADMIN_USER", v.adminSecret.userKey),
-                  secretEnv("GF_SECURITY_ADMIN_PASSWORD", v.adminSecret.passwordKey),
-                  { name: "GF_PATHS_DATA", value: DATA_DIR },
-                  { name: "GF_SERVER_ROOT_URL", value: `https://${v.host}/` },
-                  { name: "GF_SECURITY_COOKIE_SECURE", value: "true" },
-                  { name: "GF_USERS_ALLOW_SIGN_UP", value: "false" },
-                  { name: "GF_AUTH_ANONYMOUS_ENABLED", value: "false" },
-                  { name: "GF_ANALYTICS_REPORTING_ENABLED", value: "false" },
-                  { name: "GF_ANALYTICS_CHECK_FOR_UPDATES", value: "false" },
-                  { name: "GF_LOG_MODE", value: "console" },
-                ],
-                readinessProbe: httpProbe("/api/health", PORT),
-                livenessProbe: httpProbe("/api/health", PORT, { failureThreshold: 6 }),
-                // The first start migrates the database on a fresh volume.
-                startupProbe: httpProbe("/api/health", PORT, { failureThreshold: 30, periodSeconds: 5 }),
-                resources: k8sResources(v.resources),
-                securityContext: restrictedContainer(),
-                volumeMounts: [
-                  { name: "data", mountPath: DATA_DIR },
-                  { name: "tmp", mountPath: "/tmp" },
-                  { name: "datasources", mountPath: "/etc/grafana/provisioning/datasources", readOnly: true },
-                  { name: "dashboard-providers", mountPath: "/etc/grafana/provisioning/dashboards", readOnly: true },
-                  { name: "dashboards", mountPath: DASHBOARDS_DIR, readOnly: true },
-                ],
-              },
-            ],
-            volumes: [
-              { name: "data", persistentVolumeClaim: { claimName: GRAFANA_NAMES.data } },
-              { name: "tmp", emptyDir: { sizeLimit: Quantity.fromString("64Mi") } },
-              { name: "datasources", configMap: { name: GRAFANA_NAMES.datasources } },
-              { name: "dashboard-providers", configMap: { name: GRAFANA_NAMES.dashboardProviders } },
-              { name: "dashboards", configMap: { name: GRAFANA_NAMES.dashboards } },
-            ],
-          },
-        },
+    const health = (options: { failureThreshold: number; periodSeconds?: number }) =>
+      kplus.Probe.fromHttpGet("/api/health", {
+        port: PORT,
+        periodSeconds: Duration.seconds(options.periodSeconds ?? 10),
+        timeoutSeconds: Duration.seconds(5),
+        failureThreshold: options.failureThreshold,
+      });
+    const grafana = new Microservice(this, "Server", {
+      name,
+      partOf: "grafana",
+      labels: { "app.kubernetes.io/component": "server", "app.kubernetes.io/managed-by": "cdk8s" },
+      image: v.image,
+      port: PORT,
+      servicePort: 80,
+      replicas: 1,
+      // ReadWriteOnce volume and a SQLite database: never two pods at once.
+      strategy: kplus.DeploymentStrategy.recreate(),
+      probes: {
+        readiness: health({ failureThreshold: 3 }),
+        liveness: health({ failureThreshold: 6 }),
+        // The first start migrates the database on a fresh volume.
+        startup: health({ failureThreshold: 30, periodSeconds: 5 }),
+      },
+      resources: v.resources,
+      // fsGroup makes the fresh EBS volume writable by the grafana user.
+      security: { runAsUser: GRAFANA_UID, runAsGroup: GRAFANA_UID },
+      shutdown: { terminationGracePeriodSeconds: 30 },
+      envFromSecrets: {
+        GF_SECURITY_ADMIN_USER: { secretName: v.adminSecret.name, key: v.adminSecret.userKey },
+        GF_SECURITY_ADMIN_PASSWORD: { secretName: v.adminSecret.name, key: v.adminSecret.passwordKey },
+      },
+      env: {
+        GF_PATHS_DATA: DATA_DIR,
+        GF_SERVER_ROOT_URL: `https://${v.host}/`,
+        GF_SECURITY_COOKIE_SECURE: "true",
+        GF_USERS_ALLOW_SIGN_UP: "false",
+        GF_AUTH_ANONYMOUS_ENABLED: "false",
+        GF_ANALYTICS_REPORTING_ENABLED: "false",
+        GF_ANALYTICS_CHECK_FOR_UPDATES: "false",
+        GF_LOG_MODE: "console",
       },
     });
-
-    const service = new kplus.Service(this, "Service", {
-      metadata: { name, labels },
-      type: kplus.ServiceType.CLUSTER_IP,
-      ports: [{ name: "http", port: 80, targetPort: PORT }],
-    });
-    service.selectLabel("app.kubernetes.io/name", name);
+    const container = grafana.deployment.containers[0];
+    const claim = kplus.PersistentVolumeClaim.fromClaimName(this, "DataRef", GRAFANA_NAMES.data);
+    container.mount(DATA_DIR, kplus.Volume.fromPersistentVolumeClaim(this, "DataVolume", claim, { name: "data" }));
+    const provisioned: [string, string, string][] = [
+      ["datasources", GRAFANA_NAMES.datasources, "/etc/grafana/provisioning/datasources"],
+      ["dashboard-providers", GRAFANA_NAMES.dashboardProviders, "/etc/grafana/provisioning/dashboards"],
+      ["dashboards", GRAFANA_NAMES.dashboards, DASHBOARDS_DIR],
+    ];
+    for (const [volume, configMap, path] of provisioned) {
+      const ref = kplus.ConfigMap.fromConfigMapName(this, `${volume}-ref`, configMap);
+      container.mount(path, kplus.Volume.fromConfigMap(this, `${volume}-volume`, ref, { name: volume }), { readOnly: true });
+    }
+    const service = grafana.service as kplus.Service;
 
     this.ingress = new TlsIngress(this, "Ingress", {
       name,

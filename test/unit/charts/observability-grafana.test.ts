@@ -41,7 +41,7 @@ describe("GrafanaChart", () => {
     const other = one(synth({ grafana: { storage: { size: "5Gi", storageClass: "gp3-fast" } } }), "PersistentVolumeClaim", GRAFANA_NAMES.data);
     expect(other.spec.storageClassName).toBe("gp3-fast");
     expect(other.spec.resources.requests.storage).toBe("5Gi");
-    expect(pod(objs).volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: GRAFANA_NAMES.data } });
+    expect(pod(objs).volumes).toContainEqual({ name: "data", persistentVolumeClaim: { claimName: GRAFANA_NAMES.data, readOnly: false } });
   });
 
   test("uses Recreate, since the volume is ReadWriteOnce", () => {

@@ -4,7 +4,6 @@ import { ConfigFiles } from "../../../constructs/config-files";
 import { HeadlessService } from "../../../constructs/headless-service";
 import { Microservice } from "../../../constructs/microservice";
 import { NodePortService } from "../../../constructs/node-port-service";
-import { overrideProbes, ProbeSpec } from "../../../constructs/probe-overrides";
 import { spreadOverNodes } from "../../../constructs/spread-over-nodes";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -91,39 +90,6 @@ describe("NodePortService", () => {
     expect(
       () => new NodePortService(chart(), "N", { name: "lb", selector: { app: "lb" }, ports: [{ name: "http", port: 80, targetPort: 80, nodePort: 8080 }] }),
     ).toThrow(/nodePort http: got 8080; allowed: an integer from 30000 to 32767/);
-  });
-});
-
-describe("overrideProbes", () => {
-  const readiness: ProbeSpec = {
-    httpGet: { path: "/test", port: 8000 },
-    initialDelaySeconds: 5,
-    periodSeconds: 5,
-    timeoutSeconds: 4,
-    successThreshold: 3,
-    failureThreshold: 3,
-  };
-
-  test("replaces, adds and removes probes with every field kept", () => {
-    const c = chart();
-    const ms = new Microservice(c, "M", { name: "web", image: "team/web:1.0", port: 8000 });
-    overrideProbes(ms.deployment, "web", {
-      readiness,
-      liveness: { ...readiness, httpGet: undefined, tcpSocket: { port: 8000 }, successThreshold: 1 },
-      startup: null,
-    });
-    const container = find(Testing.synth(c) as Obj[], "Deployment")[0].spec.template.spec.containers[0];
-    expect(container.readinessProbe).toEqual({ ...readiness, httpGet: { path: "/test", port: 8000 } });
-    expect(container.livenessProbe.tcpSocket).toEqual({ port: 8000 });
-    expect(container.livenessProbe.httpGet).toBeUndefined();
-    expect(container.startupProbe).toBeUndefined();
-  });
-
-  test("rejects probes Kubernetes would refuse", () => {
-    const ms = new Microservice(chart(), "M", { name: "web", image: "team/web:1.0" });
-    expect(() => overrideProbes(ms.deployment, "nope", { readiness })).toThrow(/container: got "nope"; allowed: one of web/);
-    expect(() => overrideProbes(ms.deployment, "web", { liveness: readiness })).toThrow(/successThreshold: got 3; allowed: an integer from 1 to 1/);
-    expect(() => overrideProbes(ms.deployment, "web", { readiness: { ...readiness, tcpSocket: { port: 1 } } })).toThrow(/exactly one of httpGet or tcpSocket/);
   });
 });
 

@@ -1,6 +1,7 @@
 import { Chart, Duration, Testing } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Microservice, MicroserviceProps } from "../../../constructs/microservice";
+import { DEFAULT_RESOURCES } from "../../../constructs/resources";
 import { assertChartInvariants } from "../charts/invariants";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -123,12 +124,25 @@ describe("Microservice", () => {
     const c = container(
       synth({
         probes: {
-          readiness: kplus.Probe.fromHttpGet("/test", { port: 8080, periodSeconds: Duration.seconds(5), successThreshold: 3, timeoutSeconds: Duration.seconds(4) }),
+          readiness: kplus.Probe.fromHttpGet("/test", {
+            port: 8080,
+            initialDelaySeconds: Duration.seconds(5),
+            periodSeconds: Duration.seconds(5),
+            successThreshold: 3,
+            timeoutSeconds: Duration.seconds(4),
+          }),
           liveness: kplus.Probe.fromTcpSocket({ port: 8786, periodSeconds: Duration.seconds(20) }),
         },
       }),
     );
-    expect(c.readinessProbe).toEqual({ httpGet: { path: "/test", port: 8080, scheme: "HTTP" }, periodSeconds: 5, successThreshold: 3, timeoutSeconds: 4, failureThreshold: 3 });
+    expect(c.readinessProbe).toEqual({
+      httpGet: { path: "/test", port: 8080, scheme: "HTTP" },
+      initialDelaySeconds: 5,
+      periodSeconds: 5,
+      successThreshold: 3,
+      timeoutSeconds: 4,
+      failureThreshold: 3,
+    });
     expect(c.livenessProbe).toEqual({ tcpSocket: { port: 8786 }, periodSeconds: 20, failureThreshold: 3 });
     // The default startup probe stays.
     expect(c.startupProbe.httpGet).toMatchObject({ path: "/healthz", port: 8080 });
@@ -164,6 +178,49 @@ describe("Microservice", () => {
     expect(of(synth(), "Deployment")[0].spec.template.spec.affinity).toBeUndefined();
   });
 
+  test("spreadOverNodes adds one hostname spread constraint over its own pods", () => {
+    const spec = of(synth({ replicas: 3, spreadOverNodes: "ScheduleAnyway" }), "Deployment")[0].spec.template.spec;
+    expect(spec.topologySpreadConstraints).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: "kubernetes.io/hostname",
+        whenUnsatisfiable: "ScheduleAnyway",
+        labelSelector: { matchLabels: { "app.kubernetes.io/name": "api" } },
+        nodeTaintsPolicy: "Honor",
+      },
+    ]);
+  });
+
+  test("extra labels on every object and the pods, the selector unchanged", () => {
+    const objs = synth({ labels: { "app.kubernetes.io/component": "server" } });
+    for (const o of objs) expect(o.metadata.labels["app.kubernetes.io/component"]).toBe("server");
+    const d = of(objs, "Deployment")[0];
+    expect(d.spec.template.metadata.labels["app.kubernetes.io/component"]).toBe("server");
+    expect(d.spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "api" } });
+  });
+
+  test("a sidecar gets the main container's security context and pull policy", () => {
+    const chart = new Chart(Testing.app(), "test");
+    const ms = new Microservice(chart, "Svc", { name: "api", image: "team/api:1.2.3", security: { runAsUser: 65534, runAsGroup: 65534 } });
+    const probe = kplus.Probe.fromHttpGet("/healthz", { port: 8081 });
+    ms.addSidecar({
+      name: "reloader",
+      image: "team/reloader:0.1",
+      port: { name: "reloader", number: 8081 },
+      probes: { readiness: probe, liveness: probe },
+      resources: { cpu: { request: "10m", limit: "100m" }, memory: { request: "32Mi", limit: "64Mi" } },
+    });
+    const [main, sidecar] = of(Testing.synth(chart) as Obj[], "Deployment")[0].spec.template.spec.containers;
+    expect(sidecar).toMatchObject({ name: "reloader", imagePullPolicy: "IfNotPresent", ports: [{ containerPort: 8081, name: "reloader" }] });
+    expect(sidecar.securityContext).toEqual(main.securityContext);
+    expect(sidecar.readinessProbe.httpGet).toEqual({ path: "/healthz", port: 8081, scheme: "HTTP" });
+    expect(sidecar.resources).toEqual({ requests: { cpu: "10m", memory: "32Mi" }, limits: { cpu: "100m", memory: "64Mi" } });
+    const again = () => ms.addSidecar({ name: "api", image: "team/x:1", port: { name: "x", number: 1 }, probes: { readiness: probe, liveness: probe }, resources: DEFAULT_RESOURCES });
+    expect(again).toThrow(/sidecar "api": name: already used in the pod/);
+    const noLiveness = () => ms.addSidecar({ name: "x", image: "team/x:1", port: { name: "x", number: 1 }, probes: { readiness: probe }, resources: DEFAULT_RESOURCES });
+    expect(noLiveness).toThrow(/sidecar "x" probes: allowed: readiness and liveness probes/);
+  });
+
   test("env from the pod's own fields, defined before the plain values that refer to them", () => {
     const c = container(synth({ envFromFields: { POD_NAME: "metadata.name" }, env: { NODE: "$(POD_NAME).api" } }));
     expect(c.env).toEqual([
@@ -190,14 +247,17 @@ describe("Microservice", () => {
     ["an invalid env name", { env: { "LOG-LEVEL": "x" } }, /"LOG-LEVEL"; allowed: an environment variable name/],
     ["the same variable twice", { env: { TOKEN: "x" }, envFromSecrets: { TOKEN: { secretName: "s", key: "k" } } }, /"TOKEN" is defined twice/],
     ["root together with a UID", { security: { allowRunAsRoot: true, runAsUser: 1000 } }, /allowRunAsRoot cannot be combined/],
-    ["a liveness probe needing several successes", { probes: { liveness: kplus.Probe.fromTcpSocket({ successThreshold: 2 }) } }, /probes liveness probe successThreshold: got 2; allowed: 1/],
+    ["a probe without a port", { probes: { liveness: kplus.Probe.fromTcpSocket() } }, /probes liveness probe: got a probe without a port; allowed: a probe that names its port/],
+    ["a liveness probe needing several successes", { probes: { liveness: kplus.Probe.fromTcpSocket({ port: 8080, successThreshold: 2 }) } }, /probes liveness probe successThreshold: got 2; allowed: 1/],
     ["a probe port out of range", { probes: { readiness: kplus.Probe.fromHttpGet("/ready", { port: 0 }) } }, /probes readiness probe port: got 0/],
-    ["a relative path in a probe", { probes: { readiness: kplus.Probe.fromHttpGet("ready") } }, /readiness probe path: got "ready"/],
+    ["a relative path in a probe", { probes: { readiness: kplus.Probe.fromHttpGet("ready", { port: 8080 }) } }, /readiness probe path: got "ready"/],
     ["a health port out of range", { healthPort: 70000 }, /healthPort: got 70000; allowed: an integer from 1 to 65535/],
     ["an imagePullSecret that is no Secret name", { imagePullSecret: "Registry Creds" }, /imagePullSecret: got "Registry Creds"; allowed: a DNS subdomain/],
     ["colocation with no labels", { colocateWith: {} }, /colocateWith: got \{\}; allowed: at least one label/],
     ["colocation with a malformed label", { colocateWith: { "app name": "x" } }, /colocateWith: got "app name=x"; allowed: Kubernetes label keys and values/],
     ["a field path outside the pod", { envFromFields: { X: "node.name" } }, /envFromFields X: got "node.name"/],
+    ["an unknown spread policy", { spreadOverNodes: "Always" as never }, /policy: got "Always"; allowed: DoNotSchedule or ScheduleAnyway/],
+    ["extra labels that would change the selector", { labels: { "app.kubernetes.io/name": "other" } }, /labels: got "app.kubernetes.io\/name"; allowed: labels other than/],
     ["both preStop actions", { shutdown: { preStopSleepSeconds: 5, preStopCommand: ["x"] } }, /both preStopSleepSeconds and preStopCommand are set/],
   ];
   test.each(invalid)("rejects %s at construction", (_d, props, message) => {

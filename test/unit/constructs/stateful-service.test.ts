@@ -12,8 +12,8 @@ const BASE: StatefulServiceProps = {
   ports: [{ name: "pg", port: 5432 }],
   volumeClaims: [{ name: "data", mountPath: "/var/lib/postgresql/data", size: "10Gi", storageClassName: "ebs-gp3" }],
   probes: {
-    readiness: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(10) }),
-    liveness: kplus.Probe.fromTcpSocket({ periodSeconds: Duration.seconds(20) }),
+    readiness: kplus.Probe.fromTcpSocket({ port: 5432, periodSeconds: Duration.seconds(10) }),
+    liveness: kplus.Probe.fromTcpSocket({ port: 5432, periodSeconds: Duration.seconds(20) }),
   },
   resources: { cpu: { request: "100m", limit: "1" }, memory: { request: "256Mi", limit: "512Mi" } },
 };
@@ -131,7 +131,7 @@ describe("StatefulService", () => {
     );
   });
 
-  test("probes as kplus.Probe, converted for the StatefulSet; without a port they target the first port", () => {
+  test("probes as kplus.Probe, converted for the StatefulSet", () => {
     const c = sts.spec.template.spec.containers[0];
     expect(c.readinessProbe).toEqual({ tcpSocket: { port: 5432 }, periodSeconds: 10, failureThreshold: 3 });
     expect(c.livenessProbe).toEqual({ tcpSocket: { port: 5432 }, periodSeconds: 20, failureThreshold: 3 });
@@ -177,9 +177,10 @@ describe("StatefulService", () => {
     expect(build({ env: { A: "1" }, envFromFields: { A: "metadata.name" } })).toThrow(/"A" is defined twice/);
     expect(build({ resources: { ...BASE.resources, cpu: { request: "2", limit: "1" } } })).toThrow(/cpu.request/);
     expect(build({ probes: { readiness: BASE.probes!.readiness } })).toThrow(/probes: allowed: readiness and liveness probes/);
-    expect(build({ probes: { ...BASE.probes, startup: kplus.Probe.fromTcpSocket({ successThreshold: 3 }) } })).toThrow(
+    expect(build({ probes: { ...BASE.probes, startup: kplus.Probe.fromTcpSocket({ port: 5432, successThreshold: 3 }) } })).toThrow(
       /probes startup probe successThreshold: got 3; allowed: 1/,
     );
+    expect(build({ probes: { ...BASE.probes, startup: kplus.Probe.fromTcpSocket() } })).toThrow(/startup probe: got a probe without a port/);
     expect(build({ security: { runAsUser: 0 } })).toThrow(/security.runAsUser: got 0; allowed: an integer from 1/);
     expect(build({ shutdown: { terminationGracePeriodSeconds: 5, preStopSleepSeconds: 5 } })).toThrow(/preStopSleepSeconds: got 5; allowed: an integer from 1 to 4/);
     expect(build({ envFromConfigMaps: ["Not A Name"] })).toThrow(/envFromConfigMaps: got "Not A Name"/);

@@ -6,6 +6,7 @@
  */
 import { ClusterConfig, parseInstanceType } from "./cluster";
 import { isPlainObject, Problem, Validator } from "../../lib/validate";
+import { Architecture, instanceArchitecture } from "../nodes/ami";
 
 export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
 export type TaintEffect = (typeof TAINT_EFFECTS)[number];
@@ -17,7 +18,6 @@ export interface Taint {
   readonly effect: TaintEffect;
 }
 
-export type Architecture = "x86_64" | "arm64";
 
 export interface NodePoolConfig {
   /** DNS label; names the launch template and autoscaling group. */
@@ -107,8 +107,6 @@ const AMI_ID = /ami-([0-9a-f]{8}|[0-9a-f]{17})/;
 /** Kubernetes qualified-name "name" part and label values (k8s.io/apimachinery validation). */
 const QUALIFIED_NAME_PART = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-/** Graviton families: a1, or a `g` right after the generation digit (t4g, m7g, c7gn, r8gd, x2gd, im4gn, is4gen, hpc7g, g5g). */
-const ARM64_FAMILY = /^(a1|[a-z]+\d+g[a-z0-9-]*)$/;
 
 const QUALIFIED_NAME_ALLOWED =
   "an optional DNS-subdomain prefix (lowercase, at most 253 characters) and '/', then a name of 1-63 characters: letters, digits, '-', '_' or '.', starting and ending with a letter or digit";
@@ -149,12 +147,6 @@ export function isSelfSettableLabel(key: string): boolean {
   if (!inNs("kubernetes.io") && !inNs("k8s.io")) return true;
   if (key === "node.kubernetes.io/instance-type") return false;
   return inNs("kubelet.kubernetes.io") || inNs("node.kubernetes.io");
-}
-
-/** The CPU architecture of an instance type's family. Pure. */
-export function instanceArchitecture(instanceType: string): Architecture {
-  const family = instanceType.split(".")[0] ?? "";
-  return ARM64_FAMILY.test(family) ? "arm64" : "x86_64";
 }
 
 /** What the pools inherit from the cluster section. */

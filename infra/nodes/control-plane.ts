@@ -21,13 +21,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { addressAt, parseCidr } from "../../lib/cidr";
 import type { ClusterConfig } from "../config/cluster";
+import { ubuntuAmiQuery } from "./ami";
 import { encodeUserData, renderNodeUserData } from "./user-data";
 import { API_PORT } from "../aws/security";
 import { resourceTags } from "../aws/tags";
 import { KUBEADM_API_VERSION, KUBERNETES_PACKAGE_REVISION } from "../versions";
 
-/** Canonical's AWS account, the publisher of the official Ubuntu AMIs. */
-export const CANONICAL_OWNER_ID = "099720109477";
 /** Host offset of the control plane's fixed address in its subnet (AWS reserves .0-.3). */
 export const CONTROL_PLANE_IP_OFFSET = 10;
 
@@ -40,27 +39,6 @@ export function controlPlanePrivateIp(subnetCidr: string): string {
     throw new Error(`control plane: subnet ${subnetCidr} is too small for a fixed address at offset ${CONTROL_PLANE_IP_OFFSET}`);
   }
   return addressAt(subnet, CONTROL_PLANE_IP_OFFSET);
-}
-
-/** `arm64` for Graviton instance types (a1, and families with a `g` after the generation: t4g, m7gd, c7gn, ...). Pure. */
-export function instanceArchitecture(instanceType: string): "amd64" | "arm64" {
-  const family = instanceType.split(".")[0];
-  return family === "a1" || /^[a-z]+\d+[a-z]*g[a-z]*$/.test(family) ? "arm64" : "amd64";
-}
-
-/** The data-source query for the newest Ubuntu 24.04 LTS AMI that fits the instance type. Pure. */
-export function ubuntuAmiQuery(instanceType: string): aws.ec2.GetAmiArgs {
-  const arch = instanceArchitecture(instanceType);
-  return {
-    owners: [CANONICAL_OWNER_ID],
-    mostRecent: true,
-    filters: [
-      { name: "name", values: [`ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-${arch}-server-*`] },
-      { name: "architecture", values: [arch === "arm64" ? "arm64" : "x86_64"] },
-      { name: "virtualization-type", values: ["hvm"] },
-      { name: "root-device-type", values: ["ebs"] },
-    ],
-  };
 }
 
 export interface CertSanProps {

@@ -18,7 +18,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { NodePoolConfig } from "../config/node-pools";
 import { CA_LABEL_TAG_PREFIX, CA_TAINT_TAG_PREFIX, PLATFORM_ASG_TAG_COUNT } from "../config/node-pools";
 import { encodeUserData, renderNodeUserData } from "./user-data";
-import { ubuntuAmiQuery } from "./control-plane";
+import { ubuntuAmiQuery } from "./ami";
 import { AccountContext, policy, PolicyDocument } from "../policies/document";
 import { clusterTagKey, resourceTags } from "../aws/tags";
 import { asgArnPattern } from "../aws/termination";
@@ -161,6 +161,12 @@ export interface NodePoolArgs {
    */
   readonly associatePublicIpAddress?: boolean;
   /**
+   * EC2 key pair installed on the instances (the cluster `sshKeyName`), as on the control
+   * plane: the worker security group opens port 22 to the same `sshAllowedCidrs`.
+   * @default no key pair
+   */
+  readonly sshKeyName?: string;
+  /**
    * What the group must wait for (the worker role's policies, so nodes boot with them in place).
    * @default []
    */
@@ -208,6 +214,7 @@ export class NodePool extends pulumi.ComponentResource {
         description: `Workers of pool ${pool.name}, cluster ${clusterName}`,
         imageId: ami.id,
         instanceType: pool.instanceTypes[0],
+        keyName: args.sshKeyName,
         iamInstanceProfile: { arn: args.instanceProfileArn },
         userData: this.userData.apply(encodeUserData),
         metadataOptions: {

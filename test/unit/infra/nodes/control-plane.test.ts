@@ -18,13 +18,11 @@ const mocks = installPulumiMocks({
 import { parseConfig } from "../../../../infra/config";
 import {
   apiServerCertSans,
-  CANONICAL_OWNER_ID,
   ControlPlane,
   controlPlanePrivateIp,
-  instanceArchitecture,
   ssmSessionCommand,
-  ubuntuAmiQuery,
 } from "../../../../infra/nodes/control-plane";
+import { CANONICAL_OWNER_ID } from "../../../../infra/nodes/ami";
 import { decodeUserData } from "../../../../infra/nodes/user-data";
 import { ClusterPki } from "../../../../infra/aws/pki";
 import { ClusterSecrets } from "../../../../infra/aws/secrets";
@@ -159,16 +157,6 @@ describe("control-plane helpers", () => {
     expect(controlPlanePrivateIp("10.0.16.0/20")).toBe("10.0.16.10");
     expect(() => controlPlanePrivateIp("10.0.0.0/29")).toThrow(/too small/);
     expect(() => controlPlanePrivateIp("10.0.0.1/20")).toThrow(/not a CIDR/);
-  });
-
-  it("picks arm64 AMIs for Graviton types and amd64 for the rest", () => {
-    for (const t of ["t4g.medium", "m7g.large", "m6gd.xlarge", "c7gn.large", "a1.large", "r8g.large"]) {
-      expect(instanceArchitecture(t)).toBe("arm64");
-    }
-    for (const t of ["t3.medium", "m5.large", "g4dn.xlarge", "m7i-flex.large", "c6in.large", "g5.xlarge"]) {
-      expect(instanceArchitecture(t)).toBe("amd64");
-    }
-    expect(ubuntuAmiQuery("t4g.medium").filters).toContainEqual({ name: "architecture", values: ["arm64"] });
   });
 
   it("lists every endpoint address once, without empty entries", () => {

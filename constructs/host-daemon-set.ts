@@ -1,7 +1,6 @@
 import { ApiObject } from "cdk8s";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
-import { isPinnedImage, PINNED_IMAGE_ALLOWED } from "./image";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 import { ResourceSpec, resourceSpecProblems, toKubeResources } from "./resources";
 import {
@@ -13,12 +12,12 @@ import {
   kubeEnv,
   probeToKube,
   resolveSecurity,
-  validateEnv,
   validateFileMounts,
-  validateExtraLabels,
   validateSecurity,
   validateShutdown,
-  WorkloadEnv,
+  validateWorkloadBase,
+  WorkloadBase,
+  workloadLabels,
   WorkloadProbes,
   WorkloadSecurity,
   WorkloadShutdown,
@@ -63,31 +62,7 @@ export interface HostMount {
 }
 
 /** Props of {@link HostDaemonSet}. */
-export interface HostDaemonSetProps extends WorkloadEnv {
-  /** Name of the DaemonSet, its ServiceAccount and pod label `app.kubernetes.io/name`. */
-  readonly name: string;
-  /**
-   * Namespace of every object.
-   * @default - the chart's namespace
-   */
-  readonly namespace?: string;
-  /**
-   * Label `app.kubernetes.io/part-of` on every object.
-   * @default - no part-of label
-   */
-  readonly partOf?: string;
-  /**
-   * Extra labels on every object and pod (e.g. `app.kubernetes.io/component`).
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
-  /** Container image, pinned to a tag other than `latest` or to a digest. */
-  readonly image: string;
-  /**
-   * Arguments.
-   * @default - the image's CMD
-   */
-  readonly args?: string[];
+export interface HostDaemonSetProps extends WorkloadBase {
   /** Ports the container listens on; at least one. */
   readonly ports: HostDaemonSetPort[];
   /** Readiness and liveness (both required) and an optional startup probe. */
@@ -176,12 +151,8 @@ export class HostDaemonSet extends Construct {
   constructor(scope: Construct, id: string, props: HostDaemonSetProps) {
     super(scope, id);
     validate(props);
-    this.selectorLabels = { "app.kubernetes.io/name": props.name };
-    const labels: Record<string, string> = {
-      ...this.selectorLabels,
-      ...(props.partOf ? { "app.kubernetes.io/part-of": props.partOf } : {}),
-      ...props.labels,
-    };
+    const { selector, labels } = workloadLabels(props);
+    this.selectorLabels = selector;
     const metadata = { name: props.name, namespace: props.namespace, labels };
     const automount = props.automountServiceAccountToken ?? false;
     this.serviceAccountName = props.name;
@@ -257,12 +228,7 @@ function podSpec(props: HostDaemonSetProps): k8s.PodSpec {
 
 function validate(props: HostDaemonSetProps): void {
   const what = (key: string) => `HostDaemonSet ${JSON.stringify(props.name)}: ${key}`;
-  assertDnsLabel("HostDaemonSet name", props.name);
-  if (props.namespace !== undefined) assertDnsLabel(what("namespace"), props.namespace);
-  if (props.labels !== undefined) validateExtraLabels(what("labels"), props.labels);
-  if (!isPinnedImage(props.image)) {
-    throw new Error(`${what("image")}: got ${JSON.stringify(props.image)}; allowed: ${PINNED_IMAGE_ALLOWED}`);
-  }
+  validateWorkloadBase("HostDaemonSet", what, props);
   if (props.ports.length === 0) throw new Error(`${what("ports")}: got []; allowed: at least one port`);
   for (const p of props.ports) {
     if (!PORT_NAME.test(p.name)) {
@@ -292,7 +258,6 @@ function validate(props: HostDaemonSetProps): void {
   if (props.maxUnavailable !== undefined && !PERCENT.test(props.maxUnavailable)) {
     throw new Error(`${what("maxUnavailable")}: got ${JSON.stringify(props.maxUnavailable)}; allowed: a percentage from 1% to 100%`);
   }
-  validateEnv(what, props);
   validateSecurity(what, props.security);
   validateShutdown(what, props.shutdown, DEFAULT_GRACE_SECONDS);
 }

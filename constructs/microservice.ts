@@ -12,12 +12,12 @@ import {
   ResolvedSecurity,
   resolveSecurity,
   SecretKeyRef,
-  validateEnv,
-  validateExtraLabels,
   validateLabels,
   validateSecurity,
   validateShutdown,
-  WorkloadEnv,
+  validateWorkloadBase,
+  WorkloadBase,
+  workloadLabels,
   WorkloadProbes,
   WorkloadSecurity,
   WorkloadShutdown,
@@ -59,31 +59,7 @@ export interface MetricsEndpoint {
 }
 
 /** Props of {@link Microservice}. */
-export interface MicroserviceProps extends WorkloadEnv {
-  /** Name of the Deployment, Service, ServiceAccount and pod label `app.kubernetes.io/name`. */
-  readonly name: string;
-  /**
-   * Namespace of every object.
-   * @default - the chart's namespace
-   */
-  readonly namespace?: string;
-  /**
-   * Label `app.kubernetes.io/part-of` on every object (the application).
-   * @default - no part-of label
-   */
-  readonly partOf?: string;
-  /**
-   * Extra labels on every object and pod (e.g. `app.kubernetes.io/component`).
-   * @default - none
-   */
-  readonly labels?: Record<string, string>;
-  /** Container image, pinned to a tag other than `latest` or to a digest. */
-  readonly image: string;
-  /**
-   * Arguments passed to the image's entrypoint.
-   * @default - the image's CMD
-   */
-  readonly args?: string[];
+export interface MicroserviceProps extends WorkloadBase {
   /**
    * Port the container serves HTTP on.
    * @default 8080
@@ -257,12 +233,8 @@ export class Microservice extends Construct {
     const port = props.port ?? 8080;
     this.containerPort = port;
     this.servicePort = props.servicePort ?? 80;
-    this.selectorLabels = { "app.kubernetes.io/name": props.name };
-    const labels: Record<string, string> = {
-      ...this.selectorLabels,
-      ...(props.partOf ? { "app.kubernetes.io/part-of": props.partOf } : {}),
-      ...props.labels,
-    };
+    const { selector, labels } = workloadLabels(props);
+    this.selectorLabels = selector;
     const metadata = (name: string) => ({ name, namespace: props.namespace, labels });
     this.security = resolveSecurity(props.security, DEFAULT_UID);
 
@@ -441,11 +413,7 @@ function defaultProbes(props: MicroserviceProps, containerPort: number): Require
 
 function validateProps(props: MicroserviceProps): void {
   const what = (key: string) => `Microservice ${JSON.stringify(props.name)}: ${key}`;
-  assertDnsLabel("Microservice name", props.name);
-  if (props.namespace !== undefined) assertDnsLabel(what("namespace"), props.namespace);
-  if (!isPinnedImage(props.image)) {
-    throw new Error(`${what("image")}: got ${JSON.stringify(props.image)}; allowed: ${PINNED_IMAGE_ALLOWED}`);
-  }
+  validateWorkloadBase("Microservice", what, props);
   for (const key of ["port", "servicePort", "healthPort"] as const) {
     if (props[key] !== undefined) assertIntegerInRange(what(key), props[key], 1, 65535);
   }
@@ -467,10 +435,8 @@ function validateProps(props: MicroserviceProps): void {
   if (problems.length > 0) throw new Error(problems.join("\n"));
   validateScaling(what, props);
   validateShutdown(what, props.shutdown, DEFAULT_GRACE_SECONDS);
-  validateEnv(what, props);
   validateSecurity(what, props.security);
   if (props.imagePullSecret !== undefined) assertDnsSubdomain(what("imagePullSecret"), props.imagePullSecret);
-  if (props.labels !== undefined) validateExtraLabels(what("labels"), props.labels);
   if (props.colocateWith !== undefined) validateLabels(what("colocateWith"), props.colocateWith);
 }
 

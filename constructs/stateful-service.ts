@@ -1,7 +1,6 @@
 import { ApiObject } from "cdk8s";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
-import { isPinnedImage, PINNED_IMAGE_ALLOWED } from "./image";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 import { memoryMebibytes, ResourceSpec, resourceSpecProblems, toKubeResources } from "./resources";
 import {
@@ -15,11 +14,12 @@ import {
   ResolvedSecurity,
   resolveSecurity,
   SecretKeyRef,
-  validateEnv,
   validateFileMounts,
   validateSecurity,
   validateShutdown,
-  WorkloadEnv,
+  validateWorkloadBase,
+  WorkloadBase,
+  workloadLabels,
   WorkloadProbes,
   WorkloadSecurity,
   WorkloadShutdown,
@@ -63,31 +63,12 @@ export interface StatefulInitContainer {
 export type StatefulSecretKeyRef = SecretKeyRef;
 
 /** Props of {@link StatefulService}. */
-export interface StatefulServiceProps extends Omit<WorkloadEnv, "env"> {
-  /** Name of the StatefulSet, its client Service, ServiceAccount and label `app.kubernetes.io/name`. */
-  readonly name: string;
-  /**
-   * Namespace of every object.
-   * @default - the chart's namespace
-   */
-  readonly namespace?: string;
-  /**
-   * Label `app.kubernetes.io/part-of` on every object.
-   * @default - no part-of label
-   */
-  readonly partOf?: string;
-  /** Container image, pinned to a tag other than `latest` or to a digest. */
-  readonly image: string;
+export interface StatefulServiceProps extends Omit<WorkloadBase, "env"> {
   /**
    * Entrypoint override.
    * @default - the image's ENTRYPOINT
    */
   readonly command?: string[];
-  /**
-   * Arguments.
-   * @default - the image's CMD
-   */
-  readonly args?: string[];
   /**
    * Number of pods. Each gets its own volumes.
    * @default 1
@@ -239,11 +220,8 @@ export class StatefulService extends Construct {
     this.replicas = replicas;
     this.serviceName = props.name;
     this.headlessServiceName = `${props.name}-headless`;
-    this.selectorLabels = { "app.kubernetes.io/name": props.name };
-    const labels: Record<string, string> = {
-      ...this.selectorLabels,
-      ...(props.partOf ? { "app.kubernetes.io/part-of": props.partOf } : {}),
-    };
+    const { selector, labels } = workloadLabels({ ...props, env: n.env });
+    this.selectorLabels = selector;
     const meta = (name: string) => ({ name, namespace: props.namespace, labels });
     const servicePorts = props.ports.map((p) => ({
       name: p.name,
@@ -388,14 +366,14 @@ function podVolumes(props: StatefulServiceProps): { volumes: k8s.Volume[]; volum
 
 function validate(props: StatefulServiceProps): void {
   const what = (key: string) => `StatefulService ${JSON.stringify(props.name)}: ${key}`;
-  assertDnsLabel("StatefulService name", props.name);
+  const env = Array.isArray(props.env) ? Object.fromEntries(props.env.map((e) => [e.name, e.value])) : props.env;
+  if (Array.isArray(props.env) && Object.keys(env ?? {}).length !== props.env.length) {
+    throw new Error(`${what("env")}: a variable is defined twice; allowed: one source per variable`);
+  }
+  validateWorkloadBase("StatefulService", what, { ...props, env });
   if (props.name.length > 52) {
     // The controller adds `-<ordinal>` and a revision hash label to pod names.
     throw new Error(`${what("name")}: got ${JSON.stringify(props.name)}; allowed: at most 52 characters`);
-  }
-  if (props.namespace !== undefined) assertDnsLabel(what("namespace"), props.namespace);
-  if (!isPinnedImage(props.image)) {
-    throw new Error(`${what("image")}: got ${JSON.stringify(props.image)}; allowed: ${PINNED_IMAGE_ALLOWED}`);
   }
   assertIntegerInRange(what("replicas"), props.replicas ?? 1, 1, 100);
   if (props.ports.length === 0) throw new Error(`${what("ports")}: got []; allowed: at least one port`);
@@ -407,11 +385,6 @@ function validate(props: StatefulServiceProps): void {
   }
   validateVolumes(what, props);
   validateLegacyProps(what, props);
-  const env = Array.isArray(props.env) ? Object.fromEntries(props.env.map((e) => [e.name, e.value])) : props.env;
-  if (Array.isArray(props.env) && Object.keys(env ?? {}).length !== props.env.length) {
-    throw new Error(`${what("env")}: a variable is defined twice; allowed: one source per variable`);
-  }
-  validateEnv(what, { ...props, env });
   const problems = resourceSpecProblems(what("resources"), props.resources);
   if (problems.length > 0) throw new Error(problems.join("\n"));
   validateSecurity(what, props.security);

@@ -7,6 +7,7 @@
 import { ApiObject } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
+import { isPinnedImage, PINNED_IMAGE_ALLOWED } from "./image";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 
 /** A key of an existing Secret; the value is referenced, never copied into a manifest. */
@@ -67,6 +68,54 @@ export interface WorkloadEnv {
    * @default - none
    */
   readonly envFromSecrets?: Record<string, SecretKeyRef>;
+}
+
+/** What names a workload and what it runs; the props every workload construct starts from. */
+export interface WorkloadBase extends WorkloadEnv {
+  /** Name of the workload object, its ServiceAccount and Services, and the pod label `app.kubernetes.io/name` that selects its pods. */
+  readonly name: string;
+  /**
+   * Namespace of every object.
+   * @default - the chart's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * Label `app.kubernetes.io/part-of` on every object (the application).
+   * @default - no part-of label
+   */
+  readonly partOf?: string;
+  /**
+   * Extra labels on every object and pod (e.g. `app.kubernetes.io/component`).
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+  /** Container image, pinned to a tag other than `latest` or to a digest. */
+  readonly image: string;
+  /**
+   * Arguments passed to the image's entrypoint.
+   * @default - the image's CMD
+   */
+  readonly args?: string[];
+}
+
+/** The selector labels (`app.kubernetes.io/name`) and every label of a workload's objects and pods. */
+export function workloadLabels(props: WorkloadBase): { selector: Record<string, string>; labels: Record<string, string> } {
+  const selector = { "app.kubernetes.io/name": props.name };
+  return {
+    selector,
+    labels: { ...selector, ...(props.partOf ? { "app.kubernetes.io/part-of": props.partOf } : {}), ...props.labels },
+  };
+}
+
+/** Rejects a bad name, namespace, extra labels, an unpinned image and a bad environment. */
+export function validateWorkloadBase(kind: string, what: (key: string) => string, props: WorkloadBase): void {
+  assertDnsLabel(`${kind} name`, props.name);
+  if (props.namespace !== undefined) assertDnsLabel(what("namespace"), props.namespace);
+  if (props.labels !== undefined) validateExtraLabels(what("labels"), props.labels);
+  if (!isPinnedImage(props.image)) {
+    throw new Error(`${what("image")}: got ${JSON.stringify(props.image)}; allowed: ${PINNED_IMAGE_ALLOWED}`);
+  }
+  validateEnv(what, props);
 }
 
 /**

@@ -159,6 +159,15 @@ describe("StatefulService", () => {
     expect(spec.containers[0].securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 2000 });
   });
 
+  test("extra labels on every object, pod and claim template; the selector unchanged", () => {
+    const labelled = synth({ labels: { "app.kubernetes.io/component": "database" } });
+    for (const o of labelled) expect(o.metadata.labels["app.kubernetes.io/component"]).toBe("database");
+    const set = one(labelled, "StatefulSet", "db");
+    expect(set.spec.template.metadata.labels["app.kubernetes.io/component"]).toBe("database");
+    expect(set.spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "db" } });
+    expect(build({ labels: { "app.kubernetes.io/part-of": "x" } })).toThrow(/labels: got "app.kubernetes.io\/part-of"/);
+  });
+
   test("env from ConfigMaps, by reference", () => {
     const c = one(synth({ envFromConfigMaps: ["db-env"] }), "StatefulSet", "db").spec.template.spec.containers[0];
     expect(c.envFrom).toEqual([{ configMapRef: { name: "db-env" } }]);

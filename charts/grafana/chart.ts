@@ -19,6 +19,8 @@ import { GRAFANA_NAMESPACE, GrafanaValues } from "./values";
 export const GRAFANA_UID = 472;
 const PORT = 3000;
 const DATA_DIR = "/var/lib/grafana";
+/** Labels of every object besides `name` and `part-of`. */
+const EXTRA_LABELS = { "app.kubernetes.io/component": "server", "app.kubernetes.io/managed-by": "cdk8s" };
 
 export const GRAFANA_NAMES = {
   server: "grafana",
@@ -55,12 +57,7 @@ export class GrafanaChart extends Chart {
     const { global, grafana: v, prometheus } = props.values;
     super(scope, id, { namespace: GRAFANA_NAMESPACE, disableResourceNameHashes: true });
     const name = GRAFANA_NAMES.server;
-    const labels = {
-      "app.kubernetes.io/name": name,
-      "app.kubernetes.io/part-of": "grafana",
-      "app.kubernetes.io/component": "server",
-      "app.kubernetes.io/managed-by": "cdk8s",
-    };
+    const labels = { "app.kubernetes.io/name": name, "app.kubernetes.io/part-of": "grafana", ...EXTRA_LABELS };
 
     new AppNamespace(this, "Namespace", { name: GRAFANA_NAMESPACE });
 
@@ -97,6 +94,21 @@ export class GrafanaChart extends Chart {
       },
     });
 
+    const grafana = this.server(v);
+    const service = grafana.service as kplus.Service;
+
+    this.ingress = new TlsIngress(this, "Ingress", {
+      name,
+      namespace: GRAFANA_NAMESPACE,
+      host: v.host,
+      service,
+      ingressClassName: global.ingressClass,
+      issuer: ingressIssuer(global),
+    });
+  }
+
+  /** Grafana itself, with its data volume and the provisioning ConfigMaps mounted. */
+  private server(v: GrafanaValues): Microservice {
     const health = (options: { failureThreshold: number; periodSeconds?: number }) =>
       kplus.Probe.fromHttpGet("/api/health", {
         port: PORT,
@@ -105,9 +117,9 @@ export class GrafanaChart extends Chart {
         failureThreshold: options.failureThreshold,
       });
     const grafana = new Microservice(this, "Server", {
-      name,
+      name: GRAFANA_NAMES.server,
       partOf: "grafana",
-      labels: { "app.kubernetes.io/component": "server", "app.kubernetes.io/managed-by": "cdk8s" },
+      labels: EXTRA_LABELS,
       image: v.image,
       port: PORT,
       servicePort: 80,
@@ -151,15 +163,6 @@ export class GrafanaChart extends Chart {
       const ref = kplus.ConfigMap.fromConfigMapName(this, `${volume}-ref`, configMap);
       container.mount(path, kplus.Volume.fromConfigMap(this, `${volume}-volume`, ref, { name: volume }), { readOnly: true });
     }
-    const service = grafana.service as kplus.Service;
-
-    this.ingress = new TlsIngress(this, "Ingress", {
-      name,
-      namespace: GRAFANA_NAMESPACE,
-      host: v.host,
-      service,
-      ingressClassName: global.ingressClass,
-      issuer: ingressIssuer(global),
-    });
+    return grafana;
   }
 }

@@ -167,10 +167,35 @@ export class PrometheusChart extends Chart {
       },
     });
 
+    const prometheus = this.serverWorkload(values);
+
+    // The API has no authentication and --web.enable-lifecycle adds /-/reload and
+    // /-/quit: only Grafana and this namespace may connect (kubectl port-forward
+    // is not subject to NetworkPolicy and keeps working).
+    new KubeNetworkPolicy(this, "NetworkPolicy", {
+      metadata: { name, labels },
+      spec: {
+        podSelector: { matchLabels: { ...prometheus.selectorLabels } },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": GRAFANA_NAMESPACE } } },
+              { podSelector: {} },
+            ],
+            ports: [{ protocol: "TCP", port: IntOrString.fromNumber(PROMETHEUS_PORT) }],
+          },
+        ],
+      },
+    });
+  }
+
+  /** Prometheus and its config reloader, with the config, rules and data volumes mounted. */
+  private serverWorkload(values: PrometheusValues): Microservice {
     const ready = (options: { failureThreshold?: number } = {}) =>
       kplus.Probe.fromHttpGet("/-/ready", { port: PROMETHEUS_PORT, ...PROBE_TIMINGS, ...options });
     const prometheus = new Microservice(this, "Server", {
-      name,
+      name: PROMETHEUS_NAMES.server,
       partOf: PART_OF,
       labels: extraLabels("server"),
       image: values.images.prometheus,
@@ -234,26 +259,7 @@ export class PrometheusChart extends Chart {
         name: "data",
       }),
     );
-
-    // The API has no authentication and --web.enable-lifecycle adds /-/reload and
-    // /-/quit: only Grafana and this namespace may connect (kubectl port-forward
-    // is not subject to NetworkPolicy and keeps working).
-    new KubeNetworkPolicy(this, "NetworkPolicy", {
-      metadata: { name, labels },
-      spec: {
-        podSelector: { matchLabels: { ...prometheus.selectorLabels } },
-        policyTypes: ["Ingress"],
-        ingress: [
-          {
-            from: [
-              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": GRAFANA_NAMESPACE } } },
-              { podSelector: {} },
-            ],
-            ports: [{ protocol: "TCP", port: IntOrString.fromNumber(PROMETHEUS_PORT) }],
-          },
-        ],
-      },
-    });
+    return prometheus;
   }
 
   private nodeExporter(values: PrometheusValues): void {

@@ -345,7 +345,16 @@ export class Microservice extends Construct {
       automountServiceAccountToken: props.automountServiceAccountToken ?? false,
       dockerRegistryAuth: props.imagePullSecret ? kplus.Secret.fromSecretName(this, "ImagePullSecret", props.imagePullSecret) : undefined,
       terminationGracePeriod: Duration.seconds(props.shutdown?.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS),
-      securityContext: { ensureNonRoot: !security.root, user: security.uid, group: security.gid, fsGroup: security.fsGroup },
+      securityContext: {
+        ensureNonRoot: !security.root,
+        user: security.uid,
+        group: security.gid,
+        fsGroup: security.fsGroup,
+        // As in every workload construct: skip the recursive chown of a data
+        // volume whose root already has the right group (a large TSDB or
+        // database would otherwise be walked on every start).
+        fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+      },
     });
     deployment.select(kplus.LabelSelector.of({ labels: this.selectorLabels }));
     if (props.colocateWith) {

@@ -46,6 +46,7 @@ describe("Microservice", () => {
       seccompProfile: { type: "RuntimeDefault" },
     });
     expect(c.volumeMounts).toEqual([{ mountPath: "/tmp", name: "tmp" }]);
+    expect(of(objs, "Deployment")[0].spec.template.spec.securityContext).toMatchObject({ fsGroup: 10001, fsGroupChangePolicy: "OnRootMismatch" });
     expect(of(objs, "Deployment")[0].spec.template.spec.volumes).toEqual([{ name: "tmp", emptyDir: {} }]);
   });
 

@@ -1,14 +1,13 @@
 /**
- * The Pulumi program: configuration first (a bad value stops here, before any
- * resource exists), then network → security → cluster PKI and secrets → identity
- * → control plane. Later stages (worker pools, add-ons, workloads) are wired in
- * below the control plane.
+ * The Pulumi program's resources, loaded by infra/main.ts once the configuration has
+ * passed every check (a bad value stops there, before any resource exists):
+ * network → security → cluster PKI and secrets → identity → control plane. Later
+ * stages (worker pools, add-ons, workloads) are wired in below the control plane.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterSecrets } from "./aws/secrets";
 import { declareClusterAccess, declareClusterSide } from "./cluster/index";
-import { loadConfig } from "./config";
-import { resolveWorkloadValues } from "./config/workloads";
+import { checkedConfig } from "./config";
 import { ControlPlane } from "./nodes/control-plane";
 import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./aws/backups";
 import { Identity } from "./aws/identity";
@@ -20,16 +19,11 @@ import { SecurityGroups } from "./aws/security";
 import { NodeTermination } from "./aws/termination";
 import { WorkerPools } from "./nodes/workers";
 
-const config = loadConfig();
+// Checked by infra/main.ts (lookups included) before this module loads; the workloads'
+// chart values carry the stack's settings.
+const { config, workloadValues } = checkedConfig();
 const c = config.cluster;
 const name = c.clusterName;
-// The workloads' chart values with the stack's settings, checked before any resource exists.
-const workloadValues = resolveWorkloadValues(config.workloads, {
-  clusterName: name,
-  region: c.region,
-  logGroupName: config.observability.logGroupName,
-  chartSettings: config.chartSettings,
-});
 
 const network = new Network(name, {
   clusterName: name,
@@ -106,6 +100,8 @@ const workers = new WorkerPools(name, {
   instanceProfileArn: identity.workerInstanceProfileArn,
   joinSecretArn: secrets.joinSecretArn,
   workerRoleName: identity.workerRoleName,
+  // The worker security group opens 22 to sshAllowedCidrs too: the key belongs on the workers as well.
+  sshKeyName: c.sshKeyName,
   tags: c.tags,
   dependsOn: identity.workerPolicies,
 });

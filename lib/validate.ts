@@ -6,6 +6,11 @@
  * Readers never throw on bad input: they record a {@link Problem} and return the
  * default, so one run reports every problem at once. Callers finish with
  * {@link Validator.throwIfProblems} before declaring anything.
+ *
+ * The same reads also describe the input: a validator made with
+ * {@link Validator.recording} reads nothing and records, for every key a parser
+ * asks for, what it accepts ({@link Shape}). The stack configuration's JSON Schema
+ * is generated from that record, so the schema and the checks have one source.
  */
 import { isCidr } from "./cidr";
 
@@ -25,6 +30,36 @@ function describe(value: unknown): string {
   if (value === undefined) return "nothing (the key is missing)";
   const text = JSON.stringify(value);
   return text === undefined ? String(value) : text;
+}
+
+/**
+ * What one key accepts, as the parser that reads it asked for it. Recorded by a
+ * {@link Validator.recording} validator; pure data (no functions), so that a JSON
+ * Schema can be generated from it.
+ */
+export type Shape =
+  | { readonly kind: "string"; readonly rule: StringRule; readonly secret?: boolean }
+  | { readonly kind: "number"; readonly rule: NumberRule }
+  | { readonly kind: "boolean" }
+  | { readonly kind: "cidr" }
+  | { readonly kind: "list"; readonly item: Shape; readonly minItems?: number; readonly unique?: boolean }
+  | { readonly kind: "map"; readonly key: StringRule; readonly value: StringRule }
+  | ObjectShape
+  | { readonly kind: "objectList"; readonly item: ObjectShape }
+  /** Read raw: the parser checks it by hand, or it is a document of its own (chart values). */
+  | { readonly kind: "any"; readonly description?: string };
+
+export interface ObjectShape {
+  readonly kind: "object";
+  readonly properties: Record<string, Shape>;
+  /** Keys that must be set. */
+  readonly required: string[];
+  /** The keys `rejectUnknownKeys` accepts; undefined when the parser accepts any. */
+  known?: readonly string[];
+}
+
+export function objectShape(): ObjectShape {
+  return { kind: "object", properties: {}, required: [] };
 }
 
 /** Thrown once, after validation, with every problem found. */
@@ -71,8 +106,40 @@ export class Validator {
     /** Key path prefix for nested objects, e.g. `nodePools[0]`. */
     readonly path = "",
     sink?: Problem[],
+    /** Set on a {@link recording} validator: what the reads ask for is written here. */
+    readonly shape?: ObjectShape,
   ) {
     this.sink = sink ?? [];
+  }
+
+  /**
+   * A validator over nothing that records what each read accepts into `shape`.
+   * Run a parser with it to describe the input the parser takes.
+   */
+  static recording(shape: ObjectShape = objectShape()): Validator {
+    return new Validator({}, "", [], shape);
+  }
+
+  get isRecording(): boolean {
+    return this.shape !== undefined;
+  }
+
+  /** Records what `key` accepts when recording (the first description of a key wins). */
+  note(key: string, shape: Shape): void {
+    if (this.shape && !(key in this.shape.properties)) this.shape.properties[key] = shape;
+  }
+
+  private child(source: Record<string, unknown>, path: string, key: string, list = false): Validator {
+    if (!this.shape) return new Validator(source, path, this.sink);
+    const existing = this.shape.properties[key];
+    let shape: ObjectShape;
+    if (existing?.kind === "object") shape = existing;
+    else if (existing?.kind === "objectList") shape = existing.item;
+    else {
+      shape = objectShape();
+      this.shape.properties[key] = list ? { kind: "objectList", item: shape } : shape;
+    }
+    return new Validator(source, path, this.sink, shape);
   }
 
   get problems(): readonly Problem[] {
@@ -84,6 +151,7 @@ export class Validator {
   }
 
   raw(key: string): unknown {
+    this.note(key, { kind: "any" });
     return this.source[key];
   }
 
@@ -93,6 +161,8 @@ export class Validator {
 
   /** Records a problem at `key` (relative to this validator's path). */
   fail(key: string, value: unknown, allowed: string): void {
+    // A missing value reported while recording (which reads nothing) marks a required key.
+    if (this.shape && value === undefined && !this.shape.required.includes(key)) this.shape.required.push(key);
     this.sink.push({ key: this.keyPath(key), value, allowed });
   }
 
@@ -104,7 +174,8 @@ export class Validator {
   string(key: string, fallback: string, rule?: StringRule): string;
   string(key: string, fallback: undefined, rule?: StringRule): string | undefined;
   string(key: string, fallback: string | undefined, rule: StringRule = {}): string | undefined {
-    const value = this.source[key];
+    this.note(key, { kind: "string", rule });
+    const value = scalarText(this.source[key]);
     if (value === undefined || value === null) return fallback;
     const ok = checkString(value, rule);
     if (!ok.ok) {
@@ -116,6 +187,7 @@ export class Validator {
 
   /** A string that must be present. */
   requiredString(key: string, rule: StringRule = {}): string {
+    this.note(key, { kind: "string", rule });
     const value = this.source[key];
     if (value === undefined || value === null || value === "") {
       this.fail(key, value, `a value must be set (${describeStringRule(rule)})`);
@@ -127,6 +199,7 @@ export class Validator {
   number(key: string, fallback: number, rule?: NumberRule): number;
   number(key: string, fallback: undefined, rule?: NumberRule): number | undefined;
   number(key: string, fallback: number | undefined, rule: NumberRule = {}): number | undefined {
+    this.note(key, { kind: "number", rule });
     let value = this.source[key];
     if (value === undefined || value === null) return fallback;
     // Stack config delivers every scalar as a string.
@@ -145,6 +218,7 @@ export class Validator {
   }
 
   boolean(key: string, fallback: boolean): boolean {
+    this.note(key, { kind: "boolean" });
     const value = this.source[key];
     if (value === undefined || value === null) return fallback;
     if (value === true || value === "true") return true;
@@ -154,6 +228,7 @@ export class Validator {
   }
 
   cidr(key: string, fallback: string): string {
+    this.note(key, { kind: "cidr" });
     const value = this.source[key];
     if (value === undefined || value === null) return fallback;
     if (typeof value !== "string" || !isCidr(value)) {
@@ -163,8 +238,13 @@ export class Validator {
     return value;
   }
 
-  /** A list of strings, each checked against `rule`. */
-  stringList(key: string, fallback: readonly string[], rule: StringRule & { minItems?: number } = {}): string[] {
+  /**
+   * A list of strings, each checked against `rule`. With `unique`, an entry equal to
+   * an earlier one is reported (and dropped): the entries name resources, and two
+   * resources with one name stop `pulumi up` half-way.
+   */
+  stringList(key: string, fallback: readonly string[], rule: StringRule & { minItems?: number; unique?: boolean } = {}): string[] {
+    this.note(key, { kind: "list", item: { kind: "string", rule }, minItems: rule.minItems, unique: rule.unique });
     const value = this.source[key];
     if (value === undefined || value === null) {
       if (rule.minItems !== undefined && fallback.length < rule.minItems) {
@@ -181,20 +261,46 @@ export class Validator {
       this.fail(key, list, `a list of at least ${rule.minItems} item(s), each ${describeStringRule(rule)}`);
     }
     const out: string[] = [];
-    list.forEach((item, i) => {
+    const firstIndex = new Map<string, number>();
+    list.forEach((raw, i) => {
+      const item = scalarText(raw);
       const ok = checkString(item, rule);
-      if (ok.ok) out.push(item as string);
-      else this.failAt(`${this.keyPath(key)}[${i}]`, item, ok.allowed);
+      if (!ok.ok) {
+        this.failAt(`${this.keyPath(key)}[${i}]`, item, ok.allowed);
+        return;
+      }
+      const first = firstIndex.get(item as string);
+      if (rule.unique && first !== undefined) {
+        this.failAt(`${this.keyPath(key)}[${i}]`, item, `an entry not already in the list (${this.keyPath(key)}[${first}] is the same); each entry becomes a resource of its own`);
+        return;
+      }
+      firstIndex.set(item as string, i);
+      out.push(item as string);
     });
     return out;
   }
 
-  /** A list of CIDR blocks. */
+  /** A list of CIDR blocks, each listed once (each becomes a security group rule). */
   cidrList(key: string, fallback: readonly string[], minItems = 0): string[] {
+    this.note(key, { kind: "list", item: { kind: "cidr" }, minItems, unique: true });
+    const problemsBefore = this.sink.length;
     const list = this.stringList(key, fallback, { minItems, allowed: "an IPv4 CIDR block such as 203.0.113.0/24" });
-    return list.filter((item, i) => {
+    const checked = list.filter((item) => {
       if (isCidr(item)) return true;
+      const i = (parseMaybeJson(this.source[key]) as unknown[]).findIndex((x) => scalarText(x) === item);
       this.failAt(`${this.keyPath(key)}[${i}]`, item, "an IPv4 CIDR block with its network address, such as 203.0.113.0/24");
+      return false;
+    });
+    if (this.sink.length > problemsBefore) return checked;
+    // Same block twice: reported where the user wrote the repeat.
+    const seen = new Map<string, number>();
+    return checked.filter((item, i) => {
+      const first = seen.get(item);
+      if (first === undefined) {
+        seen.set(item, i);
+        return true;
+      }
+      this.failAt(`${this.keyPath(key)}[${i}]`, item, `a block not already in the list (${this.keyPath(key)}[${first}] is the same); each entry becomes a security group rule of its own`);
       return false;
     });
   }
@@ -205,6 +311,7 @@ export class Validator {
     fallback: Readonly<Record<string, string>>,
     rules: { key?: StringRule; value?: StringRule } = {},
   ): Record<string, string> {
+    this.note(key, { kind: "map", key: rules.key ?? {}, value: rules.value ?? {} });
     const value = this.source[key];
     if (value === undefined || value === null) return { ...fallback };
     const map = parseMaybeJson(value);
@@ -219,18 +326,20 @@ export class Validator {
         this.failAt(`${this.keyPath(key)}["${k}"]`, k, `a key that is ${keyOk.allowed}`);
         continue;
       }
-      const valueOk = checkString(v, rules.value ?? {});
+      const text = scalarText(v);
+      const valueOk = checkString(text, rules.value ?? {});
       if (!valueOk.ok) {
         this.failAt(`${this.keyPath(key)}["${k}"]`, v, valueOk.allowed);
         continue;
       }
-      out[k] = v as string;
+      out[k] = text as string;
     }
     return out;
   }
 
   /** A nested object, validated by a child that shares this problem list. */
   object(key: string): Validator | undefined {
+    if (this.shape) return this.child({}, this.keyPath(key), key);
     const value = this.source[key];
     if (value === undefined || value === null) return undefined;
     const obj = parseMaybeJson(value);
@@ -249,26 +358,46 @@ export class Validator {
     return this.object(key) ?? new Validator({}, this.keyPath(key), this.sink);
   }
 
-  /** A list of objects, one child validator per item. */
-  objectList(key: string): Validator[] | undefined {
+  /**
+   * A list of objects, one child validator per item. `label` adds to an item's key
+   * path (e.g. the pool name in `nodePools[1](gpu)`); `allowed` describes the list.
+   * While recording, one child describes every item.
+   */
+  objectList(
+    key: string,
+    opts: { label?: (item: Record<string, unknown>) => string; allowed?: string } = {},
+  ): Validator[] | undefined {
+    if (this.shape) return [this.child({}, `${this.keyPath(key)}[]`, key, true)];
     const value = this.source[key];
     if (value === undefined || value === null) return undefined;
     const list = parseMaybeJson(value);
     if (!Array.isArray(list)) {
-      this.fail(key, value, "a list of objects");
+      this.fail(key, value, opts.allowed ?? "a list of objects");
       return undefined;
     }
     const out: Validator[] = [];
     list.forEach((item, i) => {
       const path = `${this.keyPath(key)}[${i}]`;
-      if (isPlainObject(item)) out.push(new Validator(item, path, this.sink));
+      if (isPlainObject(item)) out.push(new Validator(item, path + (opts.label?.(item) ?? ""), this.sink));
       else this.failAt(path, item, "an object (a map of keys to values)");
     });
     return out;
   }
 
+  /** The list at `key` as given (parsed from JSON text), or undefined when it is not a list. */
+  list(key: string): unknown[] | undefined {
+    const list = parseMaybeJson(this.source[key]);
+    return Array.isArray(list) ? list : undefined;
+  }
+
+  /** How many items the list at `key` holds (0 when it is not a list). */
+  listLength(key: string): number {
+    return this.list(key)?.length ?? 0;
+  }
+
   /** Records a problem for every key not in `known` (catches typos). */
   rejectUnknownKeys(known: readonly string[]): void {
+    if (this.shape) this.shape.known = [...known];
     for (const key of Object.keys(this.source)) {
       if (!known.includes(key)) this.fail(key, this.source[key], `a known key (one of: ${known.join(", ")})`);
     }
@@ -278,6 +407,16 @@ export class Validator {
   throwIfProblems(sourceName: string): void {
     if (this.sink.length > 0) throw new ConfigError(sourceName, [...this.sink]);
   }
+}
+
+/**
+ * Integers and booleans as text: `pulumi config set --path` stores `42` and `true` as
+ * a JSON number and boolean, and a YAML file reads them so too, where the key means
+ * the text. Other numbers stay numbers (and are refused): `1.10` would become "1.1".
+ */
+export function scalarText(value: unknown): unknown {
+  if (typeof value === "boolean" || (typeof value === "number" && Number.isSafeInteger(value))) return String(value);
+  return value;
 }
 
 function checkString(value: unknown, rule: StringRule): { ok: true } | { ok: false; allowed: string } {
@@ -291,7 +430,7 @@ function checkString(value: unknown, rule: StringRule): { ok: true } | { ok: fal
   return { ok: true };
 }
 
-function describeStringRule(rule: StringRule): string {
+export function describeStringRule(rule: StringRule): string {
   if (rule.allowed) return rule.allowed;
   if (rule.oneOf) return `one of ${rule.oneOf.map((v) => JSON.stringify(v)).join(", ")}`;
   const parts = ["a string"];
@@ -299,7 +438,7 @@ function describeStringRule(rule: StringRule): string {
   return parts.join(" ");
 }
 
-function describeNumberRule(rule: NumberRule): string {
+export function describeNumberRule(rule: NumberRule): string {
   const kind = rule.integer ?? true ? "an integer" : "a number";
   if (rule.min !== undefined && rule.max !== undefined) return `${kind} from ${rule.min} to ${rule.max}`;
   if (rule.min !== undefined) return `${kind} of at least ${rule.min}`;

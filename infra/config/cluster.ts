@@ -144,7 +144,7 @@ export function parseCluster(v: Validator, region: string | undefined): ClusterC
   if (!v.has("apiAllowedCidrs")) {
     v.fail("apiAllowedCidrs", undefined, "a non-empty list of IPv4 CIDR blocks that may reach the API server, e.g. [\"203.0.113.7/32\"] (your own IP); there is no default");
   }
-  const apiAllowedCidrs = v.has("apiAllowedCidrs") ? v.cidrList("apiAllowedCidrs", [], 1) : [];
+  const apiAllowedCidrs = v.has("apiAllowedCidrs") || v.isRecording ? v.cidrList("apiAllowedCidrs", [], 1) : [];
   const sshKeyName = v.string("sshKeyName", undefined, {
     pattern: KEY_PAIR_NAME,
     allowed: "the name of an existing EC2 key pair (1-255 printable ASCII characters)",
@@ -162,6 +162,7 @@ export function parseCluster(v: Validator, region: string | undefined): ClusterC
   const apiServerCertSans = v.stringList("apiServerCertSans", [], {
     pattern: CERT_SAN,
     maxLength: 253,
+    unique: true,
     allowed: "a lowercase DNS name such as api.example.com (no wildcard) or an IPv4 address",
   });
 

@@ -5,7 +5,7 @@
  * {@link Validator}, records every problem and returns defaults for bad values.
  */
 import { ClusterConfig, parseInstanceType } from "./cluster";
-import { isPlainObject, Problem, Validator } from "../../lib/validate";
+import { Problem, Validator } from "../../lib/validate";
 import { Architecture, instanceArchitecture } from "../nodes/ami";
 
 export const TAINT_EFFECTS = ["NoSchedule", "PreferNoSchedule", "NoExecute"] as const;
@@ -207,33 +207,15 @@ export function parseNodePools(v: Validator, inherited: NodePoolDefaults): NodeP
  * (`nodePools[1](gpu)`), sharing `v`'s problem list.
  */
 function poolValidators(v: Validator): Validator[] | undefined {
-  const raw = v.raw("nodePools");
-  if (raw === undefined || raw === null) return undefined;
-  let list: unknown = raw;
-  if (typeof raw === "string") {
-    try {
-      list = JSON.parse(raw);
-    } catch {
-      list = raw;
-    }
-  }
-  if (!Array.isArray(list)) {
-    v.fail("nodePools", raw, `a list of 1 to ${MAX_NODE_POOLS} pool objects (name, instanceTypes, minSize, maxSize, ...)`);
-    return [];
-  }
-  if (list.length === 0 || list.length > MAX_NODE_POOLS) {
-    v.fail("nodePools", list, `a list of 1 to ${MAX_NODE_POOLS} pools`);
-  }
-  const sink = v.problems as Problem[];
-  return list.flatMap((item: unknown, i) => {
-    const path = `${v.keyPath("nodePools")}[${i}]`;
-    if (!isPlainObject(item)) {
-      v.failAt(path, item, "an object (a map of keys to values) describing one pool");
-      return [];
-    }
-    const name = typeof item.name === "string" && POOL_NAME_RE.test(item.name) ? `(${item.name})` : "";
-    return [new Validator(item, path + name, sink)];
+  const items = v.objectList("nodePools", {
+    label: (item) => (typeof item.name === "string" && POOL_NAME_RE.test(item.name) ? `(${item.name})` : ""),
+    allowed: `a list of 1 to ${MAX_NODE_POOLS} pool objects (name, instanceTypes, minSize, maxSize, ...)`,
   });
+  if (v.isRecording) return items;
+  if (items === undefined) return v.has("nodePools") ? [] : undefined;
+  const length = v.listLength("nodePools");
+  if (length === 0 || length > MAX_NODE_POOLS) v.fail("nodePools", v.list("nodePools"), `a list of 1 to ${MAX_NODE_POOLS} pools`);
+  return items;
 }
 
 function defaultPool(inherited: NodePoolDefaults): NodePoolConfig {

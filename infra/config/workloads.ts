@@ -18,7 +18,7 @@ import { parseValues, PlatformValues } from "../../charts/values";
 import type { ClusterConfig } from "./cluster";
 import type { ChartSettings } from "./chart-settings";
 import { missingCapabilities } from "../cluster/workload-dependencies";
-import { ConfigError, isPlainObject, Validator } from "../../lib/validate";
+import { ConfigError, isPlainObject, Problem, Validator } from "../../lib/validate";
 
 export const WORKLOADS_KEYS = ["workloads"] as const;
 
@@ -78,6 +78,10 @@ export function parseWorkloads(v: Validator, cluster: ClusterConfig): WorkloadsC
   const d = WORKLOADS_DEFAULTS;
   const s = v.object("workloads") ?? new Validator({}, v.keyPath("workloads"));
   const secretKeys = [...new Set(CHARTS.flatMap((c) => (c.stackSecrets ?? []).map((x) => x.key)))];
+  for (const decl of CHARTS.flatMap((c) => c.stackSecrets ?? [])) {
+    s.note(decl.key, { kind: "string", rule: { pattern: decl.pattern, allowed: decl.allowed }, secret: true });
+  }
+  s.note("values", { kind: "any", description: "The chart values document (README \"Chart values\"), the format of `npm run synth -- --values`." });
   s.rejectUnknownKeys([...FIXED_KEYS, ...secretKeys]);
   const known = CHARTS.map((c) => c.id);
   const requested = s.stringList("charts", DEFAULT_WORKLOAD_CHARTS, { oneOf: known });
@@ -142,51 +146,61 @@ export const workloadsSection = {
 };
 
 /**
- * Checks that need more than this section (run by the program right after
- * loadConfig, before any resource), and returns the chart values with the stack's
- * final settings. Throws ConfigError; undefined when workloads are disabled.
+ * Checks that need more than this section, and the chart values with the stack's
+ * final settings (undefined when workloads are disabled or the values are not
+ * valid). Every independent problem is returned; none is thrown. Pure.
  */
+export function workloadProblems(
+  w: WorkloadsConfig,
+  d: StackFacts & { readonly chartSettings: ChartSettings },
+  charts: readonly ChartEntry[] = CHARTS,
+): { values: PlatformValues | undefined; problems: Problem[] } {
+  const problems: Problem[] = [];
+  if (!w.enabled) return { values: undefined, problems };
+  const selected = charts.filter((c) => w.charts.includes(c.id));
+  const withoutAws = selected.filter((c) => c.aws && !d.chartSettings[c.id]?.enabled);
+  for (const c of withoutAws) {
+    problems.push({
+      key: "workloads.charts",
+      value: w.charts,
+      allowed: `${c.id} only together with ${c.aws?.configKey}.enabled: true (its queues); remove it or enable the queues`,
+    });
+  }
+  let values: PlatformValues;
+  try {
+    values = workloadValues(w, d);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    problems.push(...e.problems.map((p) => ({ ...p, key: `workloads.values.${p.key}` })));
+    return { values: undefined, problems };
+  }
+  const off = selected.filter((c) => c.enabled?.(values) === false).map((c) => c.id);
+  if (off.length > 0) {
+    problems.push({
+      key: "workloads.charts",
+      value: w.charts,
+      allowed: `charts whose values enable them; ${off.join(", ")} need workloads.values.<chart>.enabled: true (e.g. workloads.values.${camel(off[0])}.enabled)`,
+    });
+  }
+  // E.g. certificates for Ingress hosts come from the chart with the ClusterIssuers: without it they never issue.
+  for (const m of missingCapabilities(values, selected, charts)) {
+    problems.push({
+      key: "workloads.charts",
+      value: w.charts,
+      allowed: `a list that includes ${m.providers.join(" or ")}, which ${CAPABILITY_PURPOSE[m.capability]}: ${m.needing.join(", ")}`,
+    });
+  }
+  return { values: problems.length === 0 ? values : undefined, problems };
+}
+
+/** {@link workloadProblems} for callers that stop at the first bad configuration: throws ConfigError. */
 export function resolveWorkloadValues(
   w: WorkloadsConfig,
   d: StackFacts & { readonly chartSettings: ChartSettings },
   charts: readonly ChartEntry[] = CHARTS,
 ): PlatformValues | undefined {
-  if (!w.enabled) return undefined;
-  const selected = charts.filter((c) => w.charts.includes(c.id));
-  const withoutAws = selected.filter((c) => c.aws && !d.chartSettings[c.id]?.enabled);
-  if (withoutAws.length > 0) {
-    const c = withoutAws[0];
-    throw new ConfigError("stack configuration", [
-      {
-        key: "workloads.charts",
-        value: w.charts,
-        allowed: `${c.id} only together with ${c.aws?.configKey}.enabled: true (its queues); remove it or enable the queues`,
-      },
-    ]);
-  }
-  const values = workloadValues(w, d);
-  const off = selected.filter((c) => c.enabled?.(values) === false).map((c) => c.id);
-  if (off.length > 0) {
-    throw new ConfigError("stack configuration", [
-      {
-        key: "workloads.charts",
-        value: w.charts,
-        allowed: `charts whose values enable them; ${off.join(", ")} need workloads.values.<chart>.enabled: true (e.g. workloads.values.${camel(off[0])}.enabled)`,
-      },
-    ]);
-  }
-  // E.g. certificates for Ingress hosts come from the chart with the ClusterIssuers: without it they never issue.
-  const missing = missingCapabilities(values, selected, charts);
-  if (missing.length > 0) {
-    throw new ConfigError(
-      "stack configuration",
-      missing.map((m) => ({
-        key: "workloads.charts",
-        value: w.charts,
-        allowed: `a list that includes ${m.providers.join(" or ")}, which ${CAPABILITY_PURPOSE[m.capability]}: ${m.needing.join(", ")}`,
-      })),
-    );
-  }
+  const { values, problems } = workloadProblems(w, d, charts);
+  if (problems.length > 0) throw new ConfigError("stack configuration", problems);
   return values;
 }
 

@@ -26,6 +26,33 @@ export const TEST_REGION = "us-east-1";
 /** Six zones, like us-east-1; tests can pass fewer through `availabilityZones`. */
 export const TEST_AZS = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d", "us-east-1e", "us-east-1f"];
 export const TEST_AMI = "ami-0123456789abcdef0";
+/**
+ * Instance types the mock region offers (getInstanceTypeOfferings answers from these,
+ * `*` in a filter value matching like AWS's): the families the tests and the README use.
+ */
+export const TEST_INSTANCE_TYPES: readonly string[] = [
+  ...["t3", "t3a", "m5", "m6i", "m7i", "c5", "c6i", "r5", "r6i"].flatMap((f) =>
+    ["medium", "large", "xlarge", "2xlarge", "4xlarge"].map((s) => `${f}.${s}`).filter((t) => !/^(m|c|r)\d+i?\.medium$/.test(t)),
+  ),
+  ...["t4g", "m7g", "c7g"].flatMap((f) => ["medium", "large", "xlarge"].map((s) => `${f}.${s}`)),
+  "t3.micro",
+  "t3.small",
+  "g5.xlarge",
+  "g6.xlarge",
+];
+
+/** What the mock account and region answer to the program's lookups. */
+export interface RegionFacts {
+  /** Zones `getAvailabilityZones` reports as available. @default TEST_AZS */
+  readonly availabilityZones?: readonly string[];
+  /** Types `getInstanceTypeOfferings` reports. @default TEST_INSTANCE_TYPES */
+  readonly instanceTypes?: readonly string[];
+  /**
+   * Images `getAmi` finds by `image-id`, with their architecture; any other id fails as
+   * AWS's "query returned no results" does. @default unset: every id answers as TEST_AMI
+   */
+  readonly images?: Readonly<Record<string, "x86_64" | "arm64">>;
+}
 
 export interface RecordedResource {
   readonly type: string;
@@ -51,6 +78,10 @@ export interface MockOptions {
   readonly region?: string;
   /** Zones `getAvailabilityZones` reports as available. @default TEST_AZS */
   readonly availabilityZones?: readonly string[];
+  /** Types `getInstanceTypeOfferings` reports. @default TEST_INSTANCE_TYPES */
+  readonly instanceTypes?: readonly string[];
+  /** Images `getAmi` finds by `image-id` (see {@link RegionFacts}). */
+  readonly images?: RegionFacts["images"];
   /** Extra or overriding data-source answers, by token. */
   readonly calls?: Readonly<Record<string, (inputs: Record<string, any>) => Record<string, any>>>; // eslint-disable-line @typescript-eslint/no-explicit-any
   /** Extra computed attributes for a resource; merged over the defaults. */
@@ -71,8 +102,15 @@ export function validStackConfig(overrides: Record<string, unknown> = {}): Recor
 export class PulumiMockHarness {
   readonly resources: RecordedResource[] = [];
   readonly calls: RecordedCall[] = [];
+  /** Overrides of the options' region facts, for tests that change them between runs. */
+  private facts: RegionFacts = {};
 
   constructor(private readonly options: MockOptions) {}
+
+  /** Replaces what the lookups answer (unset fields fall back to the options, then the defaults). */
+  setRegionFacts(facts: RegionFacts): void {
+    this.facts = facts;
+  }
 
   /** All recorded resources of one type token, e.g. `aws:ec2/vpc:Vpc`. */
   ofType(type: string): RecordedResource[] {
@@ -88,10 +126,11 @@ export class PulumiMockHarness {
     return found[0];
   }
 
-  /** Forgets what was recorded (between tests that build independent stacks). */
+  /** Forgets what was recorded (between tests that build independent stacks) and the region facts set since. */
   reset(): void {
     this.resources.length = 0;
     this.calls.length = 0;
+    this.facts = {};
   }
 
   /**
@@ -129,10 +168,25 @@ export class PulumiMockHarness {
     if (custom) return custom(inputs);
     switch (token) {
       case "aws:index/getAvailabilityZones:getAvailabilityZones": {
-        const names = [...(this.options.availabilityZones ?? TEST_AZS)];
+        const names = [...(this.facts.availabilityZones ?? this.options.availabilityZones ?? TEST_AZS)];
         return { id: region, names, zoneIds: names.map((_, i) => `use1-az${i + 1}`), groupNames: [region] };
       }
-      case "aws:ec2/getAmi:getAmi":
+      case "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": {
+        const offered = this.facts.instanceTypes ?? this.options.instanceTypes ?? TEST_INSTANCE_TYPES;
+        const patterns = ((inputs.filters ?? []) as { name: string; values: string[] }[])
+          .filter((f) => f.name === "instance-type")
+          .flatMap((f) => f.values.map((v) => new RegExp(`^${v.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`)));
+        const instanceTypes = offered.filter((t) => patterns.length === 0 || patterns.some((p) => p.test(t)));
+        return { id: region, instanceTypes, locationTypes: instanceTypes.map(() => "region"), locations: instanceTypes.map(() => region) };
+      }
+      case "aws:ec2/getAmi:getAmi": {
+        const images = this.facts.images ?? this.options.images;
+        const byId = ((inputs.filters ?? []) as { name: string; values: string[] }[]).find((f) => f.name === "image-id")?.values[0];
+        if (images && byId !== undefined) {
+          const architecture = images[byId];
+          if (!architecture) throw new Error("Your query returned no results. Please change your search criteria and try again.");
+          return { id: byId, imageId: byId, architecture, name: `custom-${byId}`, ownerId: TEST_ACCOUNT, rootDeviceName: "/dev/xvda" };
+        }
         return {
           id: TEST_AMI,
           imageId: TEST_AMI,
@@ -141,6 +195,7 @@ export class PulumiMockHarness {
           ownerId: "099720109477",
           rootDeviceName: "/dev/sda1",
         };
+      }
       case "aws:index/getCallerIdentity:getCallerIdentity":
         return { id: TEST_ACCOUNT, accountId: TEST_ACCOUNT, arn: `arn:aws:iam::${TEST_ACCOUNT}:user/unit`, userId: "AIDAUNIT" };
       case "aws:index/getPartition:getPartition":

@@ -121,120 +121,7 @@ function annotationRelabels(kind: "pod" | "service"): Relabel[] {
  * catalogue (`metric-catalogue.ts`) says which series each one yields.
  */
 export function prometheusConfig(input: ScrapeConfigInput): Record<string, unknown> {
-  const dedicatedNamespaces = [input.ingressController.namespace, input.certManager.namespace]
-    .map((ns) => ns.replace(/[.]/g, "\\."))
-    .join("|");
-
-  const scrapeConfigs: Record<string, unknown>[] = [
-    {
-      job_name: JOB.prometheus,
-      static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }],
-    },
-    {
-      job_name: JOB.apiserver,
-      scheme: "https",
-      kubernetes_sd_configs: [{ role: "endpointslice", namespaces: { names: ["default"] } }],
-      ...inClusterAuth,
-      ...tlsToCluster(),
-      relabel_configs: [
-        keep(["__meta_kubernetes_service_name", "__meta_kubernetes_endpointslice_port_name"], "kubernetes;https"),
-      ],
-    },
-    {
-      // Scraped directly on each node's kubelet (port 10250). The kubelet
-      // authorizes the token with a SubjectAccessReview on nodes/metrics.
-      job_name: JOB.kubelet,
-      scheme: "https",
-      kubernetes_sd_configs: [{ role: "node" }],
-      ...inClusterAuth,
-      ...tlsToCluster(!input.verifyKubeletCertificates),
-      relabel_configs: [copy("__meta_kubernetes_node_name", "node")],
-    },
-    {
-      job_name: JOB.cadvisor,
-      scheme: "https",
-      metrics_path: "/metrics/cadvisor",
-      kubernetes_sd_configs: [{ role: "node" }],
-      ...inClusterAuth,
-      ...tlsToCluster(!input.verifyKubeletCertificates),
-      relabel_configs: [copy("__meta_kubernetes_node_name", "node")],
-    },
-    {
-      // node-exporter runs on the host network: the pod IP is the node IP.
-      job_name: JOB.nodeExporter,
-      kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [input.namespace] } }],
-      relabel_configs: [
-        keep(["__meta_kubernetes_pod_label_app_kubernetes_io_name"], escapeRegex(input.nodeExporterName)),
-        keep(["__meta_kubernetes_pod_container_port_number"], String(NODE_EXPORTER_PORT)),
-        copy("__meta_kubernetes_pod_node_name", "node"),
-        copy("__meta_kubernetes_pod_node_name", "instance"),
-      ],
-    },
-    {
-      // kube-state-metrics already labels every series with the object's
-      // namespace and name; honor_labels keeps those instead of the target's.
-      job_name: JOB.kubeStateMetrics,
-      honor_labels: true,
-      kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [input.namespace] } }],
-      relabel_configs: [
-        keep(["__meta_kubernetes_pod_label_app_kubernetes_io_name"], escapeRegex(input.kubeStateMetricsName)),
-        keep(["__meta_kubernetes_pod_container_port_number"], String(KUBE_STATE_METRICS_PORT)),
-      ],
-    },
-    {
-      // Pods that ask to be scraped (`prometheus.io/scrape: "true"`). The add-on
-      // namespaces with their own jobs below are left out so nothing is scraped twice.
-      job_name: JOB.pods,
-      kubernetes_sd_configs: [{ role: "pod" }],
-      relabel_configs: [
-        drop(["__meta_kubernetes_namespace"], dedicatedNamespaces),
-        // Finished pods (Jobs) keep their annotations but serve nothing.
-        drop(["__meta_kubernetes_pod_phase"], "Pending|Succeeded|Failed|Unknown"),
-        // A pod with several container ports yields one target per port; once the
-        // annotation fixes the port they carry the same labels and Prometheus
-        // merges them into one target.
-        ...annotationRelabels("pod"),
-        { action: "labelmap", regex: "__meta_kubernetes_pod_label_(.+)" },
-        ...podLabels,
-      ],
-    },
-    {
-      // Services that ask to be scraped: every endpoint behind them. EndpointSlices,
-      // not the Endpoints API, which Kubernetes deprecated in 1.33.
-      job_name: JOB.serviceEndpoints,
-      kubernetes_sd_configs: [{ role: "endpointslice" }],
-      relabel_configs: [
-        drop(["__meta_kubernetes_namespace"], dedicatedNamespaces),
-        ...annotationRelabels("service"),
-        copy("__meta_kubernetes_namespace", "namespace"),
-        copy("__meta_kubernetes_service_name", "service"),
-        copy("__meta_kubernetes_pod_name", "pod"),
-        copy("__meta_kubernetes_pod_node_name", "node"),
-      ],
-    },
-    {
-      // The F5 NGINX Ingress Controller serves Prometheus metrics on the container
-      // port its Helm chart names "prometheus" (9113 by default).
-      job_name: JOB.ingressController,
-      kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [input.ingressController.namespace] } }],
-      relabel_configs: [
-        keep(["__meta_kubernetes_pod_container_port_number"], String(input.ingressController.metricsPort)),
-        drop(["__meta_kubernetes_pod_phase"], "Pending|Succeeded|Failed|Unknown"),
-        ...podLabels,
-      ],
-    },
-    {
-      // cert-manager's controller serves metrics on 9402; its webhook and
-      // cainjector pods do not expose that port and are filtered out by it.
-      job_name: JOB.certManager,
-      kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [input.certManager.namespace] } }],
-      relabel_configs: [
-        keep(["__meta_kubernetes_pod_container_port_number"], String(input.certManager.metricsPort)),
-        drop(["__meta_kubernetes_pod_phase"], "Pending|Succeeded|Failed|Unknown"),
-        ...podLabels,
-      ],
-    },
-  ];
+  const scrapeConfigs = [...platformJobs(input), ...annotatedAndAddOnJobs(input)];
 
   return {
     global: {
@@ -246,6 +133,130 @@ export function prometheusConfig(input: ScrapeConfigInput): Record<string, unkno
     rule_files: [`${RULES_DIR}/*.yml`],
     scrape_configs: scrapeConfigs,
   };
+}
+
+/** Prometheus itself, the API server, the kubelets and cAdvisor, node-exporter and kube-state-metrics. */
+function platformJobs(input: ScrapeConfigInput): Record<string, unknown>[] {
+  return [
+  {
+    job_name: JOB.prometheus,
+    static_configs: [{ targets: [`localhost:${PROMETHEUS_PORT}`] }],
+  },
+  {
+    job_name: JOB.apiserver,
+    scheme: "https",
+    kubernetes_sd_configs: [{ role: "endpointslice", namespaces: { names: ["default"] } }],
+    ...inClusterAuth,
+    ...tlsToCluster(),
+    relabel_configs: [
+      keep(["__meta_kubernetes_service_name", "__meta_kubernetes_endpointslice_port_name"], "kubernetes;https"),
+    ],
+  },
+  {
+    // Scraped directly on each node's kubelet (port 10250). The kubelet
+    // authorizes the token with a SubjectAccessReview on nodes/metrics.
+    job_name: JOB.kubelet,
+    scheme: "https",
+    kubernetes_sd_configs: [{ role: "node" }],
+    ...inClusterAuth,
+    ...tlsToCluster(!input.verifyKubeletCertificates),
+    relabel_configs: [copy("__meta_kubernetes_node_name", "node")],
+  },
+  {
+    job_name: JOB.cadvisor,
+    scheme: "https",
+    metrics_path: "/metrics/cadvisor",
+    kubernetes_sd_configs: [{ role: "node" }],
+    ...inClusterAuth,
+    ...tlsToCluster(!input.verifyKubeletCertificates),
+    relabel_configs: [copy("__meta_kubernetes_node_name", "node")],
+  },
+  {
+    // node-exporter runs on the host network: the pod IP is the node IP.
+    job_name: JOB.nodeExporter,
+    kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [input.namespace] } }],
+    relabel_configs: [
+      keep(["__meta_kubernetes_pod_label_app_kubernetes_io_name"], escapeRegex(input.nodeExporterName)),
+      keep(["__meta_kubernetes_pod_container_port_number"], String(NODE_EXPORTER_PORT)),
+      copy("__meta_kubernetes_pod_node_name", "node"),
+      copy("__meta_kubernetes_pod_node_name", "instance"),
+    ],
+  },
+  {
+    // kube-state-metrics already labels every series with the object's
+    // namespace and name; honor_labels keeps those instead of the target's.
+    job_name: JOB.kubeStateMetrics,
+    honor_labels: true,
+    kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [input.namespace] } }],
+    relabel_configs: [
+      keep(["__meta_kubernetes_pod_label_app_kubernetes_io_name"], escapeRegex(input.kubeStateMetricsName)),
+      keep(["__meta_kubernetes_pod_container_port_number"], String(KUBE_STATE_METRICS_PORT)),
+    ],
+  },
+  ];
+}
+
+/** What asks to be scraped through annotations, and the add-ons with jobs of their own. */
+function annotatedAndAddOnJobs(input: ScrapeConfigInput): Record<string, unknown>[] {
+  const dedicatedNamespaces = [input.ingressController.namespace, input.certManager.namespace]
+    .map((ns) => ns.replace(/[.]/g, "\\."))
+    .join("|");
+
+  return [
+  {
+    // Pods that ask to be scraped (`prometheus.io/scrape: "true"`). The add-on
+    // namespaces with their own jobs below are left out so nothing is scraped twice.
+    job_name: JOB.pods,
+    kubernetes_sd_configs: [{ role: "pod" }],
+    relabel_configs: [
+      drop(["__meta_kubernetes_namespace"], dedicatedNamespaces),
+      // Finished pods (Jobs) keep their annotations but serve nothing.
+      drop(["__meta_kubernetes_pod_phase"], "Pending|Succeeded|Failed|Unknown"),
+      // A pod with several container ports yields one target per port; once the
+      // annotation fixes the port they carry the same labels and Prometheus
+      // merges them into one target.
+      ...annotationRelabels("pod"),
+      { action: "labelmap", regex: "__meta_kubernetes_pod_label_(.+)" },
+      ...podLabels,
+    ],
+  },
+  {
+    // Services that ask to be scraped: every endpoint behind them. EndpointSlices,
+    // not the Endpoints API, which Kubernetes deprecated in 1.33.
+    job_name: JOB.serviceEndpoints,
+    kubernetes_sd_configs: [{ role: "endpointslice" }],
+    relabel_configs: [
+      drop(["__meta_kubernetes_namespace"], dedicatedNamespaces),
+      ...annotationRelabels("service"),
+      copy("__meta_kubernetes_namespace", "namespace"),
+      copy("__meta_kubernetes_service_name", "service"),
+      copy("__meta_kubernetes_pod_name", "pod"),
+      copy("__meta_kubernetes_pod_node_name", "node"),
+    ],
+  },
+  {
+    // The F5 NGINX Ingress Controller serves Prometheus metrics on the container
+    // port its Helm chart names "prometheus" (9113 by default).
+    job_name: JOB.ingressController,
+    kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [input.ingressController.namespace] } }],
+    relabel_configs: [
+      keep(["__meta_kubernetes_pod_container_port_number"], String(input.ingressController.metricsPort)),
+      drop(["__meta_kubernetes_pod_phase"], "Pending|Succeeded|Failed|Unknown"),
+      ...podLabels,
+    ],
+  },
+  {
+    // cert-manager's controller serves metrics on 9402; its webhook and
+    // cainjector pods do not expose that port and are filtered out by it.
+    job_name: JOB.certManager,
+    kubernetes_sd_configs: [{ role: "pod", namespaces: { names: [input.certManager.namespace] } }],
+    relabel_configs: [
+      keep(["__meta_kubernetes_pod_container_port_number"], String(input.certManager.metricsPort)),
+      drop(["__meta_kubernetes_pod_phase"], "Pending|Succeeded|Failed|Unknown"),
+      ...podLabels,
+    ],
+  },
+  ];
 }
 
 /** The job names a config defines, in order. */

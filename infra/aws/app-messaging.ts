@@ -11,70 +11,11 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import type { AwsSettings, MessagingDeclaration, QueueSettings } from "../../charts/chart-entry";
 import { CHARTS, ChartEntry, DeployContext } from "../../charts/registry";
+import { messagingWorkerPolicy, topicDeliveryQueuePolicy } from "../policies/messaging";
 import { resourceTags } from "./tags";
 
 /** AWS managed key for SNS: its key policy lets SNS use it for this account, so publishers need no KMS grant. */
 export const SNS_MANAGED_KMS_KEY = "alias/aws/sns";
-
-/** ARNs of the declared queues (subscribers included) and topics, by key. */
-export interface MessagingArns {
-  readonly queues: Readonly<Record<string, string>>;
-  readonly topics: Readonly<Record<string, string>>;
-}
-
-interface PolicyStatement {
-  Sid: string;
-  Effect: "Allow";
-  Action: string[];
-  Resource: string | string[];
-  Principal?: Record<string, string>;
-  Condition?: Record<string, Record<string, string>>;
-}
-
-export interface PolicyDocument {
-  Version: "2012-10-17";
-  Statement: PolicyStatement[];
-}
-
-const SEND = ["sqs:SendMessage", "sqs:GetQueueUrl", "sqs:GetQueueAttributes"];
-const CONSUME = ["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:ChangeMessageVisibility", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"];
-
-/**
- * What the chart's pods may do, and nothing more: send to and consume the queues
- * as declared, publish to the topics, consume the subscriber queues. Dead-letter
- * queues are left to operators. Every pod on a worker shares the instance role,
- * so the statements cannot be split per service.
- */
-export function messagingWorkerPolicy(decl: MessagingDeclaration, arns: MessagingArns): PolicyDocument {
-  const statements: PolicyStatement[] = [];
-  const allow = (Sid: string, Action: string[], Resource: string | string[]) => statements.push({ Sid, Effect: "Allow", Action, Resource });
-  for (const q of decl.queues) {
-    if (q.send) allow(`Send${q.label}`, SEND, arns.queues[q.key]);
-    if (q.consume) allow(`Consume${q.label}`, CONSUME, arns.queues[q.key]);
-  }
-  for (const t of decl.topics) {
-    if (t.publish) allow(`Publish${t.label}`, ["sns:Publish"], arns.topics[t.key]);
-    if (t.subscribers.length > 0) allow(`Consume${t.label}`, CONSUME, t.subscribers.map((s) => arns.queues[s.key]));
-  }
-  return { Version: "2012-10-17", Statement: statements };
-}
-
-/** Queue policy of a subscriber queue: only its topic may deliver to it. `topicLabel` names the statement. */
-export function topicDeliveryQueuePolicy(queueArn: string, topicArn: string, topicLabel = ""): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: `DeliveryFrom${topicLabel}Topic`,
-        Effect: "Allow",
-        Principal: { Service: "sns.amazonaws.com" },
-        Action: ["sqs:SendMessage"],
-        Resource: queueArn,
-        Condition: { ArnEquals: { "aws:SourceArn": topicArn } },
-      },
-    ],
-  };
-}
 
 export interface AppMessagingArgs {
   readonly clusterName: string;

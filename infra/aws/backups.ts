@@ -6,37 +6,11 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { PolicyDocument } from "./secrets";
+import { backupBucketPolicy } from "../policies/backup-bucket";
 import { resourceTags } from "./tags";
 
 /** Key prefix of the snapshots inside the bucket. */
 export const SNAPSHOT_PREFIX = "snapshots/";
-
-/** Denies any request that does not use TLS, and uploads that ask for an encryption other than KMS. Pure. */
-export function backupBucketPolicy(bucketArn: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyRequestsWithoutTls",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-      {
-        Sid: "DenyUploadsNotEncryptedWithKms",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:PutObject",
-        Resource: `${bucketArn}/*`,
-        // Absent header: the bucket's default (the cluster key) applies, which is fine.
-        Condition: { StringNotEqualsIfExists: { "s3:x-amz-server-side-encryption": "aws:kms" } },
-      },
-    ],
-  };
-}
 
 /**
  * Lifecycle rules: a snapshot is current for `retentionDays`, then kept as a noncurrent

@@ -8,63 +8,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { clusterKeyPolicy } from "../policies/cluster-key";
 import { resourceTags } from "./tags";
-
-export interface PolicyStatement {
-  readonly Sid: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Principal: Record<string, string | string[]> | "*";
-  readonly Action: string | string[];
-  readonly Resource: string | string[];
-  readonly Condition?: Record<string, Record<string, string | string[]>>;
-}
-
-export interface PolicyDocument {
-  readonly Version: "2012-10-17";
-  readonly Statement: PolicyStatement[];
-}
-
-export interface KeyPolicyProps {
-  readonly accountId: string;
-  readonly partition: string;
-  readonly region: string;
-  /** The partition's DNS suffix, e.g. `amazonaws.com`. */
-  readonly dnsSuffix: string;
-}
-
-/** Services allowed to use the cluster key on a caller's behalf. */
-export function keyServices(p: Pick<KeyPolicyProps, "region" | "dnsSuffix">): string[] {
-  return [`secretsmanager.${p.region}.${p.dnsSuffix}`, `s3.${p.region}.${p.dnsSuffix}`];
-}
-
-/**
- * The cluster key's policy. Administration is delegated to IAM in this account (the
- * AWS default, which keeps the key manageable and avoids locking everyone out), and
- * nobody may use the key for data directly: only through Secrets Manager and S3, so a
- * role that can read a cluster secret cannot also decrypt arbitrary ciphertext with it.
- */
-export function clusterKeyPolicy(p: KeyPolicyProps): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "AccountAdministersTheKeyThroughIam",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${p.partition}:iam::${p.accountId}:root` },
-        Action: "kms:*",
-        Resource: "*",
-      },
-      {
-        Sid: "DataKeysOnlyThroughSecretsManagerAndS3",
-        Effect: "Deny",
-        Principal: { AWS: "*" },
-        Action: ["kms:Decrypt", "kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
-        Resource: "*",
-        Condition: { StringNotEquals: { "kms:ViaService": keyServices(p) } },
-      },
-    ],
-  };
-}
 
 /** Names of this cluster's secrets; IAM scopes to `<cluster>/*`. */
 export function secretNames(clusterName: string): { prefix: string; pki: string; join: string } {

@@ -19,9 +19,8 @@ import type { NodePoolConfig } from "../config/node-pools";
 import { CA_LABEL_TAG_PREFIX, CA_TAINT_TAG_PREFIX, PLATFORM_ASG_TAG_COUNT } from "../config/node-pools";
 import { encodeUserData, renderNodeUserData } from "./user-data";
 import { ubuntuAmiQuery } from "./ami";
-import { AccountContext, policy, PolicyDocument } from "../policies/document";
-import { clusterTagKey, resourceTags } from "../aws/tags";
-import { asgArnPattern } from "../aws/termination";
+import { resourceTags } from "../aws/tags";
+import { workerSelfHealthPolicy } from "../policies/worker-health";
 import { ECR_CREDENTIAL_PROVIDER_VERSION, KUBEADM_API_VERSION, KUBERNETES_PACKAGE_REVISION } from "../versions";
 
 /** How long an instance may stay in Terminating:Wait while the handler drains it. */
@@ -117,22 +116,6 @@ export function asgTags(clusterName: string, userTags: Readonly<Record<string, s
     throw new Error(`workers: the platform sets ${platformTags} group tags but PLATFORM_ASG_TAG_COUNT says ${PLATFORM_ASG_TAG_COUNT}`);
   }
   return tags;
-}
-
-/**
- * Lets a worker whose join failed mark itself Unhealthy so its group replaces it.
- * Scoped to groups tagged as this cluster's; IAM has no way to limit a caller to its
- * own instance here, so a worker could mark a peer of this cluster unhealthy (which
- * replaces, and drains, that peer: no access to data). Pure.
- */
-export function workerSelfHealthPolicy(ctx: AccountContext): PolicyDocument {
-  return policy({
-    Sid: "MarkInstanceUnhealthyWhenJoinFails",
-    Effect: "Allow",
-    Action: ["autoscaling:SetInstanceHealth"],
-    Resource: asgArnPattern(ctx),
-    Condition: { StringEquals: { [`aws:ResourceTag/${clusterTagKey(ctx.clusterName)}`]: "owned" } },
-  });
 }
 
 /** Instance types of the group: a mixed instances policy when spot or several types. Pure. */

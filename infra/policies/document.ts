@@ -1,4 +1,8 @@
-/** IAM policy document types and ARN helpers shared by the policy builders. Pure. */
+/**
+ * IAM policy document types and ARN helpers shared by the policy builders. Every
+ * policy document the program attaches (identity and resource policies) is built by
+ * a pure function in this folder and golden-tested under test/golden/iam/. Pure.
+ */
 
 export type Condition = Record<string, Record<string, string | string[]>>;
 
@@ -11,10 +15,20 @@ export interface PolicyStatement {
   readonly Condition?: Condition;
 }
 
-export interface PolicyDocument {
-  readonly Version: "2012-10-17";
-  readonly Statement: PolicyStatement[];
+/** A statement of a resource policy (key, bucket, queue): it names who it is about. */
+export interface ResourcePolicyStatement extends Omit<PolicyStatement, "Action"> {
+  readonly Principal: Record<string, string | string[]> | "*";
+  readonly Action: string | string[];
 }
+
+/** An identity policy (the default) or, with {@link ResourcePolicyStatement}, a resource policy. */
+export interface PolicyDocument<S = PolicyStatement> {
+  readonly Version: "2012-10-17";
+  readonly Statement: S[];
+}
+
+/** A key, bucket or queue policy. */
+export type ResourcePolicyDocument = PolicyDocument<ResourcePolicyStatement>;
 
 /** Where the cluster lives; every ARN a policy names is built from it. */
 export interface AccountContext {

@@ -18,7 +18,7 @@ import {
 import { CreateBucketCommand, PutBucketLifecycleConfigurationCommand, S3Client } from "@aws-sdk/client-s3";
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import { topicDeliveryQueuePolicy } from "../../../infra/aws/app-messaging";
+import { topicDeliveryQueuePolicy } from "../../../infra/policies/messaging";
 import { OBJECT_DETECTION_DEFAULTS as D } from "../../../charts/object-detection/stack-config";
 
 export const REGION = "eu-west-1";

@@ -19,7 +19,8 @@ import { objectDetectionConfigData } from "../../../../charts/object-detection/a
 import { objectDetectionAwsConfig } from "../../../../charts/object-detection/registration";
 import { OBJECT_DETECTION_DEFAULTS, ObjectDetectionConfig, objectDetectionMessaging } from "../../../../charts/object-detection/stack-config";
 import { ConfigError } from "../../../../lib/validate";
-import { AppMessaging, declareChartMessaging, messagingStackOutputs, messagingWorkerPolicy, topicDeliveryQueuePolicy } from "../../../../infra/aws/app-messaging";
+import { AppMessaging, declareChartMessaging, messagingStackOutputs } from "../../../../infra/aws/app-messaging";
+import { messagingWorkerPolicy, topicDeliveryQueuePolicy } from "../../../../infra/policies/messaging";
 import { allows } from "../../support/iam-eval";
 import { goldenIn } from "../../support/golden";
 

@@ -9,7 +9,8 @@ const mocks = installPulumiMocks();
 
 import { containerLogGroupName } from "../../../../charts/fluentd/log-group";
 import { parseConfig } from "../../../../infra/config";
-import { cloudWatchReadPolicy, Logging, logWriterPolicy } from "../../../../infra/aws/logging";
+import { Logging } from "../../../../infra/aws/logging";
+import { cloudWatchReadPolicy, logWriterPolicy } from "../../../../infra/policies/logs";
 import { AccountContext } from "../../../../infra/policies/document";
 import { wildcardWrites } from "../../../../infra/policies/wildcards";
 import { ConfigError } from "../../../../lib/validate";

@@ -11,8 +11,10 @@ import { fakePem, plain, tlsState } from "../../support/tls-mocks";
 const mocks = installPulumiMocks({ resourceState: tlsState });
 
 import { ADMIN_GROUP, ADMIN_USER, ClusterPki, PKI_FILES, pkiSecretDocument, renderKubeconfig } from "../../../../infra/aws/pki";
-import { ClusterSecrets, clusterKeyPolicy, secretNames } from "../../../../infra/aws/secrets";
-import { backupBucketPolicy, backupLifecycleRules, EtcdBackupBucket } from "../../../../infra/aws/backups";
+import { ClusterSecrets, secretNames } from "../../../../infra/aws/secrets";
+import { backupLifecycleRules, EtcdBackupBucket } from "../../../../infra/aws/backups";
+import { backupBucketPolicy } from "../../../../infra/policies/backup-bucket";
+import { clusterKeyPolicy } from "../../../../infra/policies/cluster-key";
 
 beforeEach(() => mocks.reset());
 

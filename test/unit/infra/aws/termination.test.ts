@@ -4,8 +4,10 @@
  * patterns, and the group tags.
  */
 import { parseConfig } from "../../../../infra/config";
-import { asgArnPattern, nodeLifecyclePolicy, terminationEventRules, terminationQueuePolicy } from "../../../../infra/aws/termination";
-import { asgTags, usesMixedInstancesPolicy, workerSelfHealthPolicy } from "../../../../infra/nodes/workers";
+import { terminationEventRules } from "../../../../infra/aws/termination";
+import { asgTags, usesMixedInstancesPolicy } from "../../../../infra/nodes/workers";
+import { asgArnPattern, nodeLifecyclePolicy, terminationQueuePolicy } from "../../../../infra/policies/node-lifecycle";
+import { workerSelfHealthPolicy } from "../../../../infra/policies/worker-health";
 import { allows } from "../../support/iam-eval";
 import { goldenIn } from "../../support/golden";
 

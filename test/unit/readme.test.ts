@@ -1,7 +1,8 @@
 /**
  * The README is the user's reference: every stack configuration key the program
- * accepts must have a row in its configuration table, and the quick-start
- * commands must be the ones package.json defines.
+ * accepts must have a row in its configuration table, the quick-start commands
+ * must be the ones package.json defines, and "Where things are" must name every
+ * source folder (and only folders that exist).
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -21,5 +22,26 @@ describe("README", () => {
     expect(readme).toContain("npm ci && npm run synth");
     expect(readme).toContain("npm test");
     expect(Object.keys(scripts)).toEqual(expect.arrayContaining(["synth", "test", "test:unit", "typecheck", "lint", "bench"]));
+  });
+
+  describe("Where things are", () => {
+    const start = readme.indexOf("\n## Where things are");
+    const table = readme.slice(start, readme.indexOf("\n## ", start + 1));
+    const listed = [...table.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1].replace(/\/$/, ""));
+
+    it("lists only paths that exist", () => {
+      expect(listed.length).toBeGreaterThan(5);
+      for (const p of listed) expect([p, fs.existsSync(path.join(REPO, p))]).toEqual([p, true]);
+    });
+
+    it("names every top-level source folder and every folder of infra/", () => {
+      const dirs = (d: string) =>
+        fs
+          .readdirSync(path.join(REPO, d), { withFileTypes: true })
+          .filter((e) => e.isDirectory() && !e.name.startsWith(".") && !["node_modules", "dist", "bin", "docs"].includes(e.name))
+          .map((e) => (d === "." ? e.name : `${d}/${e.name}`));
+      const expected = [...dirs(".").filter((d) => d !== "test" && d !== "infra"), ...dirs("infra"), "test/tools", "test/bench"];
+      for (const d of expected) expect([d, listed.includes(d)]).toEqual([d, true]);
+    });
   });
 });

@@ -225,13 +225,13 @@ export function parseInstanceType(v: Validator, key: string, fallback: string): 
 function parseNetwork(v: Validator, zoneCount: number) {
   const problemsBefore = v.problems.length;
   const vpcCidr = v.cidr("vpcCidr", DEFAULTS.vpcCidr);
-  // Overlap checks against a VPC block the user did not write would only confuse.
-  const vpcValid = v.problems.length === problemsBefore;
   const vpc = parseCidr(vpcCidr) as NonNullable<ReturnType<typeof parseCidr>>;
   if (vpc.prefix < 16 || vpc.prefix > 24) {
     // AWS accepts /16 to /28 for a VPC; /24 is the smallest that leaves room for two subnets of usable size.
     v.fail("vpcCidr", vpcCidr, "an IPv4 CIDR block from /16 to /24 (AWS VPC limits), such as 10.0.0.0/16");
   }
+  // Overlap checks against a VPC block that has to change anyway would only echo its problem.
+  const vpcValid = v.problems.length === problemsBefore;
 
   const subnetPrefixLength = v.number("subnetPrefixLength", DEFAULTS.subnetPrefixLength, { min: 16, max: 28 });
   let subnets: string[] = [];

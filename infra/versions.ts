@@ -2,19 +2,32 @@
  * The Kubernetes release this platform pins. Everything that must match it
  * (kubeadm/kubelet packages, the kubeadm config API, the cloud controller
  * manager's minor, the tools the test suite builds) reads it from here.
+ *
+ * Each pin carries `// evidence: <URL>` (where upstream shows it published, checked by
+ * test/unit/infra/versions-evidence.test.ts) and, where a bot may move it, a
+ * `// renovate:` comment that renovate.json's custom manager reads. Verified 2026-11-30.
  */
+
+// renovate: datasource=github-releases depName=kubernetes/kubernetes extractVersion=^v(?<version>.+)$
+// evidence: https://github.com/kubernetes/kubernetes/releases/tag/v1.35.4 (Go module proxy: k8s.io/kubernetes v1.35.4, 2026-04-15; 1.35 supported until 2027-02-28, https://kubernetes.io/releases/1.35)
 export const KUBERNETES_VERSION = "1.35.4";
 
-/** Minors that upstream supports on the date of the pin (1.33 reached end of life in 2026-06). */
-export const SUPPORTED_KUBERNETES_MINORS = ["1.34", "1.35", "1.36"] as const;
+/**
+ * Minors that upstream supports on the date of the pin: 1.34 reached end of life on
+ * 2026-10-27 (https://kubernetes.io/releases/1.34), 1.37 was released 2026-08-26.
+ */
+// evidence: https://kubernetes.io/releases/ (supported: 1.37 until 2027-10-28, 1.36 until 2027-06-28, 1.35 until 2027-02-28)
+export const SUPPORTED_KUBERNETES_MINORS = ["1.35", "1.36", "1.37"] as const;
 
 /** kubeadm configuration API used for init and join (current since Kubernetes 1.31). */
+// evidence: https://kubernetes.io/docs/reference/config-api/kubeadm-config.v1beta4/ (the current kubeadm config API of 1.35)
 export const KUBEADM_API_VERSION = "kubeadm.k8s.io/v1beta4";
 
 /**
  * Debian revision of the pkgs.k8s.io packages: kubeadm, kubelet and kubectl are
  * installed as `<KUBERNETES_VERSION>-<revision>` (every stable release so far is `-1.1`).
  */
+// evidence: https://pkgs.k8s.io/core:/stable:/v1.35/deb/Packages (kubeadm 1.35.4-1.1)
 export const KUBERNETES_PACKAGE_REVISION = "1.1";
 
 /**
@@ -22,6 +35,8 @@ export const KUBERNETES_PACKAGE_REVISION = "1.1";
  * kubernetes/cloud-provider-aws, downloaded from artifacts.k8s.io). The plugin speaks
  * the stable `credentialprovider.kubelet.k8s.io/v1` API, so it need not match the
  * Kubernetes minor; this is the release whose binaries artifacts.k8s.io publishes
- * (many later tags exist only as GitHub tags, cloud-provider-aws#1324).
+ * (many later tags exist only as GitHub tags, cloud-provider-aws#1324), which is why
+ * no bot moves it: a newer GitHub tag is no evidence that the binary exists.
  */
+// evidence: https://artifacts.k8s.io/binaries/cloud-provider-aws/v1.31.0/linux/amd64/ecr-credential-provider-linux-amd64 (Go module proxy: k8s.io/cloud-provider-aws v1.31.0, 2024-08-16)
 export const ECR_CREDENTIAL_PROVIDER_VERSION = "1.31.0";

@@ -8,6 +8,7 @@
  * permissions (infra/aws/identity.ts, infra/aws/termination.ts): no workload pod on a
  * worker can borrow them. They reach IMDS through hop limit 2.
  */
+import { ADDON_SERVICE_ACCOUNTS } from "../../aws/identity";
 import { NTH_MANAGED_TAG } from "../../nodes/workers";
 import { ADDON_VERSIONS, PinnedImage } from "./versions";
 
@@ -59,8 +60,9 @@ export const INGRESS_METRICS_PORT = 9113;
 /** cert-manager's metrics port (the prometheus chart scrapes it). */
 export const CERT_MANAGER_METRICS_PORT = 9402;
 
+/** The chart's `image` values; a pinned digest goes into the tag (`tag@sha256:...`), which every chart here joins as `repository:tag`. */
 function image(i: PinnedImage): { repository: string; tag: string } {
-  return { repository: i.repository, tag: i.tag };
+  return { repository: i.repository, tag: i.digest ? `${i.tag}@${i.digest}` : i.tag };
 }
 
 function requests(cpu: string, memory: string, memoryLimit?: string) {
@@ -137,6 +139,8 @@ export function ebsCsiDriverValues(s: AddonSettings): Values {
       // Tags every volume kubernetes.io/cluster/<name>: owned. The controller's IAM policy
       // only lets it touch volumes with that tag, and the teardown step finds leftovers by it.
       k8sTagClusterId: s.clusterName,
+      // The name its role trusts (ADDON_SERVICE_ACCOUNTS, infra/aws/identity.ts).
+      serviceAccount: { name: ADDON_SERVICE_ACCOUNTS.ebsCsiController.name },
       // One control-plane node: a second replica would only wait for the leader lease there.
       replicaCount: 1,
       ...controlPlanePlacement,
@@ -220,6 +224,8 @@ export function nodeTerminationHandlerValues(s: AddonSettings): Values {
   return {
     image: image(v.images.handler),
     enableSqsTerminationDraining: true,
+    // The name its role trusts (ADDON_SERVICE_ACCOUNTS, infra/aws/identity.ts).
+    serviceAccount: { name: ADDON_SERVICE_ACCOUNTS.nodeTerminationHandler.name },
     queueURL: s.terminationQueueUrl,
     awsRegion: s.region,
     // Only instances of this cluster's pools carry the tag (infra/nodes/workers.ts).
@@ -239,14 +245,16 @@ export function clusterAutoscalerValues(s: AddonSettings): Values {
   return {
     cloudProvider: "aws",
     awsRegion: s.region,
+    // The name its role trusts (ADDON_SERVICE_ACCOUNTS, infra/aws/identity.ts).
+    rbac: { serviceAccount: { name: ADDON_SERVICE_ACCOUNTS.clusterAutoscaler.name } },
     autoDiscovery: {
       clusterName: s.clusterName,
       // The tags infra/nodes/workers.ts puts on every pool's group.
       tags: ["k8s.io/cluster-autoscaler/enabled", `k8s.io/cluster-autoscaler/${s.clusterName}`],
     },
     image: image(v.images.autoscaler),
-    // Ubuntu's CA bundle; the chart's default path is Amazon Linux's and does not exist here.
-    sslCertPath: "/etc/ssl/certs/ca-certificates.crt",
+    // No CA bundle from the host: the image carries its own, and the chart (9.59.0) has no
+    // `sslCertPath` value (an earlier pin set one; Helm ignored it).
     extraArgs: {
       "balance-similar-node-groups": true,
       expander: "least-waste",

@@ -3,11 +3,18 @@
  * Upgrading an add-on is a one-line change here, reviewed in the pull request's
  * `pulumi preview --diff` (each chart object is its own Pulumi resource).
  *
- * Chart versions as published on 2026-11-21. Every image listed under `images` is set
- * explicitly in the add-on's values (so a chart bump never changes it silently);
- * controllers that must match the Kubernetes minor (cloud controller manager,
- * cluster-autoscaler) derive their tag from infra/versions.ts. An add-on with no
- * `images` runs the tags its pinned chart version pins, for the reason given there.
+ * Every pin carries two comments, checked by test/unit/infra/versions-evidence.test.ts:
+ * `// evidence: <URL>`, where upstream shows that exact version published (a release,
+ * a tag whose Chart.yaml has that version, a registry listing), verified on the date in
+ * the note; and, for pins a bot can move, `// renovate: datasource=... depName=...`,
+ * which renovate.json's custom manager reads. Image pins (`repository`, `tag`, optional
+ * `digest` on one line) are read by a second manager that also pins the digest.
+ *
+ * Pins verified on 2026-11-30. Every image listed under `images` is set explicitly in
+ * the add-on's values (so a chart bump never changes it silently); controllers that
+ * must match the Kubernetes minor (cloud controller manager, cluster-autoscaler) derive
+ * their tag from infra/versions.ts. An add-on with no `images` runs the tags its pinned
+ * chart version pins, for the reason given there.
  */
 import { KUBERNETES_VERSION } from "../../versions";
 
@@ -23,6 +30,12 @@ export interface PinnedImage {
   readonly repository: string;
   /** Exact tag, never `latest`. */
   readonly tag: string;
+  /**
+   * Content digest (`sha256:<64 hex>`) of the tag's image index, which Renovate adds
+   * when it bumps the tag; the values then name `tag@digest`, so a re-pushed tag is
+   * never pulled. @default none (the tag alone)
+   */
+  readonly digest?: string;
 }
 
 export interface AddonChart {
@@ -45,7 +58,9 @@ export const ADDON_VERSIONS = {
   calico: {
     repo: "https://docs.tigera.io/calico/charts",
     chart: "tigera-operator",
-    version: "v3.32.2",
+    // renovate: datasource=helm depName=tigera-operator registryUrl=https://docs.tigera.io/calico/charts
+    // evidence: https://github.com/projectcalico/calico/releases/tag/v3.32.3 (2026-10-28, attaches tigera-operator-v3.32.3.tgz; v3.33 and v3.32 are the maintained lines)
+    version: "v3.32.3",
     namespace: "tigera-operator",
     // Chart-pinned: the operator image and the Calico images it installs are released as
     // one set; overriding one of them separately breaks the operator's version pairing.
@@ -58,9 +73,13 @@ export const ADDON_VERSIONS = {
   cloudControllerManager: {
     repo: "https://kubernetes.github.io/cloud-provider-aws",
     chart: "aws-cloud-controller-manager",
-    version: "0.0.12",
+    // renovate: datasource=helm depName=aws-cloud-controller-manager registryUrl=https://kubernetes.github.io/cloud-provider-aws
+    // evidence: https://github.com/kubernetes/cloud-provider-aws/blob/helm-chart-aws-cloud-controller-manager-0.0.11/charts/aws-cloud-controller-manager/Chart.yaml (version 0.0.11, appVersion v1.35.0; still the chart at tag v1.37.1, 2026-11-05; 0.0.12 was never published)
+    version: "0.0.11",
     namespace: "kube-system",
     images: {
+      // Follows KUBERNETES_VERSION's minor (infra/versions.ts), so no bot moves it.
+      // evidence: https://github.com/kubernetes/cloud-provider-aws/releases/tag/v1.35.0 (the appVersion of chart 0.0.11)
       controller: { repository: "registry.k8s.io/provider-aws/cloud-controller-manager", tag: `v${minor}.0` },
     },
   },
@@ -68,33 +87,45 @@ export const ADDON_VERSIONS = {
   ebsCsiDriver: {
     repo: "https://kubernetes-sigs.github.io/aws-ebs-csi-driver",
     chart: "aws-ebs-csi-driver",
-    version: "2.59.0",
+    // renovate: datasource=helm depName=aws-ebs-csi-driver registryUrl=https://kubernetes-sigs.github.io/aws-ebs-csi-driver
+    // evidence: https://github.com/kubernetes-sigs/aws-ebs-csi-driver/releases/tag/helm-chart-aws-ebs-csi-driver-2.64.0 (2026-08-18, appVersion 1.64.0)
+    version: "2.64.0",
     namespace: "kube-system",
     images: {
-      driver: { repository: "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver", tag: "v1.59.0" },
+      // evidence: https://github.com/kubernetes-sigs/aws-ebs-csi-driver/releases/tag/v1.64.0 (image public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver:v1.64.0, chart 2.64.0's default)
+      driver: { repository: "public.ecr.aws/ebs-csi-driver/aws-ebs-csi-driver", tag: "v1.64.0" },
     },
   },
   /** metrics-server: the resource metrics API the HPAs read. */
   metricsServer: {
     repo: "https://kubernetes-sigs.github.io/metrics-server/",
     chart: "metrics-server",
-    version: "3.13.0",
+    // renovate: datasource=helm depName=metrics-server registryUrl=https://kubernetes-sigs.github.io/metrics-server/
+    // evidence: https://github.com/kubernetes-sigs/metrics-server/releases/tag/metrics-server-helm-chart-3.13.1 (2026-02-27, appVersion 0.8.1; the newest chart on 2026-08-04)
+    version: "3.13.1",
     namespace: "kube-system",
     images: {
-      server: { repository: "registry.k8s.io/metrics-server/metrics-server", tag: "v0.8.0" },
+      // evidence: https://github.com/kubernetes-sigs/metrics-server/releases/tag/v0.8.1 (chart 3.13.1's appVersion)
+      server: { repository: "registry.k8s.io/metrics-server/metrics-server", tag: "v0.8.1" },
     },
   },
   /** cert-manager with its CRDs (Certificates for every app Ingress). */
   certManager: {
     repo: "https://charts.jetstack.io",
     chart: "cert-manager",
-    version: "v1.19.1",
+    // renovate: datasource=helm depName=cert-manager registryUrl=https://charts.jetstack.io
+    // evidence: https://github.com/cert-manager/cert-manager/releases/tag/v1.21.2 (Go module proxy lists v1.21.2 at 2026-09-10; 1.21 and 1.20 are the supported lines)
+    version: "v1.21.2",
     namespace: "cert-manager",
     images: {
-      controller: { repository: "quay.io/jetstack/cert-manager-controller", tag: "v1.19.1" },
-      webhook: { repository: "quay.io/jetstack/cert-manager-webhook", tag: "v1.19.1" },
-      cainjector: { repository: "quay.io/jetstack/cert-manager-cainjector", tag: "v1.19.1" },
-      startupapicheck: { repository: "quay.io/jetstack/cert-manager-startupapicheck", tag: "v1.19.1" },
+      // evidence: https://github.com/cert-manager/cert-manager/releases/tag/v1.21.2 (images quay.io/jetstack/cert-manager-*:v1.21.2)
+      controller: { repository: "quay.io/jetstack/cert-manager-controller", tag: "v1.21.2" },
+      // evidence: https://github.com/cert-manager/cert-manager/releases/tag/v1.21.2
+      webhook: { repository: "quay.io/jetstack/cert-manager-webhook", tag: "v1.21.2" },
+      // evidence: https://github.com/cert-manager/cert-manager/releases/tag/v1.21.2
+      cainjector: { repository: "quay.io/jetstack/cert-manager-cainjector", tag: "v1.21.2" },
+      // evidence: https://github.com/cert-manager/cert-manager/releases/tag/v1.21.2
+      startupapicheck: { repository: "quay.io/jetstack/cert-manager-startupapicheck", tag: "v1.21.2" },
     },
   },
   /**
@@ -104,7 +135,9 @@ export const ADDON_VERSIONS = {
   nginxIngress: {
     repo: "",
     chart: "oci://ghcr.io/nginx/charts/nginx-ingress",
-    version: "2.4.4",
+    // renovate: datasource=docker depName=ghcr.io/nginx/charts/nginx-ingress
+    // evidence: https://github.com/nginx/kubernetes-ingress/blob/v5.5.4/charts/nginx-ingress/Chart.yaml (release v5.5.4, 2026-07-16: chart 2.6.4, appVersion 5.5.4)
+    version: "2.6.4",
     namespace: "nginx-ingress",
     // Chart-pinned: the chart sets `nginx/nginx-ingress` to its own appVersion.
     images: {},
@@ -113,19 +146,26 @@ export const ADDON_VERSIONS = {
   nodeTerminationHandler: {
     repo: "",
     chart: "oci://public.ecr.aws/aws-ec2/helm/aws-node-termination-handler",
-    version: "0.27.3",
+    // renovate: datasource=docker depName=public.ecr.aws/aws-ec2/helm/aws-node-termination-handler
+    // evidence: https://github.com/aws/aws-node-termination-handler/releases/tag/v1.25.6 (2026-04-02, config/helm Chart.yaml version 0.27.6; still the newest on 2026-07-21)
+    version: "0.27.6",
     namespace: "kube-system",
     images: {
-      handler: { repository: "public.ecr.aws/aws-ec2/aws-node-termination-handler", tag: "v1.25.3" },
+      // evidence: https://github.com/aws/aws-node-termination-handler/releases/tag/v1.25.6 (chart 0.27.6's appVersion)
+      handler: { repository: "public.ecr.aws/aws-ec2/aws-node-termination-handler", tag: "v1.25.6" },
     },
   },
   /** cluster-autoscaler (kubernetes/autoscaler); like the CCM, one release line per minor. */
   clusterAutoscaler: {
     repo: "https://kubernetes.github.io/autoscaler",
     chart: "cluster-autoscaler",
-    version: "9.59.1",
+    // renovate: datasource=helm depName=cluster-autoscaler registryUrl=https://kubernetes.github.io/autoscaler
+    // evidence: https://github.com/kubernetes/autoscaler/releases/tag/cluster-autoscaler-chart-9.59.0 (2026-07-21, appVersion 1.35.0; 9.59.1 was never published)
+    version: "9.59.0",
     namespace: "kube-system",
     images: {
+      // Follows KUBERNETES_VERSION's minor (infra/versions.ts), so no bot moves it.
+      // evidence: https://github.com/kubernetes/autoscaler/releases/tag/cluster-autoscaler-1.35.0 (chart 9.59.0's appVersion)
       autoscaler: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: `v${minor}.0` },
     },
   },

@@ -7,7 +7,7 @@
 import { DEFAULT_INGRESS_CLASS } from "../../../../charts/global-values";
 import { addonValues } from "../../../../infra/cluster/addons";
 import { AddonSettings, CONTROL_PLANE_NODE_SELECTOR } from "../../../../infra/cluster/addons/values";
-import { ADDON_VERSIONS, AddonName, kubernetesMinor } from "../../../../infra/cluster/addons/versions";
+import { ADDON_VERSIONS, AddonName, kubernetesMinor, PinnedImage } from "../../../../infra/cluster/addons/versions";
 import { goldenIn } from "../../support/golden";
 
 const SETTINGS: AddonSettings = {
@@ -29,7 +29,10 @@ describe("add-on values", () => {
     for (const addon of addons) {
       const v = ADDON_VERSIONS[addon];
       expect([addon, v.version]).toEqual([addon, expect.stringMatching(/^v?\d+\.\d+\.\d+$/)]);
-      for (const image of Object.values(v.images)) expect([addon, image.tag]).toEqual([addon, expect.stringMatching(/^v?\d+\.\d+\.\d+$/)]);
+      for (const image of Object.values(v.images) as PinnedImage[]) {
+        expect([addon, image.tag]).toEqual([addon, expect.stringMatching(/^v?\d+\.\d+\.\d+$/)]);
+        if (image.digest !== undefined) expect([addon, image.digest]).toEqual([addon, expect.stringMatching(/^sha256:[a-f0-9]{64}$/)]);
+      }
     }
     expect(JSON.stringify(values)).not.toMatch(/"tag":"(latest|)"/);
   });

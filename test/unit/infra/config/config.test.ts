@@ -52,7 +52,7 @@ const badCases: BadCase[] = [
   { what: "cluster name missing", raw: without("clusterName"), key: "clusterName", got: "nothing (the key is missing)", allowed: "a value must be set" },
   { what: "Kubernetes version without patch", raw: { ...base, kubernetesVersion: "1.35" }, key: "kubernetesVersion", got: '"1.35"', allowed: "x.y.z" },
   { what: "Kubernetes version with a v prefix", raw: { ...base, kubernetesVersion: "v1.35.4" }, key: "kubernetesVersion", got: '"v1.35.4"', allowed: "x.y.z" },
-  { what: "Kubernetes minor out of support", raw: { ...base, kubernetesVersion: "1.29.3" }, key: "kubernetesVersion", got: '"1.29.3"', allowed: "1.34, 1.35, 1.36" },
+  { what: "Kubernetes minor out of support", raw: { ...base, kubernetesVersion: "1.29.3" }, key: "kubernetesVersion", got: '"1.29.3"', allowed: "1.35, 1.36, 1.37" },
   { what: "region missing", raw: base, region: null, key: "aws:region", got: "nothing (the key is missing)", allowed: "pulumi config set aws:region" },
   { what: "region malformed", raw: base, region: "US East", key: "aws:region", got: '"US East"', allowed: "an AWS region such as us-east-1" },
   { what: "fewer than two availability zones", raw: { ...base, availabilityZoneCount: "1" }, key: "availabilityZoneCount", got: "1", allowed: "an integer from 2 to 6" },

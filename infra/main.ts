@@ -10,7 +10,13 @@
  */
 import { loadCheckedConfig } from "./config";
 
-export = loadCheckedConfig().then(
+const program = loadCheckedConfig().then(
   // Loaded only now: its top level declares the resources.
   () => require("./index") as Record<string, unknown>, // eslint-disable-line @typescript-eslint/no-require-imports
 );
+// The language host awaits the export a few ticks after loading it; marking the promise
+// handled now keeps Node from also warning that a rejection was handled late. The
+// rejection itself still reaches the host through its await.
+program.catch(() => undefined);
+
+export = program;

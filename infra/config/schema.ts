@@ -34,7 +34,8 @@ function stringSchema(rule: StringRule): JsonSchema {
   if (rule.oneOf) return { enum: [...rule.oneOf], description };
   // Integers and booleans are read as their text (what `--path` stores for `42`, `true`).
   const out: JsonSchema = { type: ["string", "integer", "boolean"], description };
-  if (rule.pattern) out.pattern = anchored(rule.pattern.source);
+  // Unicode property classes (\p{L}) need the `u` flag, which JSON Schema patterns do not carry: left to the validator.
+  if (rule.pattern && !rule.pattern.flags.includes("u")) out.pattern = anchored(rule.pattern.source);
   if (rule.maxLength !== undefined) out.maxLength = rule.maxLength;
   return out;
 }
@@ -65,7 +66,7 @@ export function shapeSchema(shape: Shape): JsonSchema {
     }
     case "map": {
       const names: JsonSchema = { type: "string" };
-      if (shape.key.pattern) names.pattern = anchored(shape.key.pattern.source);
+      if (shape.key.pattern && !shape.key.pattern.flags.includes("u")) names.pattern = anchored(shape.key.pattern.source);
       return { anyOf: [{ type: "object", propertyNames: names, additionalProperties: stringSchema(shape.value) }, JSON_TEXT] };
     }
     case "object":

@@ -8,7 +8,6 @@
  * permissions (infra/aws/identity.ts, infra/aws/termination.ts): no workload pod on a
  * worker can borrow them. They reach IMDS through hop limit 2.
  */
-import { ADDON_SERVICE_ACCOUNTS } from "../../aws/identity";
 import { NTH_MANAGED_TAG } from "../../nodes/workers";
 import { ADDON_VERSIONS, PinnedImage } from "./versions";
 
@@ -139,8 +138,6 @@ export function ebsCsiDriverValues(s: AddonSettings): Values {
       // Tags every volume kubernetes.io/cluster/<name>: owned. The controller's IAM policy
       // only lets it touch volumes with that tag, and the teardown step finds leftovers by it.
       k8sTagClusterId: s.clusterName,
-      // The name its role trusts (ADDON_SERVICE_ACCOUNTS, infra/aws/identity.ts).
-      serviceAccount: { name: ADDON_SERVICE_ACCOUNTS.ebsCsiController.name },
       // One control-plane node: a second replica would only wait for the leader lease there.
       replicaCount: 1,
       ...controlPlanePlacement,
@@ -224,8 +221,6 @@ export function nodeTerminationHandlerValues(s: AddonSettings): Values {
   return {
     image: image(v.images.handler),
     enableSqsTerminationDraining: true,
-    // The name its role trusts (ADDON_SERVICE_ACCOUNTS, infra/aws/identity.ts).
-    serviceAccount: { name: ADDON_SERVICE_ACCOUNTS.nodeTerminationHandler.name },
     queueURL: s.terminationQueueUrl,
     awsRegion: s.region,
     // Only instances of this cluster's pools carry the tag (infra/nodes/workers.ts).
@@ -245,8 +240,6 @@ export function clusterAutoscalerValues(s: AddonSettings): Values {
   return {
     cloudProvider: "aws",
     awsRegion: s.region,
-    // The name its role trusts (ADDON_SERVICE_ACCOUNTS, infra/aws/identity.ts).
-    rbac: { serviceAccount: { name: ADDON_SERVICE_ACCOUNTS.clusterAutoscaler.name } },
     autoDiscovery: {
       clusterName: s.clusterName,
       // The tags infra/nodes/workers.ts puts on every pool's group.

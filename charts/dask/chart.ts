@@ -6,6 +6,7 @@ import { TlsIngress } from "../../constructs/tls-ingress";
 import type { GlobalValues } from "../global-values";
 import { ingressIssuer } from "../tls";
 import { ArlData } from "./data";
+import { isArlImage } from "./image-contracts";
 import { DASK_NAMES } from "./names";
 import { DaskNotebook } from "./notebook";
 import { DaskScheduler } from "./scheduler";
@@ -55,7 +56,9 @@ export class DaskChart extends Chart {
 
     // The construct ids are those the components' Microservices had when the
     // chart built them itself: they set the pods' cdk8s.io/metadata.addr label.
-    this.scheduler = new DaskScheduler(this, "Scheduler", { namespace, image: v.image, resources: v.scheduler.resources, imagePullSecret });
+    // The command lines follow the image the values select (image-contracts.ts).
+    const cli = isArlImage(v.image) ? "arl-2018" : "dask";
+    this.scheduler = new DaskScheduler(this, "Scheduler", { namespace, image: v.image, resources: v.scheduler.resources, imagePullSecret, cli });
     this.workers = new DaskWorkers(this, "Workers", {
       namespace,
       image: v.image,
@@ -64,6 +67,7 @@ export class DaskChart extends Chart {
       data,
       colocateWith: onEbs ? { "app.kubernetes.io/name": DASK_NAMES.notebook } : undefined,
       imagePullSecret,
+      cli,
     });
     this.notebook = new DaskNotebook(this, "Notebook", {
       namespace,
@@ -74,6 +78,7 @@ export class DaskChart extends Chart {
       data,
       dataWritable: onEbs,
       imagePullSecret,
+      cli: isArlImage(v.notebookImage) ? "arl-2018" : "dask",
     });
     this.data = new ArlData(this, "Data", { namespace, claimName: DATA_CLAIM_NAME, values: v.data });
     this.addIngresses(global, v);

@@ -15,5 +15,8 @@ export const DATA_LOAD_PATH = "/arl/data-load";
 /** Port of the worker's HTTP server (its dashboard and /health). */
 export const WORKER_HTTP_PORT = 8789;
 
+/** The command line an image has: current Dask (`dask scheduler`, JupyterLab) or the 2018 ARL image (`dask-scheduler`, classic notebook). */
+export type DaskCli = "dask" | "arl-2018";
+
 /** Dask and Jupyter both keep caches and config under $HOME; the root filesystem is read-only. */
 export const DASK_HOME = "/tmp";

@@ -2,7 +2,7 @@ import * as kplus from "cdk8s-plus-28";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { Microservice } from "../../constructs/microservice";
-import { DASK_HOME, DASK_NAMES, DASK_PART_OF, DATA_LOAD_PATH } from "./names";
+import { DASK_HOME, DASK_NAMES, DASK_PART_OF, DATA_LOAD_PATH, DaskCli } from "./names";
 import { portLiveness } from "./probes";
 import { DATA_MOUNT_PATH, DaskNotebookValues, NOTEBOOK_PORT, WORKSPACE_PATH } from "./values";
 
@@ -31,6 +31,12 @@ export interface DaskNotebookProps {
    * @default - no pull secret
    */
   readonly imagePullSecret?: string;
+  /**
+   * Which command line the image has: the `dask` command of current Dask
+   * images, or the 2018 ARL image's (see image-contracts.ts).
+   * @default "dask"
+   */
+  readonly cli?: DaskCli;
 }
 
 /**
@@ -55,7 +61,11 @@ export class DaskNotebook extends Construct {
       namespace: props.namespace,
       partOf: DASK_PART_OF,
       image: props.image,
-      args: ["jupyter", "lab", "--ip=0.0.0.0", `--port=${NOTEBOOK_PORT}`, "--no-browser", `--ServerApp.root_dir=${WORKSPACE_PATH}`],
+      // The 2018 image has the classic notebook, whose root is NotebookApp.notebook_dir.
+      args:
+        props.cli === "arl-2018"
+          ? ["jupyter", "notebook", "--ip=0.0.0.0", `--port=${NOTEBOOK_PORT}`, "--no-browser", `--NotebookApp.notebook_dir=${WORKSPACE_PATH}`]
+          : ["jupyter", "lab", "--ip=0.0.0.0", `--port=${NOTEBOOK_PORT}`, "--no-browser", `--ServerApp.root_dir=${WORKSPACE_PATH}`],
       port: NOTEBOOK_PORT,
       servicePort: NOTEBOOK_PORT,
       // /api answers without authentication; everything else needs the password.

@@ -9,3 +9,12 @@ import * as kplus from "cdk8s-plus-28";
 export function portLiveness(port: number): kplus.Probe {
   return kplus.Probe.fromTcpSocket({ port, periodSeconds: Duration.seconds(20), timeoutSeconds: Duration.seconds(3), failureThreshold: 3 });
 }
+
+/** Readiness, liveness and startup on a port alone, for servers without an HTTP health endpoint. */
+export function portProbes(port: number): { readiness: kplus.Probe; liveness: kplus.Probe; startup: kplus.Probe } {
+  return {
+    readiness: kplus.Probe.fromTcpSocket({ port, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(3), failureThreshold: 3 }),
+    liveness: portLiveness(port),
+    startup: kplus.Probe.fromTcpSocket({ port, periodSeconds: Duration.seconds(5), failureThreshold: 24 }),
+  };
+}

@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { Microservice } from "../../constructs/microservice";
 import type { ResourceSpec } from "../../constructs/resources";
-import { DASK_HOME, DASK_NAMES, DASK_PART_OF } from "./names";
-import { portLiveness } from "./probes";
+import { DASK_HOME, DASK_NAMES, DASK_PART_OF, DaskCli } from "./names";
+import { portLiveness, portProbes } from "./probes";
 import { DASHBOARD_PORT, SCHEDULER_PORT } from "./values";
 
 /** Props of {@link DaskScheduler}. */
@@ -18,6 +18,12 @@ export interface DaskSchedulerProps {
    * @default - no pull secret
    */
   readonly imagePullSecret?: string;
+  /**
+   * Which command line the image has: the `dask` command of current Dask
+   * images, or the 2018 ARL image's (see image-contracts.ts).
+   * @default "dask"
+   */
+  readonly cli?: DaskCli;
 }
 
 /**
@@ -31,6 +37,7 @@ export class DaskScheduler extends Construct {
 
   constructor(scope: Construct, id: string, props: DaskSchedulerProps) {
     super(scope, id);
+    const legacy = props.cli === "arl-2018";
     this.address = `tcp://${DASK_NAMES.scheduler}.${props.namespace}.svc:${SCHEDULER_PORT}`;
     // The dashboard doubles as the scheduler's health endpoint (/health).
     // "Default" keeps the construct address, and so the pods' cdk8s.io/metadata.addr label, of a Microservice created in the chart.
@@ -39,13 +46,16 @@ export class DaskScheduler extends Construct {
       namespace: props.namespace,
       partOf: DASK_PART_OF,
       image: props.image,
-      args: ["dask", "scheduler", "--port", String(SCHEDULER_PORT), "--dashboard-address", `:${DASHBOARD_PORT}`],
+      args: legacy
+        ? ["dask-scheduler", "--port", String(SCHEDULER_PORT), "--bokeh-port", String(DASHBOARD_PORT)]
+        : ["dask", "scheduler", "--port", String(SCHEDULER_PORT), "--dashboard-address", `:${DASHBOARD_PORT}`],
       port: DASHBOARD_PORT,
       servicePort: DASHBOARD_PORT,
       readinessPath: "/health",
       livenessPath: "/health",
-      // Liveness only checks the scheduler port: a busy scheduler must not be restarted.
-      probes: { liveness: portLiveness(SCHEDULER_PORT) },
+      // Liveness only checks the scheduler port: a busy scheduler must not be
+      // restarted. The 2018 dashboard has no /health: the port alone tells.
+      probes: legacy ? portProbes(SCHEDULER_PORT) : { liveness: portLiveness(SCHEDULER_PORT) },
       imagePullSecret: props.imagePullSecret,
       resources: props.resources,
       env: { HOME: DASK_HOME },

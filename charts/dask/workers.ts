@@ -1,8 +1,9 @@
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { Microservice } from "../../constructs/microservice";
-import { DASK_HOME, DASK_NAMES, DASK_PART_OF, WORKER_HTTP_PORT } from "./names";
-import { portLiveness } from "./probes";
+import { ARL_WORKER_PORT } from "./image-contracts";
+import { DASK_HOME, DASK_NAMES, DASK_PART_OF, DaskCli, WORKER_HTTP_PORT } from "./names";
+import { portLiveness, portProbes } from "./probes";
 import { DATA_MOUNT_PATH, DaskWorkerValues, workerFlags } from "./values";
 
 /** Props of {@link DaskWorkers}. */
@@ -28,6 +29,12 @@ export interface DaskWorkersProps {
    * @default - no pull secret
    */
   readonly imagePullSecret?: string;
+  /**
+   * Which command line the image has: the `dask` command of current Dask
+   * images, or the 2018 ARL image's (see image-contracts.ts).
+   * @default "dask"
+   */
+  readonly cli?: DaskCli;
 }
 
 /**
@@ -41,34 +48,21 @@ export class DaskWorkers extends Construct {
     super(scope, id);
     const w = props.values;
     const flags = workerFlags(w);
+    const legacy = props.cli === "arl-2018";
     // "Default" keeps the construct address, and so the pods' cdk8s.io/metadata.addr label, of a Microservice created in the chart.
     this.microservice = new Microservice(this, "Default", {
       name: DASK_NAMES.workers,
       namespace: props.namespace,
       partOf: DASK_PART_OF,
       image: props.image,
-      args: [
-        "dask",
-        "worker",
-        props.schedulerAddress,
-        "--nworkers",
-        "1",
-        "--nthreads",
-        String(flags.nthreads),
-        "--memory-limit",
-        String(flags.memoryLimitBytes),
-        "--dashboard-address",
-        `:${WORKER_HTTP_PORT}`,
-        // Spilled data goes to the pod's scratch space, not the read-only root.
-        "--local-directory",
-        "/tmp/dask-worker-space",
-      ],
-      port: WORKER_HTTP_PORT,
+      args: props.cli === "arl-2018" ? legacyWorkerArgs(props.schedulerAddress, flags) : workerArgs(props.schedulerAddress, flags),
+      port: legacy ? ARL_WORKER_PORT : WORKER_HTTP_PORT,
       expose: false,
       readinessPath: "/health",
       livenessPath: "/health",
-      // Liveness only checks the HTTP port: a busy worker must not be restarted.
-      probes: { liveness: portLiveness(WORKER_HTTP_PORT) },
+      // Liveness only checks the port: a busy worker must not be restarted.
+      // The 2018 worker has no /health: its worker port alone tells.
+      probes: legacy ? portProbes(ARL_WORKER_PORT) : { liveness: portLiveness(WORKER_HTTP_PORT) },
       imagePullSecret: props.imagePullSecret,
       colocateWith: props.colocateWith && { ...props.colocateWith },
       resources: { cpu: { request: w.cpu, limit: w.cpu }, memory: { request: w.memory, limit: w.memory } },
@@ -80,4 +74,42 @@ export class DaskWorkers extends Construct {
     });
     this.microservice.deployment.containers[0].mount(DATA_MOUNT_PATH, props.data, { readOnly: true });
   }
+}
+
+/** One single-process worker; spilled data goes to the pod's scratch space, not the read-only root. */
+function workerArgs(scheduler: string, f: { nthreads: number; memoryLimitBytes: number }): string[] {
+  return [
+    "dask",
+    "worker",
+    scheduler,
+    "--nworkers",
+    "1",
+    "--nthreads",
+    String(f.nthreads),
+    "--memory-limit",
+    String(f.memoryLimitBytes),
+    "--dashboard-address",
+    `:${WORKER_HTTP_PORT}`,
+    "--local-directory",
+    "/tmp/dask-worker-space",
+  ];
+}
+
+/** The same worker with the 2018 flags (`--nprocs`; no dashboard, which needs Bokeh; a fixed worker port for the probes). */
+function legacyWorkerArgs(scheduler: string, f: { nthreads: number; memoryLimitBytes: number }): string[] {
+  return [
+    "dask-worker",
+    scheduler,
+    "--nprocs",
+    "1",
+    "--nthreads",
+    String(f.nthreads),
+    "--memory-limit",
+    String(f.memoryLimitBytes),
+    "--worker-port",
+    String(ARL_WORKER_PORT),
+    "--no-bokeh",
+    "--local-directory",
+    "/tmp/dask-worker-space",
+  ];
 }

@@ -118,6 +118,12 @@ export const HAPROXY_RESOLVERS = "cluster-dns";
 export const HAPROXY_BACKEND = "pipeline-servers";
 /** Cookie that pins a client with a cookie jar to the pod that started its pipeline. */
 export const HAPROXY_STICKY_COOKIE = "PIPELINE_SERVER";
+/**
+ * Key of the dynamic cookie values. Not a secret: it only keeps pod
+ * addresses out of the cookie. Every HAProxy replica shares it, so each
+ * one maps a cookie to the same pod.
+ */
+export const HAPROXY_DYNAMIC_COOKIE_KEY = "dlstreamer-pipeline-server";
 
 const FQDN = /^(?=.{1,253}$)([a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?\.)+[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 const PORT_NAME = /^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$/;
@@ -207,7 +213,11 @@ backend ${HAPROXY_BACKEND}
   balance leastconn
   # Pipeline instance ids are local to a pod; a client that keeps this cookie
   # reaches the pod that started its pipeline for status and DELETE calls.
-  cookie ${HAPROXY_STICKY_COOKIE} insert indirect nocache httponly
+  # server-template slots have no cookie value of their own (HAProxy would
+  # send a deletion): "dynamic" derives it from the pod's address and port,
+  # so it survives slots being refilled and is the same in every replica.
+  cookie ${HAPROXY_STICKY_COOKIE} insert indirect nocache httponly dynamic
+  dynamic-cookie-key ${HAPROXY_DYNAMIC_COOKIE_KEY}
   option httpchk
   http-check send meth GET uri ${checkPath}
   http-check expect status 200

@@ -6,12 +6,19 @@ import { ConfigFiles } from "../../constructs/config-files";
 import { NodePortService } from "../../constructs/node-port-service";
 import { memoryMebibytes, toContainerResources } from "../../constructs/resources";
 import { restrictedContainer } from "./container";
+import { MOSQUITTO_CONTRACT } from "./image-contracts";
 import { PUBLISHER_ACL, renderMosquittoConfig } from "./mosquitto-config";
 import { DLSTREAMER_NAMES, MOSQUITTO_PORT, MOSQUITTO_PUBLISHER_PORT } from "./names";
 import type { MosquittoValues } from "./values";
 
-/** UID/GID of the `mosquitto` user of the eclipse-mosquitto image. */
-const MOSQUITTO_UID = 1883;
+/** UID/GID of the `mosquitto` user of the eclipse-mosquitto image (its image contract). */
+const MOSQUITTO_UID = MOSQUITTO_CONTRACT.user.uid ?? 1883;
+/**
+ * Where the broker reads its password and ACL files: copies owned by the
+ * broker's user. Mounted Secret and ConfigMap files belong to root, which
+ * Mosquitto 2.0.16+ warns about (a future version refuses such files).
+ */
+const PRIVATE_DIR = "/mosquitto/private";
 
 /** Props of {@link Mosquitto}. */
 export interface MosquittoProps {
@@ -54,8 +61,8 @@ export class Mosquitto extends Construct {
         "mosquitto.conf": renderMosquittoConfig({
           port: MOSQUITTO_PORT,
           allowAnonymous: m.allowAnonymous,
-          passwordFile: m.allowAnonymous ? undefined : "/mosquitto/secret/passwd",
-          publisherListener: { port: MOSQUITTO_PUBLISHER_PORT, aclFile: "/mosquitto/config/publisher.acl" },
+          passwordFile: m.allowAnonymous ? undefined : `${PRIVATE_DIR}/passwd`,
+          publisherListener: { port: MOSQUITTO_PUBLISHER_PORT, aclFile: `${PRIVATE_DIR}/publisher.acl` },
           persistenceLocation: "/mosquitto/data",
         }),
         "publisher.acl": PUBLISHER_ACL,
@@ -65,20 +72,8 @@ export class Mosquitto extends Construct {
     const broker = this.deployment.containers[0];
     config.mount(broker, "/mosquitto/config");
     config.rolloutOnChange(this.deployment);
-    if (!m.allowAnonymous) {
-      const secret = kplus.Secret.fromSecretName(this, "Passwords", m.passwordSecret.name);
-      // Group-readable through fsGroup; never world-readable.
-      broker.mount(
-        "/mosquitto/secret",
-        kplus.Volume.fromSecret(this, "PasswordFile", secret, {
-          name: "password-file",
-          items: { [m.passwordSecret.key]: { path: "passwd" } },
-          defaultMode: 0o440,
-        }),
-        { readOnly: true },
-      );
-    }
     broker.mount("/mosquitto/data", this.dataVolume(props));
+    this.copyPrivateFiles(props, config, broker);
 
     this.nodePort = new NodePortService(this, "NodePort", {
       name: DLSTREAMER_NAMES.mosquitto,
@@ -134,6 +129,38 @@ export class Mosquitto extends Construct {
       securityContext: restrictedContainer(MOSQUITTO_UID),
     });
     return deployment;
+  }
+
+  /**
+   * An init container, running as the broker's user, copies the password and
+   * ACL files into a memory-backed volume: the copies belong to that user and
+   * keep the 0440 mode (no world access), which is what Mosquitto checks.
+   */
+  private copyPrivateFiles(props: MosquittoProps, config: ConfigFiles, broker: kplus.Container): void {
+    const sources = ["/mosquitto/config/publisher.acl", ...(props.values.allowAnonymous ? [] : ["/mosquitto/secret/passwd"])];
+    const copy = this.deployment.addInitContainer({
+      name: "private-files",
+      image: props.values.image,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: ["cp", ...sources, `${PRIVATE_DIR}/`],
+      resources: toContainerResources({ cpu: { request: "10m", limit: "100m" }, memory: { request: "8Mi", limit: "32Mi" } }),
+      securityContext: restrictedContainer(MOSQUITTO_UID),
+    });
+    const files = kplus.Volume.fromEmptyDir(this, "PrivateFiles", "private-files", { medium: kplus.EmptyDirMedium.MEMORY, sizeLimit: Size.mebibytes(1) });
+    copy.mount(PRIVATE_DIR, files);
+    broker.mount(PRIVATE_DIR, files, { readOnly: true });
+    config.mount(copy, "/mosquitto/config");
+    const m = props.values;
+    if (!m.allowAnonymous) {
+      const secret = kplus.Secret.fromSecretName(this, "Passwords", m.passwordSecret.name);
+      // Group-readable through fsGroup; never world-readable.
+      const passwords = kplus.Volume.fromSecret(this, "PasswordFile", secret, {
+        name: "password-file",
+        items: { [m.passwordSecret.key]: { path: "passwd" } },
+        defaultMode: 0o440,
+      });
+      copy.mount("/mosquitto/secret", passwords, { readOnly: true });
+    }
   }
 
   /** The persistence database: a claim when sized, else an emptyDir lost with the pod. */

@@ -7,12 +7,16 @@ import { Microservice } from "../../constructs/microservice";
 import { toContainerResources } from "../../constructs/resources";
 import { spreadOverNodes } from "../../constructs/spread-over-nodes";
 import { readScript, restrictedContainer } from "./container";
+import { PIPELINE_SERVER_CONTRACT } from "./image-contracts";
 import { DLSTREAMER_NAMES, PIPELINE_SERVER_PORT } from "./names";
 import { MODEL_DIR, PERSON_VEHICLE_BIKE_MODEL, PIPELINE_SERVER_HOME, renderPipelineServerConfig } from "./pipeline-server-config";
+
+/** The process's HOME is its user's own home directory, not the working directory (its image contract). */
+const PIPELINE_SERVER_CACHE = "/home/intelmicroserviceuser/.cache";
 import type { PipelineServerValues } from "./values";
 
-/** UID/GID of the user the pipeline server image is built for (its upstream compose file mounts volumes for 1999). */
-const PIPELINE_SERVER_UID = 1999;
+/** UID/GID of the user the pipeline server image is built for (its image contract). */
+const PIPELINE_SERVER_UID = PIPELINE_SERVER_CONTRACT.user.uid ?? 1999;
 
 /** Props of {@link PipelineServers}. */
 export interface PipelineServersProps {
@@ -122,8 +126,14 @@ export class PipelineServers extends Construct {
     config.rolloutOnChange(deployment);
     const models = kplus.Volume.fromEmptyDir(this, "Models", "models", { sizeLimit: Size.gibibytes(2) });
     container.mount(MODEL_DIR, models, { readOnly: true });
-    container.mount("/var/cache/pipeline_root", kplus.Volume.fromEmptyDir(this, "PipelineRoot", "pipeline-root"));
-    container.mount(`${PIPELINE_SERVER_HOME}/.cache`, kplus.Volume.fromEmptyDir(this, "HomeCache", "home-cache"));
+    // Every other path the image writes (its contract), each on a scratch volume
+    // under the read-only root; /tmp comes with the Microservice.
+    const scratch: Record<string, [string, string]> = {
+      "/var/cache/pipeline_root": ["PipelineRoot", "pipeline-root"],
+      [PIPELINE_SERVER_CACHE]: ["HomeCache", "home-cache"],
+      "/var/tmp": ["VarTmp", "var-tmp"],
+    };
+    for (const [path, [id, name]] of Object.entries(scratch)) container.mount(path, kplus.Volume.fromEmptyDir(this, id, name));
 
     const fetcher = deployment.addInitContainer({
       name: "fetch-model",

@@ -1,9 +1,13 @@
+import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { Microservice } from "../../constructs/microservice";
 import { GostyAppCommonProps } from "./app-env";
+import { GOSTY_APISERVER_CONTRACT } from "./image-contracts";
 import type { GostyValues } from "./values";
 
 export const API_SERVER_PORT = 8000;
+/** Where the API server keeps an upload until the file server has it (its image contract). */
+const UPLOAD_DIR = GOSTY_APISERVER_CONTRACT.writes[0].path;
 
 /** Props of {@link ApiServer}. Plain data only. */
 export interface ApiServerProps {
@@ -33,6 +37,12 @@ export class ApiServer extends Construct {
       replicas: v.replicas,
       // Let the ingress stop routing before the server gets SIGTERM.
       shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
+      // The server exits at start without an in-cluster config (it reads the
+      // token to scale the workers on request). It gets no Role: the HPA owns
+      // the worker count, so a scale request is refused with 403.
+      automountServiceAccountToken: true,
     });
+    // Uploads land here first; the image's own ./tmp is on the read-only root.
+    this.microservice.deployment.containers[0].mount(UPLOAD_DIR, kplus.Volume.fromEmptyDir(this, "Uploads", "uploads"));
   }
 }

@@ -112,7 +112,12 @@ export class Elasticsearch extends Construct {
         backoffLimit: 20,
         ttlSecondsAfterFinished: 3600,
         template: {
-          metadata: { labels: { "app.kubernetes.io/name": name, ...gostyLabels() } },
+          metadata: {
+            labels: { "app.kubernetes.io/name": name, ...gostyLabels() },
+            // An injected Linkerd proxy keeps running after the script exits, so
+            // the Job would never complete; the one curl call needs no mesh.
+            annotations: { "linkerd.io/inject": "disabled" },
+          },
           spec: {
             restartPolicy: "OnFailure",
             automountServiceAccountToken: false,

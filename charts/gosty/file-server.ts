@@ -1,14 +1,19 @@
 import { Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
+import { HeadlessService } from "../../constructs/headless-service";
 import { Microservice } from "../../constructs/microservice";
 import { assertDnsSubdomain } from "../../constructs/names";
 import { memoryMebibytes } from "../../constructs/resources";
 import { GostyAppCommonProps } from "./app-env";
 import { gostyLabels } from "./common";
+import { commandFlags } from "../image-contract";
+import { GOSTY_FILESERVER_CONTRACT } from "./image-contracts";
 import type { GostyValues } from "./values";
 
 export const FILE_SERVER_PORT = 8001;
+/** Headless Service whose DNS name the API server's readiness check resolves (hard-coded upstream). */
+export const FILE_SERVER_HEADLESS = "gosty-fileserver-headless";
 /** Where the file server keeps uploaded and transcoded files. */
 export const FILE_SERVER_STORAGE_PATH = "/app/storage";
 
@@ -28,6 +33,7 @@ export interface FileServerProps {
  */
 export class FileServer extends Construct {
   readonly microservice: Microservice;
+  readonly headless: HeadlessService;
   readonly claim: kplus.PersistentVolumeClaim;
 
   constructor(scope: Construct, id: string, props: FileServerProps) {
@@ -39,6 +45,10 @@ export class FileServer extends Construct {
       ...props.common,
       name: "gosty-fileserver",
       image: v.image,
+      // The image's CMD starts sshd first, which cannot run as a non-root UID
+      // without capabilities; sshd only served the multi-replica lsyncd sync,
+      // and one replica owns the volume here. Run the file server alone.
+      args: fileServerCommand(),
       port: FILE_SERVER_PORT,
       healthPort: v.health.port,
       readinessPath: v.health.readinessPath,
@@ -57,9 +67,25 @@ export class FileServer extends Construct {
       storage: Size.mebibytes(memoryMebibytes(v.storageSize) ?? 0),
       storageClassName: props.storageClass,
     });
+    // The API server is Ready only once this name resolves (its upstream
+    // readiness check asks for gosty-fileserver-headless.gosty.svc.cluster.local).
+    this.headless = new HeadlessService(this, "Headless", {
+      name: FILE_SERVER_HEADLESS,
+      namespace: props.common.namespace,
+      labels: gostyLabels(),
+      selector: this.microservice.selectorLabels,
+      ports: [{ name: "http", port: FILE_SERVER_PORT }],
+    });
     this.microservice.deployment.containers[0].mount(
       FILE_SERVER_STORAGE_PATH,
       kplus.Volume.fromPersistentVolumeClaim(this, "StorageVolume", this.claim, { name: "storage" }),
     );
   }
+}
+
+/** The file server binary alone (no flags: it reads PORT and STORAGE from the environment). */
+function fileServerCommand(): string[] {
+  const argv = ["./fileserver"];
+  commandFlags(GOSTY_FILESERVER_CONTRACT, argv);
+  return argv;
 }

@@ -4,6 +4,8 @@
 import { DEFAULT_RESOURCES, memoryMebibytes, ResourceSpec } from "../../constructs/resources";
 import { Validator } from "../../lib/validate";
 import { RequiredSecret } from "../required-secrets";
+import { GOSTY_APISERVER_CONTRACT, GOSTY_FILESERVER_CONTRACT, GOSTY_WORKER_CONTRACT } from "./image-contracts";
+import type { ImageContract } from "../image-contract";
 import type { GlobalValues } from "../global-values";
 import {
   AutoscalingValues,
@@ -31,13 +33,17 @@ export const DEFAULT_GOSTY_IMAGES = {
   worker: "registry.example.com/gosty/worker:1.0.0",
 } as const;
 
-/** Official images, pinned. */
-export const DEFAULT_RABBITMQ_IMAGE = "rabbitmq:4.1.4-management";
-export const DEFAULT_MONGODB_IMAGE = "mongo:8.0.13";
-export const DEFAULT_ELASTICSEARCH_IMAGE = "docker.elastic.co/elasticsearch/elasticsearch:8.19.2";
-export const DEFAULT_KIBANA_IMAGE = "docker.elastic.co/kibana/kibana:8.19.2";
+/** Official images, pinned to the newest patch of a supported line. */
+// evidence: https://github.com/rabbitmq/rabbitmq-server/releases/tag/v4.2.9 (2026-07-20; 4.2.x still patched after 4.3.2)
+export const DEFAULT_RABBITMQ_IMAGE = "rabbitmq:4.2.9-management";
+// evidence: https://www.mongodb.com/docs/manual/release-notes/8.0/ and https://osv.dev/vulnerability/CLEANSTART-2026-FV12726 (fixed in mongodb 8.0.29)
+export const DEFAULT_MONGODB_IMAGE = "mongo:8.0.29";
+// evidence: https://github.com/elastic/elasticsearch/releases/tag/v8.19.25
+export const DEFAULT_ELASTICSEARCH_IMAGE = "docker.elastic.co/elasticsearch/elasticsearch:8.19.25";
+// evidence: Kibana ships in lockstep with Elasticsearch (https://github.com/elastic/kibana/releases, v8.19.18 seen; v8.19.25 not confirmed from here)
+export const DEFAULT_KIBANA_IMAGE = "docker.elastic.co/kibana/kibana:8.19.25";
 
-/** How the Gosty images serve their health checks (the upstream apiserver's contract). */
+/** How a Gosty image serves its health checks (defaults: its image contract, charts/gosty/image-contracts.ts). */
 export interface HealthValues {
   readonly port: number;
   readonly readinessPath: string;
@@ -95,7 +101,24 @@ export interface GostyValues {
   };
 }
 
-const HEALTH_DEFAULTS: HealthValues = { port: 8086, readinessPath: "/ready", livenessPath: "/live" };
+/**
+ * Where each image serves its health checks (its image contract): the API
+ * server and the worker on ports of their own, the file server only `GET /`
+ * on its traffic port.
+ */
+function healthDefaults(contract: ImageContract, readinessPath: string, livenessPath: string): HealthValues {
+  const ready = contract.health.find((h) => h.path === readinessPath);
+  if (ready === undefined || !contract.health.some((h) => h.path === livenessPath && h.port === ready.port)) {
+    throw new Error(`image contract ${contract.name}: no health endpoints ${readinessPath} and ${livenessPath} on one port`);
+  }
+  return { port: ready.port, readinessPath, livenessPath };
+}
+
+const HEALTH_DEFAULTS = {
+  apiServer: healthDefaults(GOSTY_APISERVER_CONTRACT, "/ready", "/live"),
+  fileServer: healthDefaults(GOSTY_FILESERVER_CONTRACT, "/", "/version"),
+  worker: healthDefaults(GOSTY_WORKER_CONTRACT, "/ready", "/live"),
+} as const;
 const SIZE_ALLOWED = "a size in Mi or Gi such as 10Gi";
 const DURATION = /[1-9][0-9]*(ms|s|m|h)/;
 const HTTP_PATH = /\/[A-Za-z0-9._~/-]*/;
@@ -125,7 +148,7 @@ export function parseGostyValues(v: Validator, global: GlobalValues): GostyValue
       base: {
         image: readImage(s, "image", DEFAULT_GOSTY_IMAGES[key], reg),
         resources: readResources(s, "resources", DEFAULT_RESOURCES),
-        health: readHealth(section(s, "health")),
+        health: readHealth(section(s, "health"), HEALTH_DEFAULTS[key]),
       },
     };
   };
@@ -222,12 +245,12 @@ export function parseGostyValues(v: Validator, global: GlobalValues): GostyValue
   return { enabled, imagePullSecret, apiServer, fileServer, worker, rabbitmq, mongodb, logging, linkerd, chaos };
 }
 
-function readHealth(h: Validator): HealthValues {
+function readHealth(h: Validator, defaults: HealthValues): HealthValues {
   h.rejectUnknownKeys(["port", "readinessPath", "livenessPath"]);
   const path = (key: "readinessPath" | "livenessPath") =>
-    h.string(key, HEALTH_DEFAULTS[key], { pattern: HTTP_PATH, allowed: "an absolute HTTP path such as /ready" });
+    h.string(key, defaults[key], { pattern: HTTP_PATH, allowed: "an absolute HTTP path such as /ready" });
   return {
-    port: h.number("port", HEALTH_DEFAULTS.port, { min: 1, max: 65535 }),
+    port: h.number("port", defaults.port, { min: 1, max: 65535 }),
     readinessPath: path("readinessPath"),
     livenessPath: path("livenessPath"),
   };

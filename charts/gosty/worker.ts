@@ -1,6 +1,9 @@
+import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { Microservice } from "../../constructs/microservice";
 import { GostyAppCommonProps } from "./app-env";
+import { contractPort } from "../image-contract";
+import { GOSTY_WORKER_CONTRACT } from "./image-contracts";
 import type { GostyValues } from "./values";
 
 /** Props of {@link Worker}. Plain data only. */
@@ -26,9 +29,12 @@ export class Worker extends Construct {
       ...props.common,
       name: "gosty-worker",
       image: v.image,
-      // The port serves only health checks.
-      port: v.health.port,
+      // The API server pings each worker here, at the address the worker
+      // registered (POD_IP); health checks have a port of their own.
+      port: contractPort(GOSTY_WORKER_CONTRACT, "system info"),
+      healthPort: v.health.port,
       expose: false,
+      envFromFields: { POD_IP: "status.podIP" },
       readinessPath: v.health.readinessPath,
       livenessPath: v.health.livenessPath,
       resources: v.resources,
@@ -37,5 +43,10 @@ export class Worker extends Construct {
       // dies without acknowledging it; the grace period lets short ones finish.
       shutdown: { terminationGracePeriodSeconds: 300 },
     });
+    // Split, transcoded and merged videos; the image's own directory is root-owned on the read-only root.
+    this.microservice.deployment.containers[0].mount(
+      GOSTY_WORKER_CONTRACT.writes[0].path,
+      kplus.Volume.fromEmptyDir(this, "Work", "work"),
+    );
   }
 }

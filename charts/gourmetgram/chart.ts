@@ -1,4 +1,4 @@
-import { Chart, Duration } from "cdk8s";
+import { Chart, Duration, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { AppNamespace } from "../../constructs/app-namespace";
@@ -7,6 +7,8 @@ import { NodePortService } from "../../constructs/node-port-service";
 import { TlsIngress } from "../../constructs/tls-ingress";
 import { ingressIssuer } from "../tls";
 import type { PlatformValues } from "../values";
+import { toContainerResources } from "../../constructs/resources";
+import { GOURMETGRAM_CONTRACT } from "./image-contracts";
 import { GOURMETGRAM_NAMESPACE, GOURMETGRAM_PORT } from "./values";
 
 /** Props of {@link GourmetgramChart}. Plain data only. */
@@ -65,6 +67,8 @@ export class GourmetgramChart extends Chart {
       shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
     });
 
+    this.addUploadsVolume(v.image);
+
     this.ingress = new TlsIngress(this, "Ingress", {
       name: GOURMETGRAM_NAME,
       namespace: ns,
@@ -85,5 +89,37 @@ export class GourmetgramChart extends Chart {
         ports: [{ name: "http", port: 80, targetPort: GOURMETGRAM_PORT, nodePort: v.nodePort }],
       });
     }
+  }
+
+  /**
+   * POST /predict saves each photo under /app/instance/uploads, which is on
+   * the read-only root; /test reads the sample photo shipped in that same
+   * directory. A scratch volume takes its place, seeded from the image by an
+   * init container of the same image, so both keep working.
+   */
+  private addUploadsVolume(image: string): void {
+    const uploads = GOURMETGRAM_CONTRACT.writes[0].path;
+    const volume = kplus.Volume.fromEmptyDir(this, "Uploads", "uploads", { sizeLimit: Size.mebibytes(256) });
+    const deployment = this.app.deployment;
+    const seed = deployment.addInitContainer({
+      name: "seed-uploads",
+      image,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      command: ["cp", "-R", `${uploads}/.`, "/seed/"],
+      resources: toContainerResources({ cpu: { request: "10m", limit: "100m" }, memory: { request: "16Mi", limit: "64Mi" } }),
+      // The app container's restricted settings (Microservice's default UID).
+      securityContext: {
+        ensureNonRoot: true,
+        user: 10001,
+        group: 10001,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: [kplus.Capability.ALL] },
+        seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+      },
+    });
+    seed.mount("/seed", volume);
+    deployment.containers[0].mount(uploads, volume);
   }
 }

@@ -43,12 +43,12 @@ function ownByMosquittoUser(dir: string): void {
  */
 async function startBroker(options: { allowAnonymous: boolean }): Promise<Broker> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "mosquitto-test-"));
-  for (const sub of ["config", "secret", "data"]) fs.mkdirSync(path.join(dir, sub));
+  for (const sub of ["config", "secret", "data", "private"]) fs.mkdirSync(path.join(dir, sub));
   const values = { mosquitto: { allowAnonymous: options.allowAnonymous } };
   const shipped = shippedFile("mosquitto-config", "mosquitto.conf", values);
   fs.writeFileSync(path.join(dir, "config", "publisher.acl"), shippedFile("mosquitto-config", "publisher.acl", values));
   const passwordFile = path.join(dir, "secret", "passwd");
-  if (shipped.includes("password_file /mosquitto/secret/passwd")) {
+  if (shipped.includes("password_file /mosquitto/private/passwd")) {
     const made = await run("mosquitto_passwd", ["-b", "-c", passwordFile, USER, PASSWORD]);
     if (made.code !== 0) throw new Error(`mosquitto_passwd failed: ${made.stderr}`);
     // A second user written by the TypeScript implementation of the file format.
@@ -57,6 +57,10 @@ async function startBroker(options: { allowAnonymous: boolean }): Promise<Broker
     // Hashed, never the clear password.
     expect(fs.readFileSync(passwordFile, "utf8")).not.toContain(PASSWORD);
   }
+  // The chart's init container (private-files) copies the root-owned mounted
+  // files to where the broker reads them, owned by the broker's user.
+  fs.copyFileSync(path.join(dir, "config", "publisher.acl"), path.join(dir, "private", "publisher.acl"));
+  if (fs.existsSync(passwordFile)) fs.copyFileSync(passwordFile, path.join(dir, "private", "passwd"));
   const clientPort = await freePort();
   const publisherPort = await freePort();
   const config = shipped

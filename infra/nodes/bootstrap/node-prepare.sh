@@ -16,6 +16,7 @@
 #   IMDS_ENDPOINT       default http://169.254.169.254
 #   K8S_APT_REPO_BASE   default https://pkgs.k8s.io/core:/stable:
 #   AWSCLI_SNAP_CHANNEL default v2/stable
+#   NETWORK_ATTEMPTS, NETWORK_FIRST_DELAY_SECONDS  bounded retries of network steps (5, 10)
 set -euo pipefail
 
 ROOT_DIR="${ROOT_DIR:-}"
@@ -57,8 +58,24 @@ CONTAINERD_PACKAGE_VERSION="${CONTAINERD_PACKAGE_VERSION:-}"
 KUBERNETES_MINOR="${KUBERNETES_VERSION%.*}"
 
 export DEBIAN_FRONTEND=noninteractive
+# Runs "$@" up to NETWORK_ATTEMPTS times (default 5), doubling the pause between tries
+# (10 s first): every step that needs the network (package mirrors, pkgs.k8s.io, the snap
+# store) is retried, but a bounded number of times, so a failure ends the boot instead of
+# hanging it (bootstrap.sh decides what a failed boot leads to).
+NETWORK_ATTEMPTS="${NETWORK_ATTEMPTS:-5}"
+NETWORK_FIRST_DELAY_SECONDS="${NETWORK_FIRST_DELAY_SECONDS:-10}"
+retry() {
+  local attempt=1 delay="$NETWORK_FIRST_DELAY_SECONDS"
+  until "$@"; do
+    ((attempt < NETWORK_ATTEMPTS)) || { log "giving up after $attempt attempts: $*"; return 1; }
+    log "attempt $attempt of $NETWORK_ATTEMPTS failed, retrying in ${delay}s: $*"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2))
+  done
+}
 # First boot races unattended-upgrades and cloud-init for the dpkg lock: wait instead of failing.
-apt_get() { apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"; }
+apt_get() { retry apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 -y -q "$@"; }
 
 # --- instance identity (IMDSv2: a session token first, then the reads) ---------------
 log "reading instance identity from the instance metadata service (IMDSv2)"
@@ -126,10 +143,10 @@ net.ipv4.ip_forward = 1
 EOF
 sysctl --system >/dev/null
 
-# --- packages: base tools and containerd from Ubuntu, Kubernetes from pkgs.k8s.io ----------
+# --- packages: base tools, containerd and nfs-common (the kubelet mounts NFS volumes with it) from Ubuntu, Kubernetes from pkgs.k8s.io
 is_installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'; }
 missing=()
-for p in apt-transport-https ca-certificates curl gpg jq containerd; do
+for p in apt-transport-https ca-certificates curl gpg jq containerd nfs-common; do
   is_installed "$p" || missing+=("$p")
 done
 if [[ -n "$CONTAINERD_PACKAGE_VERSION" && "$(dpkg-query -W -f='${Version}' containerd 2>/dev/null || true)" != "$CONTAINERD_PACKAGE_VERSION" ]]; then
@@ -137,7 +154,7 @@ if [[ -n "$CONTAINERD_PACKAGE_VERSION" && "$(dpkg-query -W -f='${Version}' conta
 fi
 if [[ "${#missing[@]}" -gt 0 ]]; then
   log "installing from the Ubuntu archive: ${missing[*]}"
-  apt_get update
+  apt_get update || die "apt-get update failed (Ubuntu archive unreachable?)"
   to_install=()
   for p in "${missing[@]}"; do
     if [[ "$p" == containerd && -n "$CONTAINERD_PACKAGE_VERSION" ]]; then
@@ -146,7 +163,7 @@ if [[ "${#missing[@]}" -gt 0 ]]; then
       to_install+=("$p")
     fi
   done
-  apt_get install --no-install-recommends "${to_install[@]}"
+  apt_get install --no-install-recommends "${to_install[@]}" || die "could not install ${to_install[*]} from the Ubuntu archive"
 else
   log "base packages and containerd are already installed"
 fi
@@ -158,7 +175,10 @@ if [[ -s "${ROOT_DIR}${keyring}" ]]; then
 else
   log "installing the pkgs.k8s.io signing key for v${KUBERNETES_MINOR}"
   mkdir -p "${ROOT_DIR}/etc/apt/keyrings"
-  curl -fsSL --retry 5 "${repo}Release.key" | gpg --dearmor --batch --yes -o "${ROOT_DIR}${keyring}"
+  retry curl -fsSL --retry 5 --max-time 60 -o "${ROOT_DIR}${keyring}.asc" "${repo}Release.key" ||
+    die "could not download the pkgs.k8s.io signing key from ${repo}Release.key"
+  gpg --dearmor --batch --yes -o "${ROOT_DIR}${keyring}" "${ROOT_DIR}${keyring}.asc"
+  rm -f "${ROOT_DIR}${keyring}.asc"
   chmod 0644 "${ROOT_DIR}${keyring}"
 fi
 write_if_changed /etc/apt/sources.list.d/kubernetes.list 0644 <<EOF || true
@@ -172,9 +192,10 @@ for p in "${k8s_packages[@]}"; do
 done
 if [[ "$needs_install" == 1 ]]; then
   log "installing kubelet, kubeadm and kubectl ${KUBERNETES_PACKAGE_VERSION} from pkgs.k8s.io"
-  apt_get update
+  apt_get update || die "apt-get update failed (pkgs.k8s.io unreachable?)"
   apt_get install --no-install-recommends --allow-change-held-packages \
-    "kubelet=${KUBERNETES_PACKAGE_VERSION}" "kubeadm=${KUBERNETES_PACKAGE_VERSION}" "kubectl=${KUBERNETES_PACKAGE_VERSION}"
+    "kubelet=${KUBERNETES_PACKAGE_VERSION}" "kubeadm=${KUBERNETES_PACKAGE_VERSION}" "kubectl=${KUBERNETES_PACKAGE_VERSION}" ||
+    die "could not install kubelet, kubeadm and kubectl ${KUBERNETES_PACKAGE_VERSION} from pkgs.k8s.io"
 else
   log "kubelet, kubeadm and kubectl ${KUBERNETES_PACKAGE_VERSION} are already installed"
 fi
@@ -210,7 +231,7 @@ if command -v aws >/dev/null && aws --version 2>&1 | grep -q '^aws-cli/2\.'; the
 else
   # Ubuntu 24.04 ships no AWS CLI v2 .deb; the snap is the publisher's signed build.
   log "installing AWS CLI v2 from the snap store (channel $AWSCLI_SNAP_CHANNEL)"
-  snap install aws-cli --classic --channel="$AWSCLI_SNAP_CHANNEL"
+  retry snap install aws-cli --classic --channel="$AWSCLI_SNAP_CHANNEL" || die "could not install the AWS CLI snap"
   aws --version 2>&1 | grep -q '^aws-cli/2\.' || die "the AWS CLI is not v2 after installing it"
 fi
 

@@ -112,7 +112,8 @@ describe("DlstreamerChart", () => {
     test("run as the image's non-root user with a read-only root filesystem and writable scratch volumes", () => {
       expect(c.securityContext).toEqual(expect.objectContaining({ runAsUser: 1999, runAsNonRoot: true, readOnlyRootFilesystem: true }));
       const mounts = Object.fromEntries(c.volumeMounts.map((m: Obj) => [m.mountPath, m]));
-      for (const dir of ["/tmp", "/var/cache/pipeline_root", "/home/pipeline-server/.cache"]) expect(mounts[dir]).toBeDefined();
+      // HOME is /home/intelmicroserviceuser (the image's useradd -m), not the working directory.
+      for (const dir of ["/tmp", "/var/tmp", "/var/cache/pipeline_root", "/home/intelmicroserviceuser/.cache"]) expect(mounts[dir]).toBeDefined();
       expect(mounts["/home/pipeline-server/config.json"]).toEqual(expect.objectContaining({ subPath: "config.json", readOnly: true }));
       const writable = container(synth({ pipelineServer: { writableRootFilesystem: true } }), DLSTREAMER_NAMES.pipelineServer);
       expect(writable.securityContext).toEqual(expect.objectContaining({ readOnlyRootFilesystem: false, runAsNonRoot: true }));
@@ -251,11 +252,17 @@ describe("DlstreamerChart", () => {
     });
 
     test("authenticates clients with a password file mounted from a Secret it only references", () => {
-      expect(mosquittoConf).toMatch(/^listener 1883\nprotocol mqtt\n(#.*\n)?allow_anonymous false\npassword_file \/mosquitto\/secret\/passwd$/m);
+      expect(mosquittoConf).toMatch(/^listener 1883\nprotocol mqtt\n(#.*\n)?allow_anonymous false\npassword_file \/mosquitto\/private\/passwd$/m);
       const pod = podSpec(objs, DLSTREAMER_NAMES.mosquitto);
       const volume = pod.volumes.find((v: Obj) => v.name === "password-file");
       expect(volume.secret).toEqual({ secretName: "mosquitto-passwords", items: [{ key: "passwd", path: "passwd" }], defaultMode: 0o440 });
-      expect(pod.containers[0].volumeMounts).toContainEqual({ mountPath: "/mosquitto/secret", name: "password-file", readOnly: true });
+      // The Secret's files belong to root: an init container running as the
+      // broker's user copies them to where the broker reads them.
+      const copy = pod.initContainers.find((c: Obj) => c.name === "private-files");
+      expect(copy.volumeMounts).toContainEqual({ mountPath: "/mosquitto/secret", name: "password-file", readOnly: true });
+      expect(copy.command).toEqual(["cp", "/mosquitto/config/publisher.acl", "/mosquitto/secret/passwd", "/mosquitto/private/"]);
+      expect(copy.securityContext).toMatchObject({ runAsUser: 1883, runAsGroup: 1883 });
+      expect(pod.containers[0].volumeMounts.map((m: Obj) => m.mountPath)).not.toContain("/mosquitto/secret");
       expect(objs.filter((o) => o.kind === "Secret")).toEqual([]);
       const custom = synth({ mosquitto: { passwordSecret: { name: "mqtt-users", key: "users" } } });
       expect(podSpec(custom, DLSTREAMER_NAMES.mosquitto).volumes.find((v: Obj) => v.name === "password-file").secret).toEqual(
@@ -273,7 +280,7 @@ describe("DlstreamerChart", () => {
     });
 
     test("gives the pipeline servers a write-only publisher listener that only they can reach", () => {
-      expect(mosquittoConf).toMatch(/^listener 1884\nprotocol mqtt\nallow_anonymous true\nacl_file \/mosquitto\/config\/publisher\.acl$/m);
+      expect(mosquittoConf).toMatch(/^listener 1884\nprotocol mqtt\nallow_anonymous true\nacl_file \/mosquitto\/private\/publisher\.acl$/m);
       expect(configFile(objs, "mosquitto-config", "publisher.acl")).toMatch(/^topic write #$/m);
       expect(configFile(objs, "mosquitto-config", "publisher.acl")).not.toMatch(/^topic (read|readwrite) /m);
       const svc = one(objs, "Service", DLSTREAMER_NAMES.mosquittoPublisher);

@@ -107,7 +107,8 @@ describe("GostyChart", () => {
     expect(api.ports[0].containerPort).toBe(8000);
     expect(api.readinessProbe.httpGet).toMatchObject({ path: "/ready", port: 8086 });
     expect(api.livenessProbe.httpGet).toMatchObject({ path: "/live", port: 8086 });
-    expect(main(objs, "Deployment", "gosty-worker").livenessProbe.httpGet).toMatchObject({ path: "/live", port: 8086 });
+    // The worker serves health on 8087 (pkg/worker/health.go), not the API server's 8086.
+    expect(main(objs, "Deployment", "gosty-worker").livenessProbe.httpGet).toMatchObject({ path: "/live", port: 8087 });
     const custom = main(synth({ fileServer: { health: { port: 9000, readinessPath: "/healthz" } } }), "Deployment", "gosty-fileserver");
     expect(custom.readinessProbe.httpGet).toMatchObject({ path: "/healthz", port: 9000 });
     expect(parseError({ apiServer: { health: { port: 0 } } })).toContain("gosty.apiServer.health.port");

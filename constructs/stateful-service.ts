@@ -13,7 +13,6 @@ import {
   probeToKube,
   ResolvedSecurity,
   resolveSecurity,
-  SecretKeyRef,
   validateFileMounts,
   validateSecurity,
   validateShutdown,
@@ -44,9 +43,6 @@ export interface StatefulVolumeClaim {
   readonly storageClassName: string;
 }
 
-/** @deprecated use {@link FileMount}. */
-export type StatefulFileMount = FileMount;
-
 /** A container of a {@link StatefulService} that runs to completion before the main one. */
 export interface StatefulInitContainer {
   readonly name: string;
@@ -59,11 +55,8 @@ export interface StatefulInitContainer {
   readonly mounts?: Array<{ readonly volume: string; readonly mountPath: string }>;
 }
 
-/** @deprecated use {@link SecretKeyRef}. */
-export type StatefulSecretKeyRef = SecretKeyRef;
-
 /** Props of {@link StatefulService}. */
-export interface StatefulServiceProps extends Omit<WorkloadBase, "env"> {
+export interface StatefulServiceProps extends WorkloadBase {
   /**
    * Entrypoint override.
    * @default - the image's ENTRYPOINT
@@ -78,28 +71,10 @@ export interface StatefulServiceProps extends Omit<WorkloadBase, "env"> {
   readonly ports: StatefulServicePort[];
   /** Per-pod persistent volumes; at least one (otherwise use a Deployment). */
   readonly volumeClaims: StatefulVolumeClaim[];
-  /**
-   * Probes of the main container. Readiness and liveness are required (here,
-   * or in the deprecated top-level props).
-   * @default - none: readiness and liveness must be given
-   */
-  readonly probes?: WorkloadProbes;
-  /** @deprecated use `probes.readiness`. */
-  readonly readiness?: k8s.Probe;
-  /** @deprecated use `probes.liveness`. */
-  readonly liveness?: k8s.Probe;
-  /** @deprecated use `probes.startup`. */
-  readonly startup?: k8s.Probe;
+  /** Probes of the main container; readiness and liveness are required (a database has no sensible default). */
+  readonly probes: WorkloadProbes;
   /** CPU and memory requests and limits of the main container (a database has no sensible default). */
   readonly resources: ResourceSpec;
-  /**
-   * Plain environment variables (non-secret), in insertion order; a value may
-   * use `$(OTHER_VAR)` to refer to variables defined before it, including
-   * those from {@link envFromFields} and {@link envFromSecrets}. The array
-   * form is deprecated.
-   * @default - none
-   */
-  readonly env?: Record<string, string> | Array<{ name: string; value: string }>;
   /**
    * ConfigMaps and Secrets mounted as files.
    * @default - none
@@ -124,21 +99,11 @@ export interface StatefulServiceProps extends Omit<WorkloadBase, "env"> {
    * @default - restricted: non-root UID and GID 999, read-only root filesystem, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp
    */
   readonly security?: WorkloadSecurity;
-  /** @deprecated use `security.runAsUser`. */
-  readonly runAsUser?: number;
-  /** @deprecated use `security.fsGroup`. */
-  readonly fsGroup?: number;
-  /** @deprecated use `security.writableRootFilesystem`. */
-  readonly writableRootFilesystem?: boolean;
   /**
    * Graceful shutdown: a database flushes to disk within the grace period.
    * @default - 60 s grace period, no preStop hook
    */
   readonly shutdown?: WorkloadShutdown;
-  /** @deprecated use `shutdown.terminationGracePeriodSeconds`. */
-  readonly terminationGracePeriodSeconds?: number;
-  /** @deprecated use `shutdown.preStopCommand`. */
-  readonly preStop?: string[];
   /**
    * `Parallel` starts every pod at once: needed when pods wait for each other
    * to become ready (clustered brokers); `OrderedReady` starts them one by one.
@@ -161,9 +126,8 @@ const PORT_NAME = /^[a-z]([-a-z0-9]{0,13}[a-z0-9])?$/;
 const DEFAULT_UID = 999;
 const DEFAULT_GRACE_SECONDS = 60;
 
-/** The props with the deprecated spellings folded into the shared vocabulary. */
+/** The props in the form the pod spec takes them. */
 interface Normalized {
-  readonly env: Record<string, string>;
   readonly security: ResolvedSecurity;
   readonly shutdown: WorkloadShutdown;
   readonly probes: { readiness?: k8s.Probe; liveness?: k8s.Probe; startup?: k8s.Probe };
@@ -171,18 +135,14 @@ interface Normalized {
 
 function normalize(props: StatefulServiceProps): Normalized {
   const what = `StatefulService ${JSON.stringify(props.name)}: probes`;
-  const probe = (kind: keyof WorkloadProbes, legacy: k8s.Probe | undefined) => {
-    const p = props.probes?.[kind];
-    return p ? probeToKube(what, kind, p) : legacy;
+  const probe = (kind: keyof WorkloadProbes) => {
+    const p = props.probes[kind];
+    return p ? probeToKube(what, kind, p) : undefined;
   };
   return {
-    env: Array.isArray(props.env) ? Object.fromEntries(props.env.map((e) => [e.name, e.value])) : { ...props.env },
-    security: resolveSecurity(
-      props.security ?? { runAsUser: props.runAsUser, fsGroup: props.fsGroup, writableRootFilesystem: props.writableRootFilesystem },
-      DEFAULT_UID,
-    ),
-    shutdown: props.shutdown ?? { terminationGracePeriodSeconds: props.terminationGracePeriodSeconds, preStopCommand: props.preStop },
-    probes: { readiness: probe("readiness", props.readiness), liveness: probe("liveness", props.liveness), startup: probe("startup", props.startup) },
+    security: resolveSecurity(props.security, DEFAULT_UID),
+    shutdown: props.shutdown ?? {},
+    probes: { readiness: probe("readiness"), liveness: probe("liveness"), startup: probe("startup") },
   };
 }
 
@@ -220,7 +180,7 @@ export class StatefulService extends Construct {
     this.replicas = replicas;
     this.serviceName = props.name;
     this.headlessServiceName = `${props.name}-headless`;
-    const { selector, labels } = workloadLabels({ ...props, env: n.env });
+    const { selector, labels } = workloadLabels(props);
     this.selectorLabels = selector;
     const meta = (name: string) => ({ name, namespace: props.namespace, labels });
     const servicePorts = props.ports.map((p) => ({
@@ -285,7 +245,7 @@ export class StatefulService extends Construct {
   }
 
   private podSpec(props: StatefulServiceProps, n: Normalized): k8s.PodSpec {
-    const { env, envFrom } = kubeEnv({ ...props, env: n.env });
+    const { env, envFrom } = kubeEnv(props);
     const { volumes, volumeMounts } = podVolumes(props);
     const securityContext = containerSecurityContext(n.security);
     const resources = toKubeResources(props.resources);
@@ -366,11 +326,7 @@ function podVolumes(props: StatefulServiceProps): { volumes: k8s.Volume[]; volum
 
 function validate(props: StatefulServiceProps): void {
   const what = (key: string) => `StatefulService ${JSON.stringify(props.name)}: ${key}`;
-  const env = Array.isArray(props.env) ? Object.fromEntries(props.env.map((e) => [e.name, e.value])) : props.env;
-  if (Array.isArray(props.env) && Object.keys(env ?? {}).length !== props.env.length) {
-    throw new Error(`${what("env")}: a variable is defined twice; allowed: one source per variable`);
-  }
-  validateWorkloadBase("StatefulService", what, { ...props, env });
+  validateWorkloadBase("StatefulService", what, props);
   if (props.name.length > 52) {
     // The controller adds `-<ordinal>` and a revision hash label to pod names.
     throw new Error(`${what("name")}: got ${JSON.stringify(props.name)}; allowed: at most 52 characters`);
@@ -384,7 +340,9 @@ function validate(props: StatefulServiceProps): void {
     assertIntegerInRange(what(`ports ${p.name}`), p.port, 1, 65535);
   }
   validateVolumes(what, props);
-  validateLegacyProps(what, props);
+  if (props.probes?.readiness === undefined || props.probes.liveness === undefined) {
+    throw new Error(`${what("probes")}: allowed: readiness and liveness probes (every long-running workload has both)`);
+  }
   const problems = resourceSpecProblems(what("resources"), props.resources);
   if (problems.length > 0) throw new Error(problems.join("\n"));
   validateSecurity(what, props.security);
@@ -423,25 +381,5 @@ function validateVolumes(what: (key: string) => string, props: StatefulServicePr
       }
       assertAbsolutePath(what(`initContainers ${c.name} mountPath`), m.mountPath);
     }
-  }
-}
-
-/** Each concept given once: in the shared vocabulary or its deprecated spelling, not both. */
-function validateLegacyProps(what: (key: string) => string, props: StatefulServiceProps): void {
-  const both = (key: string, group: unknown, legacy: unknown[]) => {
-    if (group !== undefined && legacy.some((v) => v !== undefined)) {
-      throw new Error(`${what(key)}: set together with its deprecated top-level props; allowed: only ${key}`);
-    }
-  };
-  both("probes", props.probes, [props.readiness, props.liveness, props.startup]);
-  both("security", props.security, [props.runAsUser, props.fsGroup, props.writableRootFilesystem]);
-  both("shutdown", props.shutdown, [props.terminationGracePeriodSeconds, props.preStop]);
-  if ((props.probes?.readiness ?? props.readiness) === undefined || (props.probes?.liveness ?? props.liveness) === undefined) {
-    throw new Error(`${what("probes")}: allowed: readiness and liveness probes (every long-running workload has both)`);
-  }
-  if (props.runAsUser !== undefined) assertIntegerInRange(what("runAsUser"), props.runAsUser, 1, 2147483647);
-  if (props.fsGroup !== undefined) assertIntegerInRange(what("fsGroup"), props.fsGroup, 1, 2147483647);
-  if (props.terminationGracePeriodSeconds !== undefined) {
-    assertIntegerInRange(what("terminationGracePeriodSeconds"), props.terminationGracePeriodSeconds, 1, 3600);
   }
 }

@@ -4,7 +4,6 @@ import { Construct } from "constructs";
 import { ConfigFiles } from "../../constructs/config-files";
 import { Microservice } from "../../constructs/microservice";
 import { NodePortService } from "../../constructs/node-port-service";
-import { spreadOverNodes } from "../../constructs/spread-over-nodes";
 import type { WorkloadProbes } from "../../constructs/workload-props";
 import { renderHaproxyConfig } from "./haproxy-config";
 import { DLSTREAMER_NAMES, HAPROXY_PORT, HAPROXY_STATS_PORT } from "./names";
@@ -79,6 +78,8 @@ export class Haproxy extends Construct {
       metrics: { port: HAPROXY_STATS_PORT, path: "/metrics" },
       // SIGTERM stops HAProxy at once: let the Service drop the pod first.
       shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
+      // Two HAProxy pods on one node would fail together.
+      spreadOverNodes: "ScheduleAnyway",
     });
     this.selectorLabels = this.microservice.selectorLabels;
     const deployment = this.microservice.deployment;
@@ -86,8 +87,6 @@ export class Haproxy extends Construct {
     container.addPort({ number: HAPROXY_STATS_PORT, name: "stats" });
     config.mount(container, "/usr/local/etc/haproxy-rendered");
     config.rolloutOnChange(deployment);
-    // Two HAProxy pods on one node would fail together.
-    spreadOverNodes(deployment, this.selectorLabels, "ScheduleAnyway");
     this.nodePort = new NodePortService(this, "NodePort", {
       name: DLSTREAMER_NAMES.haproxy,
       namespace: props.namespace,

@@ -5,7 +5,6 @@ import { ConfigFiles } from "../../constructs/config-files";
 import { HeadlessService } from "../../constructs/headless-service";
 import { Microservice } from "../../constructs/microservice";
 import { toContainerResources } from "../../constructs/resources";
-import { spreadOverNodes } from "../../constructs/spread-over-nodes";
 import { readScript, restrictedContainer } from "./container";
 import { PIPELINE_SERVER_CONTRACT } from "./image-contracts";
 import { DLSTREAMER_NAMES, PIPELINE_SERVER_PORT } from "./names";
@@ -95,12 +94,12 @@ export class PipelineServers extends Construct {
       security: { runAsUser: PIPELINE_SERVER_UID, runAsGroup: PIPELINE_SERVER_UID, writableRootFilesystem: p.writableRootFilesystem },
       // Running pipelines stop with the pod; give them time to flush their last results.
       shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
+      // One pipeline server per node: the default replica count is the worker
+      // count, and the spread constraint keeps the pods on distinct nodes.
+      spreadOverNodes: p.spread,
     });
     this.selectorLabels = this.microservice.selectorLabels;
     this.addConfigAndModel(props, labels);
-    // One pipeline server per node: the default replica count is the worker
-    // count, and the spread constraint keeps the pods on distinct nodes.
-    spreadOverNodes(this.microservice.deployment, this.selectorLabels, p.spread);
 
     this.discovery = new HeadlessService(this, "Discovery", {
       name: DLSTREAMER_NAMES.pipelineServer,

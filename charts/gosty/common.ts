@@ -1,9 +1,11 @@
 /**
  * What every Gosty component shares: the part-of label (the network policies
- * admit pods by it) and the shell scripts shipped in ConfigMaps.
+ * admit pods by it), the shell scripts shipped in ConfigMaps and probe timings.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { Duration } from "cdk8s";
+import type * as kplus from "cdk8s-plus-28";
 
 /** Value of `app.kubernetes.io/part-of` on every object of the chart. */
 export const GOSTY_PART_OF = "gosty";
@@ -19,4 +21,9 @@ export function gostyLabels(): Record<string, string> {
  */
 export function gostyScript(name: string): string {
   return fs.readFileSync(path.join(__dirname, "scripts", name), "utf8");
+}
+
+/** Period, timeout (seconds) and failure threshold of a probe. */
+export function probeTiming(periodSeconds: number, timeoutSeconds: number, failureThreshold: number): kplus.ProbeOptions {
+  return { periodSeconds: Duration.seconds(periodSeconds), timeoutSeconds: Duration.seconds(timeoutSeconds), failureThreshold };
 }

@@ -1,10 +1,11 @@
+import * as kplus from "cdk8s-plus-28";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { ConfigFiles } from "../../constructs/config-files";
 import { assertDnsLabel } from "../../constructs/names";
 import { memoryMebibytes } from "../../constructs/resources";
 import { StatefulService } from "../../constructs/stateful-service";
-import { GOSTY_PART_OF, gostyLabels, gostyScript } from "./common";
+import { GOSTY_PART_OF, gostyLabels, gostyScript, probeTiming } from "./common";
 import type { GostyValues } from "./values";
 
 export const ELASTICSEARCH_PORT = 9200;
@@ -62,36 +63,32 @@ export class Elasticsearch extends Construct {
       ports: [{ name: "http", port: ELASTICSEARCH_PORT }],
       volumeClaims: [{ name: "data", mountPath: "/usr/share/elasticsearch/data", size: l.storageSize, storageClassName: props.storageClass }],
       fileMounts: [{ name: "scripts", configMapName: SCRIPTS_CONFIG_MAP, mountPath: SCRIPTS_DIR }],
-      env: [
+      env: {
         // ES_SETTING_<NAME> with '_' for '.' sets elasticsearch.yml keys.
-        { name: "ES_SETTING_DISCOVERY_TYPE", value: "single-node" },
-        { name: "ES_SETTING_CLUSTER_NAME", value: "gosty-logs" },
+        ES_SETTING_DISCOVERY_TYPE: "single-node",
+        ES_SETTING_CLUSTER_NAME: "gosty-logs",
         // No mmap: avoids raising vm.max_map_count on the node (a privileged init container).
-        { name: "ES_SETTING_NODE_STORE_ALLOW__MMAP", value: "false" },
-        { name: "ES_SETTING_XPACK_SECURITY_ENABLED", value: "true" },
+        ES_SETTING_NODE_STORE_ALLOW__MMAP: "false",
+        ES_SETTING_XPACK_SECURITY_ENABLED: "true",
         // Traffic stays inside the namespace (and in Linkerd's mTLS when enabled).
-        { name: "ES_SETTING_XPACK_SECURITY_HTTP_SSL_ENABLED", value: "false" },
-        { name: "ES_SETTING_XPACK_SECURITY_TRANSPORT_SSL_ENABLED", value: "false" },
-        { name: "ES_JAVA_OPTS", value: `-Xms${heapMib}m -Xmx${heapMib}m` },
-      ],
-      envFromSecrets: { ELASTIC_PASSWORD: { secretName: l.secret.name, key: l.secret.elasticPasswordKey } },
-      readiness: {
-        exec: { command: ["sh", `${SCRIPTS_DIR}/elasticsearch-ready.sh`] },
-        periodSeconds: 10,
-        timeoutSeconds: 5,
-        failureThreshold: 3,
+        ES_SETTING_XPACK_SECURITY_HTTP_SSL_ENABLED: "false",
+        ES_SETTING_XPACK_SECURITY_TRANSPORT_SSL_ENABLED: "false",
+        ES_JAVA_OPTS: `-Xms${heapMib}m -Xmx${heapMib}m`,
       },
-      liveness: { tcpSocket: { port: k8s.IntOrString.fromString("http") }, periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 6 },
-      startup: { tcpSocket: { port: k8s.IntOrString.fromString("http") }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
+      envFromSecrets: { ELASTIC_PASSWORD: { secretName: l.secret.name, key: l.secret.elasticPasswordKey } },
+      probes: {
+        readiness: kplus.Probe.fromCommand(["sh", `${SCRIPTS_DIR}/elasticsearch-ready.sh`], probeTiming(10, 5, 3)),
+        liveness: kplus.Probe.fromTcpSocket({ port: ELASTICSEARCH_PORT, ...probeTiming(20, 5, 6) }),
+        startup: kplus.Probe.fromTcpSocket({ port: ELASTICSEARCH_PORT, ...probeTiming(10, 5, 60) }),
+      },
       resources: l.elasticsearchResources,
-      runAsUser: 1000,
-      fsGroup: 1000,
+      security: { runAsUser: 1000, fsGroup: 1000 },
       // The root filesystem stays read-only: the entrypoint writes the
       // keystore into the config directory, so that directory is a scratch
       // volume seeded from the image's own config files; GC logs go to logs/.
       scratchDirs: { config: ES_CONFIG, logs: "/usr/share/elasticsearch/logs" },
       initContainers: [{ name: "seed-config", command: ["cp", "-a", `${ES_CONFIG}/.`, "/seed/"], mounts: [{ volume: "config", mountPath: "/seed" }] }],
-      terminationGracePeriodSeconds: 120,
+      shutdown: { terminationGracePeriodSeconds: 120 },
       imagePullSecret: props.imagePullSecret,
     });
   }

@@ -1,9 +1,9 @@
-import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
+import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { assertDnsLabel } from "../../constructs/names";
 import { memoryMebibytes } from "../../constructs/resources";
 import { StatefulService } from "../../constructs/stateful-service";
-import { GOSTY_PART_OF } from "./common";
+import { GOSTY_PART_OF, probeTiming } from "./common";
 import type { GostyValues } from "./values";
 
 export const MONGODB_PORT = 27017;
@@ -50,20 +50,17 @@ export class Mongodb extends Construct {
         MONGO_INITDB_ROOT_USERNAME: { secretName: m.secret.name, key: m.secret.usernameKey },
         MONGO_INITDB_ROOT_PASSWORD: { secretName: m.secret.name, key: m.secret.passwordKey },
       },
-      readiness: { tcpSocket: { port: k8s.IntOrString.fromString("mongodb") }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-      // `ping` needs no authentication; a server that accepts connections but
-      // no longer answers commands is restarted.
-      liveness: {
-        exec: { command: ["mongosh", "--quiet", "--norc", "--eval", "db.adminCommand('ping').ok"] },
-        periodSeconds: 30,
-        timeoutSeconds: 10,
-        failureThreshold: 6,
+      probes: {
+        readiness: kplus.Probe.fromTcpSocket({ port: MONGODB_PORT, ...probeTiming(10, 5, 3) }),
+        // `ping` needs no authentication; a server that accepts connections but
+        // no longer answers commands is restarted.
+        liveness: kplus.Probe.fromCommand(["mongosh", "--quiet", "--norc", "--eval", "db.adminCommand('ping').ok"], probeTiming(30, 10, 6)),
+        startup: kplus.Probe.fromTcpSocket({ port: MONGODB_PORT, ...probeTiming(10, 5, 60) }),
       },
-      startup: { tcpSocket: { port: k8s.IntOrString.fromString("mongodb") }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
       resources: m.resources,
-      runAsUser: 999,
+      security: { runAsUser: 999 },
       // mongod checkpoints and closes its journal on SIGTERM.
-      terminationGracePeriodSeconds: 60,
+      shutdown: { terminationGracePeriodSeconds: 60 },
       imagePullSecret: props.imagePullSecret,
     });
   }

@@ -1,11 +1,10 @@
 import * as kplus from "cdk8s-plus-28";
-import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { ConfigFiles } from "../../constructs/config-files";
 import { assertDnsLabel } from "../../constructs/names";
 import { memoryMebibytes } from "../../constructs/resources";
 import { StatefulService } from "../../constructs/stateful-service";
-import { GOSTY_PART_OF, gostyLabels, gostyScript } from "./common";
+import { GOSTY_PART_OF, gostyLabels, gostyScript, probeTiming } from "./common";
 import type { GostyValues } from "./values";
 
 export const AMQP_PORT = 5672;
@@ -84,30 +83,29 @@ export class Rabbitmq extends Construct {
         },
       ],
       envFromFields: { POD_NAME: "metadata.name", POD_NAMESPACE: "metadata.namespace" },
-      env: [
+      env: {
         // The CLI tools find the cookie in $HOME (see erlang-cookie.sh).
-        { name: "HOME", value: RABBITMQ_DATA },
-        { name: "RABBITMQ_USE_LONGNAME", value: "true" },
-        { name: "RABBITMQ_NODENAME", value: "rabbit@$(POD_NAME).rabbitmq-headless.$(POD_NAMESPACE)" },
-      ],
+        HOME: RABBITMQ_DATA,
+        RABBITMQ_USE_LONGNAME: "true",
+        RABBITMQ_NODENAME: "rabbit@$(POD_NAME).rabbitmq-headless.$(POD_NAMESPACE)",
+      },
       envFromSecrets: {
         RABBITMQ_DEFAULT_USER: { secretName: r.secret.name, key: r.secret.usernameKey },
         RABBITMQ_DEFAULT_PASS: { secretName: r.secret.name, key: r.secret.passwordKey },
       },
-      readiness: { tcpSocket: { port: k8s.IntOrString.fromString("amqp") }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-      liveness: {
-        exec: { command: ["rabbitmq-diagnostics", "-q", "ping"] },
-        periodSeconds: 60,
-        timeoutSeconds: 20,
-        failureThreshold: 3,
+      probes: {
+        readiness: kplus.Probe.fromTcpSocket({ port: AMQP_PORT, ...probeTiming(10, 5, 3) }),
+        liveness: kplus.Probe.fromCommand(["rabbitmq-diagnostics", "-q", "ping"], probeTiming(60, 20, 3)),
+        startup: kplus.Probe.fromTcpSocket({ port: AMQP_PORT, ...probeTiming(10, 5, 60) }),
       },
-      startup: { tcpSocket: { port: k8s.IntOrString.fromString("amqp") }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 60 },
       resources: r.resources,
-      runAsUser: 999,
-      // A clustered node hands its queue leaders over before it stops (within
-      // the script's 540 s + 30 s); a lone node just flushes to disk.
-      terminationGracePeriodSeconds: clustered ? 600 : 60,
-      preStop: clustered ? ["sh", `${SCRIPTS_DIR}/rabbitmq-drain.sh`] : undefined,
+      security: { runAsUser: 999 },
+      shutdown: {
+        // A clustered node hands its queue leaders over before it stops (within
+        // the script's 540 s + 30 s); a lone node just flushes to disk.
+        terminationGracePeriodSeconds: clustered ? 600 : 60,
+        preStopCommand: clustered ? ["sh", `${SCRIPTS_DIR}/rabbitmq-drain.sh`] : undefined,
+      },
       podAnnotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(RABBITMQ_METRICS_PORT), "prometheus.io/path": "/metrics" },
       imagePullSecret: props.imagePullSecret,
     });

@@ -139,14 +139,27 @@ export function parseGostyValues(v: Validator, global: GlobalValues): GostyValue
   const reg = global.imageRegistry;
   const enabled = v.boolean("enabled", true);
   const imagePullSecret = v.has("imagePullSecret") ? readSecretName(v, "imagePullSecret", "") || undefined : undefined;
+  // Read in the keys' order, so problems are reported in the order of the file.
+  const { apiServer, fileServer, worker } = readApps(v, global);
+  const rabbitmq = readRabbitmq(section(v, "rabbitmq"), reg);
+  const mongodb = readMongodb(section(v, "mongodb"), reg);
+  const logging = readLogging(section(v, "logging"), reg);
+  const lk = section(v, "linkerd");
+  lk.rejectUnknownKeys(["enabled"]);
+  const linkerd = { enabled: lk.boolean("enabled", false) };
+  const chaos = readChaos(section(v, "chaos"));
+  return { enabled, imagePullSecret, apiServer, fileServer, worker, rabbitmq, mongodb, logging, linkerd, chaos };
+}
 
+/** `gosty.apiServer`, `gosty.fileServer` and `gosty.worker`: the application's own images. */
+function readApps(v: Validator, global: GlobalValues): Pick<GostyValues, "apiServer" | "fileServer" | "worker"> {
   const app = (key: "apiServer" | "fileServer" | "worker", extra: string[]): { s: Validator; base: GostyAppValues } => {
     const s = section(v, key);
     s.rejectUnknownKeys(["image", "resources", "health", ...extra]);
     return {
       s,
       base: {
-        image: readImage(s, "image", DEFAULT_GOSTY_IMAGES[key], reg),
+        image: readImage(s, "image", DEFAULT_GOSTY_IMAGES[key], global.imageRegistry),
         resources: readResources(s, "resources", DEFAULT_RESOURCES),
         health: readHealth(section(s, "health"), HEALTH_DEFAULTS[key]),
       },
@@ -170,8 +183,11 @@ export function parseGostyValues(v: Validator, global: GlobalValues): GostyValue
     resources: workerResources,
     autoscaling: readAutoscaling(wk.s, "autoscaling", { minReplicas: 1, maxReplicas: 10, cpuUtilization: 70 }),
   };
+  return { apiServer, fileServer, worker };
+}
 
-  const r = section(v, "rabbitmq");
+/** `gosty.rabbitmq`. */
+function readRabbitmq(r: Validator, reg: string | undefined): GostyValues["rabbitmq"] {
   r.rejectUnknownKeys(["image", "replicas", "resources", "storageSize", "secret"]);
   const rs = section(r, "secret");
   rs.rejectUnknownKeys(["name", "usernameKey", "passwordKey", "erlangCookieKey"]);
@@ -191,12 +207,15 @@ export function parseGostyValues(v: Validator, global: GlobalValues): GostyValue
     // Quorum queues and the cluster's own metadata store need a majority.
     r.fail("replicas", 2, "1 or an odd number from 3 to 7 (a two-node cluster loses its majority when one node fails)");
   }
+  return rabbitmq;
+}
 
-  const m = section(v, "mongodb");
+/** `gosty.mongodb`. */
+function readMongodb(m: Validator, reg: string | undefined): GostyValues["mongodb"] {
   m.rejectUnknownKeys(["image", "resources", "storageSize", "database", "secret"]);
   const ms = section(m, "secret");
   ms.rejectUnknownKeys(["name", "usernameKey", "passwordKey"]);
-  const mongodb = {
+  return {
     image: readImage(m, "image", DEFAULT_MONGODB_IMAGE, reg),
     resources: readResources(m, "resources", { cpu: { request: "250m", limit: "1" }, memory: { request: "512Mi", limit: "1Gi" } }),
     storageSize: readSize(m, "storageSize", "10Gi"),
@@ -207,12 +226,14 @@ export function parseGostyValues(v: Validator, global: GlobalValues): GostyValue
       passwordKey: readDataKey(ms, "passwordKey", "password"),
     },
   };
+}
 
-  const l = section(v, "logging");
+/** `gosty.logging`: Elasticsearch and Kibana. */
+function readLogging(l: Validator, reg: string | undefined): GostyValues["logging"] {
   l.rejectUnknownKeys(["enabled", "elasticsearchImage", "kibanaImage", "storageSize", "elasticsearchResources", "kibanaResources", "secret"]);
   const ls = section(l, "secret");
   ls.rejectUnknownKeys(["name", "elasticPasswordKey", "kibanaPasswordKey"]);
-  const logging = {
+  return {
     enabled: l.boolean("enabled", false),
     elasticsearchImage: readImage(l, "elasticsearchImage", DEFAULT_ELASTICSEARCH_IMAGE, reg),
     kibanaImage: readImage(l, "kibanaImage", DEFAULT_KIBANA_IMAGE, reg),
@@ -228,21 +249,17 @@ export function parseGostyValues(v: Validator, global: GlobalValues): GostyValue
       kibanaPasswordKey: readDataKey(ls, "kibanaPasswordKey", "kibana-password"),
     },
   };
+}
 
-  const lk = section(v, "linkerd");
-  lk.rejectUnknownKeys(["enabled"]);
-  const linkerd = { enabled: lk.boolean("enabled", false) };
-
-  const c = section(v, "chaos");
+/** `gosty.chaos`: the Chaos Mesh experiments. */
+function readChaos(c: Validator): GostyValues["chaos"] {
   c.rejectUnknownKeys(["enabled", "podKillPercent", "networkDelay", "networkDelayDuration"]);
-  const chaos = {
+  return {
     enabled: c.boolean("enabled", false),
     podKillPercent: c.number("podKillPercent", 50, { min: 1, max: 100 }),
     networkDelay: c.string("networkDelay", "200ms", { pattern: DURATION, allowed: "a duration such as 200ms or 1s" }),
     networkDelayDuration: c.string("networkDelayDuration", "5m", { pattern: DURATION, allowed: "a duration such as 30s or 5m" }),
   };
-
-  return { enabled, imagePullSecret, apiServer, fileServer, worker, rabbitmq, mongodb, logging, linkerd, chaos };
 }
 
 function readHealth(h: Validator, defaults: HealthValues): HealthValues {

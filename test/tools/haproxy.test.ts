@@ -229,21 +229,24 @@ class StatefulPipelineServer {
 
   constructor(readonly name: string) {
     this.server = http.createServer((req, res) => {
-      const reply = (status: number, body: unknown) => res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-      const url = req.url ?? "";
-      if (req.method === "GET" && url === "/pipelines") return reply(200, [{ name: "user_defined_pipelines", version: "person_vehicle_bike" }]);
-      if (req.method === "POST" && /^\/pipelines\/[^/]+\/[^/]+$/.test(url)) {
-        // Ids are only unique per pod, as a counter or a random UUID would be.
-        const id = `${this.next++}`;
-        this.instances.add(id);
-        return reply(200, { id, pod: this.name });
-      }
-      const status = /^\/pipelines\/([^/]+)\/status$/.exec(url);
-      if (req.method === "GET" && status) return this.instances.has(status[1]) ? reply(200, { id: status[1], state: "RUNNING", pod: this.name }) : reply(404, {});
-      const instance = /^\/pipelines\/([^/]+)$/.exec(url);
-      if (req.method === "DELETE" && instance && this.instances.delete(instance[1])) return reply(200, { id: instance[1], state: "ABORTED", pod: this.name });
-      reply(404, {});
+      const [status, body] = this.answer(req.method ?? "GET", req.url ?? "");
+      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
     });
+  }
+
+  private answer(method: string, url: string): [number, unknown] {
+    if (method === "GET" && url === "/pipelines") return [200, [{ name: "user_defined_pipelines", version: "person_vehicle_bike" }]];
+    if (method === "POST" && /^\/pipelines\/[^/]+\/[^/]+$/.test(url)) {
+      // Ids are only unique per pod, as a counter or a random UUID would be.
+      const id = `${this.next++}`;
+      this.instances.add(id);
+      return [200, { id, pod: this.name }];
+    }
+    const status = /^\/pipelines\/([^/]+)\/status$/.exec(url);
+    if (method === "GET" && status && this.instances.has(status[1])) return [200, { id: status[1], state: "RUNNING", pod: this.name }];
+    const instance = /^\/pipelines\/([^/]+)$/.exec(url);
+    if (method === "DELETE" && instance && this.instances.delete(instance[1])) return [200, { id: instance[1], state: "ABORTED", pod: this.name }];
+    return [404, {}];
   }
 
   async start(): Promise<void> {

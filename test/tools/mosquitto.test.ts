@@ -1,14 +1,16 @@
 /**
  * Starts a real Mosquitto 2 (Debian package) with the configuration the chart
  * ships and a password file made by `mosquitto_passwd`, then checks who may connect,
- * publish and read with the real `mosquitto_pub` / `mosquitto_sub` clients.
+ * publish and read with the real `mosquitto_pub` / `mosquitto_sub` clients;
+ * and the password and ACL files laid out as the pod has them (mounted as
+ * root, copied by the chart's own init container command as the broker's UID).
  */
 import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { mosquittoPasswordEntry } from "../../charts/dlstreamer/mosquitto-password";
-import { shippedFile } from "./support/dlstreamer-files";
+import { shippedFile, shippedObjects } from "./support/dlstreamer-files";
 import { Daemon, freePort, run, RunResult, waitFor } from "./support/processes";
 
 const USER = "results-reader";
@@ -186,4 +188,96 @@ describe("mosquitto with the values flag allowAnonymous", () => {
     expect(result.code).toBe(0);
     expect(result.stdout.trim()).toBe("open");
   }, 20000);
+});
+
+/**
+ * The pod's layout, emulated on this machine as root: the kubelet mounts the
+ * ConfigMap and the Secret as root-owned files (group fsGroup, mode 0440, as
+ * the chart sets), and an emptyDir at /mosquitto/private (mode 0777 plus the
+ * fsGroup's setgid bit). The chart's init container command then runs
+ * unchanged but for the /mosquitto prefix, as UID/GID 1883 with the fsGroup as
+ * supplementary group (runAsUser, runAsGroup, fsGroup), and so does the broker.
+ *
+ * Debian's mosquitto is 2.0.11: the warnings about password/ACL files that
+ * are world-readable or not owned by the broker's user came with 2.0.16 (the
+ * image runs 2.0.22), so this binary cannot warn; the test asserts the owner
+ * and mode those warnings check instead, and that no such warning is logged.
+ */
+const asRoot = process.getuid?.() === 0;
+(asRoot ? describe : describe.skip)("mosquitto with the password and ACL files as the chart lays them out (run as root)", () => {
+  const deployment = shippedObjects().find((o) => o.kind === "Deployment" && o.metadata.name === "mosquitto")!;
+  const pod = deployment.spec.template.spec;
+  const init = pod.initContainers.find((c: { name: string }) => c.name === "private-files");
+  const uid: number = init.securityContext.runAsUser;
+  const gid: number = init.securityContext.runAsGroup;
+  const fsGroup: number = pod.securityContext.fsGroup;
+  const asPodUser = (program: string, args: string[]) => ["--reuid", String(uid), "--regid", String(gid), "--groups", String(fsGroup), "--", program, ...args];
+  let dir: string;
+  let daemon: Daemon | undefined;
+  let clientPort: number;
+
+  /** A mounted file as the kubelet writes it: root-owned, group fsGroup, the chart's mode. */
+  const mounted = (file: string, text: string, mode: number) => {
+    fs.writeFileSync(file, text);
+    fs.chownSync(file, 0, fsGroup);
+    fs.chmodSync(file, mode);
+  };
+
+  beforeAll(async () => {
+    expect({ uid, gid, fsGroup }).toEqual({ uid: 1883, gid: 1883, fsGroup: 1883 });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "mosquitto-layout-"));
+    fs.chmodSync(dir, 0o755);
+    for (const sub of ["config", "secret", "private", "data"]) fs.mkdirSync(path.join(dir, sub));
+    const configMode: number = pod.volumes.find((v: { configMap?: unknown }) => v.configMap).configMap.defaultMode;
+    const secretMode: number = pod.volumes.find((v: { secret?: unknown }) => v.secret).secret.defaultMode;
+    clientPort = await freePort();
+    const publisherPort = await freePort();
+    const conf = shippedFile("mosquitto-config", "mosquitto.conf")
+      .replaceAll("/mosquitto/", `${dir}/`)
+      .replace(/^listener 1883$/m, `listener ${clientPort} 127.0.0.1`)
+      .replace(/^listener 1884$/m, `listener ${publisherPort} 127.0.0.1`);
+    mounted(path.join(dir, "config", "mosquitto.conf"), conf, configMode);
+    mounted(path.join(dir, "config", "publisher.acl"), shippedFile("mosquitto-config", "publisher.acl"), configMode);
+    // The Secret's key as Pulumi generates it (registration.ts uses this function).
+    mounted(path.join(dir, "secret", "passwd"), `${mosquittoPasswordEntry(GENERATED_USER, GENERATED_PASSWORD)}\n`, secretMode);
+    for (const sub of ["private", "data"]) {
+      fs.chownSync(path.join(dir, sub), 0, fsGroup);
+      fs.chmodSync(path.join(dir, sub), 0o2777);
+    }
+
+    const command: string[] = init.command.map((word: string) => word.replace(/^\/mosquitto\//, `${dir}/`));
+    const copied = await run("setpriv", asPodUser(command[0], command.slice(1)));
+    expect(copied).toMatchObject({ code: 0, stderr: "" });
+
+    daemon = new Daemon("setpriv", asPodUser("mosquitto", ["-c", path.join(dir, "config", "mosquitto.conf")]));
+    await waitFor("mosquitto to listen", async () => {
+      if (daemon!.exited) throw new Error(`mosquitto exited:\n${daemon!.log}`);
+      return (daemon!.log.match(/Opening ipv4 listen socket on port/g)?.length ?? 0) >= 2 ? true : undefined;
+    }, 10000);
+  }, 30000);
+
+  afterAll(async () => {
+    await daemon?.stop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the init container's copies belong to the broker's UID and keep the mounts' owner-and-group-only mode", () => {
+    for (const name of ["passwd", "publisher.acl"]) {
+      const copy = fs.statSync(path.join(dir, "private", name));
+      expect({ name, uid: copy.uid, gid: copy.gid, mode: (copy.mode & 0o777).toString(8) }).toEqual({ name, uid: 1883, gid: 1883, mode: "440" });
+      // What the broker would have read without the copy: root's file.
+      expect(fs.statSync(path.join(dir, name === "passwd" ? "secret" : "config", name)).uid).toBe(0);
+    }
+    // The broker reads the copies, not the mounts.
+    expect(shippedFile("mosquitto-config", "mosquitto.conf")).toMatch(/^password_file \/mosquitto\/private\/passwd$/m);
+  });
+
+  test("the broker, running as that UID, starts without a file warning and authenticates with the generated password", async () => {
+    expect(daemon!.log).not.toMatch(/world readable|owner is not|group is not|Unable to open/i);
+    const ok = await publish(clientPort, "inference-results", "hello", ["-u", GENERATED_USER, "-P", GENERATED_PASSWORD]);
+    expect(ok).toMatchObject({ code: 0, stderr: "" });
+    const wrong = await publish(clientPort, "inference-results", "hello", ["-u", GENERATED_USER, "-P", "wrong"]);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/not authori[sz]ed/i);
+  });
 });

@@ -14,3 +14,9 @@ export function shippedFile(configMap: string, file: string, dlstreamer: unknown
   if (typeof text !== "string") throw new Error(`the dlstreamer chart ships no ${file} in ConfigMap ${configMap}`);
   return text;
 }
+
+/** Every object of the dlstreamer chart synthesized with `dlstreamer` values. */
+export function shippedObjects(dlstreamer: unknown = {}): Obj[] {
+  const values = parseValues({ dlstreamer });
+  return Testing.synth(new DlstreamerChart(Testing.app(), "dls", { global: values.global, dlstreamer: values.dlstreamer })) as Obj[];
+}

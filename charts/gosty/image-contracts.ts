@@ -156,13 +156,19 @@ export const MONGODB_CONTRACT: ImageContract = {
 };
 
 const ELASTIC = "https://www.elastic.co/guide/en/elasticsearch/reference/8.19/docker.html";
+/** The image's Dockerfile template, read on main (@000e0183), not on the 8.19 branch: USER, ENTRYPOINT and EXPOSE have not changed across 8.x. */
+const ES_DOCKERFILE = "elastic/elasticsearch@000e0183 distribution/docker/src/docker/Dockerfile";
 
 export const ELASTICSEARCH_CONTRACT: ImageContract = {
   name: "elasticsearch",
-  upstream: "docker.elastic.co/elasticsearch/elasticsearch 8.19",
-  user: { uid: 1000, name: "elasticsearch", source: `${ELASTIC} (runs as uid:gid 1000:0)` },
-  entrypoint: { argv: ["/bin/tini", "--", "/usr/local/bin/docker-entrypoint.sh"], passesArgs: "exec", source: `unverified: ${ELASTIC}` },
-  ports: [{ port: 9200, serves: "REST API", source: ELASTIC }],
+  upstream: "docker.elastic.co/elasticsearch/elasticsearch 8.19.26 (documentation of the 8.19 line)",
+  user: { uid: 1000, name: "elasticsearch", source: `${ES_DOCKERFILE}: adduser -u 1000 elasticsearch, USER elasticsearch:root; ${ELASTIC} (runs as uid:gid 1000:0)` },
+  entrypoint: {
+    argv: ["/bin/tini", "--", "/usr/local/bin/docker-entrypoint.sh"],
+    passesArgs: "exec",
+    source: `${ES_DOCKERFILE}: ENTRYPOINT ["/bin/tini", "--", "/usr/local/bin/docker-entrypoint.sh"], CMD ["eswrapper"] (unverified: that docker-entrypoint.sh execs any other command)`,
+  },
+  ports: [{ port: 9200, serves: "REST API", source: `${ES_DOCKERFILE}: EXPOSE 9200 9300; ${ELASTIC}` }],
   health: [],
   writes: [
     { path: "/usr/share/elasticsearch/data", why: "indices", source: ELASTIC },
@@ -177,13 +183,15 @@ export const ELASTICSEARCH_CONTRACT: ImageContract = {
 };
 
 const KIBANA = "https://www.elastic.co/guide/en/kibana/8.19/docker.html";
+/** The image's Dockerfile template, read on main (@00016fb3), not on the 8.19 branch. */
+const KIBANA_DOCKERFILE = "elastic/kibana@00016fb3 src/dev/build/tasks/os_packages/docker_generator/templates/base/Dockerfile";
 
 export const KIBANA_CONTRACT: ImageContract = {
   name: "kibana",
-  upstream: "docker.elastic.co/kibana/kibana 8.19",
-  user: { uid: 1000, name: "kibana", source: `unverified: UID 1000, ${KIBANA}` },
-  entrypoint: { argv: ["/bin/tini", "--"], passesArgs: "exec", source: `unverified: ${KIBANA}` },
-  ports: [{ port: 5601, serves: "HTTP UI and API", source: KIBANA }],
+  upstream: "docker.elastic.co/kibana/kibana 8.19.26 (documentation of the 8.19 line)",
+  user: { uid: 1000, name: "kibana", source: `${KIBANA_DOCKERFILE}: useradd --uid 1000 kibana, USER 1000` },
+  entrypoint: { argv: ["/bin/tini", "--"], passesArgs: "exec", source: `${KIBANA_DOCKERFILE}: ENTRYPOINT ["/bin/tini", "--"], CMD ["/usr/local/bin/kibana-docker"]` },
+  ports: [{ port: 5601, serves: "HTTP UI and API", source: `${KIBANA_DOCKERFILE}: EXPOSE 5601; ${KIBANA}` }],
   health: [{ port: 5601, path: "/api/status", source: "https://www.elastic.co/guide/en/kibana/8.19/access.html#status (anonymous with STATUS_ALLOWANONYMOUS)" }],
   writes: [{ path: "/usr/share/kibana/data", why: "UUID and plugin data", source: KIBANA }],
   commands: [],

@@ -38,10 +38,12 @@ export const DEFAULT_GOSTY_IMAGES = {
 export const DEFAULT_RABBITMQ_IMAGE = "rabbitmq:4.2.9-management";
 // evidence: https://www.mongodb.com/docs/manual/release-notes/8.0/ and https://osv.dev/vulnerability/CLEANSTART-2026-FV12726 (fixed in mongodb 8.0.29)
 export const DEFAULT_MONGODB_IMAGE = "mongo:8.0.29";
-// evidence: https://github.com/elastic/elasticsearch/releases/tag/v8.19.25
-export const DEFAULT_ELASTICSEARCH_IMAGE = "docker.elastic.co/elasticsearch/elasticsearch:8.19.25";
-// evidence: Kibana ships in lockstep with Elasticsearch (https://github.com/elastic/kibana/releases, v8.19.18 seen; v8.19.25 not confirmed from here)
-export const DEFAULT_KIBANA_IMAGE = "docker.elastic.co/kibana/kibana:8.19.25";
+// Elasticsearch and Kibana are released together and pinned to the same
+// version: the newest 8.19.x with a published release of both.
+// evidence: https://github.com/elastic/elasticsearch/releases/tag/v8.19.26 (commit c4a3731; release notes reference/8.19/release-notes-8.19.26.html)
+export const DEFAULT_ELASTICSEARCH_IMAGE = "docker.elastic.co/elasticsearch/elasticsearch:8.19.26";
+// evidence: https://github.com/elastic/kibana/releases/tag/v8.19.26 (release notes kibana/8.19/release-notes-8.19.26.html)
+export const DEFAULT_KIBANA_IMAGE = "docker.elastic.co/kibana/kibana:8.19.26";
 
 /** How a Gosty image serves its health checks (defaults: its image contract, charts/gosty/image-contracts.ts). */
 export interface HealthValues {

@@ -1,8 +1,9 @@
 /**
- * Every workload of the hosted applications (Gosty, Dask, DL Streamer,
- * GourmetGram) against its image's contract, for the default values and every
- * values/*.yaml; a break-it case per kind of contradiction; and the workloads
- * that could never have become Ready before, each checked where it failed.
+ * Every workload of every chart (the hosted applications, object-detection and
+ * the observability charts) against its image's contract, for the default
+ * values and every values/*.yaml; a break-it case per kind of contradiction;
+ * and the workloads that could never have become Ready before, each checked
+ * where it failed.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -11,8 +12,12 @@ import { daskImageContract, ARL_CONTRACT } from "../../../charts/dask/image-cont
 import { DLSTREAMER_IMAGE_CONTRACTS } from "../../../charts/dlstreamer/image-contracts";
 import { renderHaproxyConfig } from "../../../charts/dlstreamer/haproxy-config";
 import { GOSTY_IMAGE_CONTRACTS, GOSTY_WORKER_CONTRACT } from "../../../charts/gosty/image-contracts";
+import { FLUENTD_IMAGE_CONTRACTS } from "../../../charts/fluentd/image-contracts";
 import { GOURMETGRAM_IMAGE_CONTRACTS } from "../../../charts/gourmetgram/image-contracts";
+import { GRAFANA_IMAGE_CONTRACTS } from "../../../charts/grafana/image-contracts";
 import { contractProblems, ImageContract, ManifestContainer, ManifestPodSpec } from "../../../charts/image-contract";
+import { OBJECT_DETECTION_IMAGE_CONTRACTS } from "../../../charts/object-detection/image-contracts";
+import { PROMETHEUS_IMAGE_CONTRACTS } from "../../../charts/prometheus/image-contracts";
 import { synthCharts } from "../../../charts/synth";
 import { defaultValues, parseValues } from "../../../charts/values";
 
@@ -20,21 +25,30 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 const VALUES_DIR = path.join(__dirname, "../../../values");
 const valuesFiles = fs.readdirSync(VALUES_DIR).filter((f) => f.endsWith(".yaml")).sort();
-const HOSTED = ["gosty", "dask", "dlstreamer", "gourmetgram"];
+/** Each chart's contracts by container name (Dask's by image, which the values choose). */
+const CONTRACTS: Readonly<Record<string, Readonly<Record<string, ImageContract>>>> = {
+  gosty: GOSTY_IMAGE_CONTRACTS,
+  dlstreamer: DLSTREAMER_IMAGE_CONTRACTS,
+  gourmetgram: GOURMETGRAM_IMAGE_CONTRACTS,
+  "object-detection": OBJECT_DETECTION_IMAGE_CONTRACTS,
+  prometheus: PROMETHEUS_IMAGE_CONTRACTS,
+  grafana: GRAFANA_IMAGE_CONTRACTS,
+  fluentd: FLUENTD_IMAGE_CONTRACTS,
+};
+/** Every chart that runs a workload; cluster-issuers declares issuers only. */
+const WITH_WORKLOADS = ["dask", ...Object.keys(CONTRACTS)];
 
 function contractFor(chart: string, container: string, image: string): ImageContract | undefined {
   if (chart === "dask") return daskImageContract(container, image);
-  const table = { gosty: GOSTY_IMAGE_CONTRACTS, dlstreamer: DLSTREAMER_IMAGE_CONTRACTS, gourmetgram: GOURMETGRAM_IMAGE_CONTRACTS }[chart];
-  return table?.[container];
+  return CONTRACTS[chart]?.[container];
 }
 
-function hostedManifests(file?: string): Array<{ chart: string; objects: Obj[] }> {
+/** Every chart the values select, with its objects. */
+function chartManifests(file?: string): Array<{ chart: string; objects: Obj[] }> {
   const values = file
     ? parseValues(parseYaml(fs.readFileSync(path.join(VALUES_DIR, file), "utf8")), file)
     : defaultValues();
-  // The dask chart is opt-in: with the defaults, check it too with its default images.
-  const charts = synthCharts(values).filter((c) => HOSTED.includes(c.id));
-  return charts.map((c) => ({ chart: c.id, objects: c.manifests as Obj[] }));
+  return synthCharts(values).map((c) => ({ chart: c.id, objects: c.manifests as Obj[] }));
 }
 
 function podSpecs(objects: Obj[]): Array<{ workload: string; pod: ManifestPodSpec }> {
@@ -60,9 +74,9 @@ function problemsOf(chart: string, pod: ManifestPodSpec): string[] {
 }
 
 describe.each([undefined, ...valuesFiles])("values %s", (file) => {
-  const charts = hostedManifests(file);
+  const charts = chartManifests(file);
 
-  test("every container of the hosted applications keeps to its image's contract", () => {
+  test("every container of every chart keeps to its image's contract", () => {
     let containers = 0;
     const problems: string[] = [];
     for (const { chart, objects } of charts) {
@@ -72,17 +86,17 @@ describe.each([undefined, ...valuesFiles])("values %s", (file) => {
       }
     }
     expect(problems).toEqual([]);
-    if (charts.length > 0) expect(containers).toBeGreaterThan(0);
+    expect(containers).toBeGreaterThan(0);
   });
 });
 
-test("the default values and the values files cover every hosted chart", () => {
-  const seen = new Set([undefined, ...valuesFiles].flatMap((f) => hostedManifests(f).map((c) => c.chart)));
-  expect([...seen].sort()).toEqual([...HOSTED].sort());
+test("the default values and the values files cover every chart that runs a workload", () => {
+  const withPods = new Set([undefined, ...valuesFiles].flatMap((f) => chartManifests(f).filter((c) => podSpecs(c.objects).length > 0).map((c) => c.chart)));
+  expect([...withPods].sort()).toEqual([...WITH_WORKLOADS].sort());
 });
 
 describe("a manifest that contradicts its image fails the check (one case per kind)", () => {
-  const gosty = hostedManifests().find((c) => c.chart === "gosty")!.objects;
+  const gosty = chartManifests().find((c) => c.chart === "gosty")!.objects;
   const workerPod = (): ManifestPodSpec => structuredClone(podSpecs(gosty).find((w) => w.workload === "Deployment/gosty-worker")!.pod);
   const check = (pod: ManifestPodSpec) => contractProblems(GOSTY_WORKER_CONTRACT, pod, pod.containers[0]);
 
@@ -128,7 +142,7 @@ describe("a manifest that contradicts its image fails the check (one case per ki
 });
 
 describe("the workloads that could not become Ready before", () => {
-  const gosty = hostedManifests().find((c) => c.chart === "gosty")!.objects;
+  const gosty = chartManifests().find((c) => c.chart === "gosty")!.objects;
   const deployment = (name: string) => gosty.find((o) => o.kind === "Deployment" && o.metadata.name === name)!.spec.template.spec;
 
   test("Gosty worker: probes on its health port 8087, POD_IP set, a volume for its work directory", () => {
@@ -153,13 +167,13 @@ describe("the workloads that could not become Ready before", () => {
   });
 
   test("Gosty production values with Linkerd: the Kibana password Job opts out of proxy injection", () => {
-    const prod = hostedManifests("gosty-production.yaml").find((c) => c.chart === "gosty")!.objects;
+    const prod = chartManifests("gosty-production.yaml").find((c) => c.chart === "gosty")!.objects;
     const job = prod.find((o) => o.kind === "Job" && o.metadata.name === "kibana-system-password")!;
     expect(job.spec.template.metadata.annotations).toEqual({ "linkerd.io/inject": "disabled" });
   });
 
   test("Dask with the ARL image: the 2018 commands and flags, port probes, the classic notebook", () => {
-    const dask = hostedManifests("arl.yaml").find((c) => c.chart === "dask")!.objects;
+    const dask = chartManifests("arl.yaml").find((c) => c.chart === "dask")!.objects;
     const args = (name: string) => dask.find((o) => o.kind === "Deployment" && o.metadata.name === name)!.spec.template.spec.containers[0];
     expect(args("dask-scheduler").args[0]).toBe("dask-scheduler");
     expect(args("dask-worker").args[0]).toBe("dask-worker");
@@ -178,7 +192,7 @@ describe("the workloads that could not become Ready before", () => {
   });
 
   test("GourmetGram: uploads go to a scratch volume seeded with the image's sample photo", () => {
-    const gg = hostedManifests().find((c) => c.chart === "gourmetgram")!.objects;
+    const gg = chartManifests().find((c) => c.chart === "gourmetgram")!.objects;
     const spec = gg.find((o) => o.kind === "Deployment")!.spec.template.spec;
     expect(spec.containers[0].volumeMounts.map((m: Obj) => m.mountPath)).toContain("/app/instance/uploads");
     expect(spec.initContainers[0]).toMatchObject({ name: "seed-uploads", command: ["cp", "-R", "/app/instance/uploads/.", "/seed/"] });

@@ -80,6 +80,7 @@ export const NODE_EXPORTER_CONTRACT: ImageContract = {
         "--collector.filesystem.mount-points-exclude",
         "--collector.netclass.ignored-devices",
         "--collector.netdev.device-exclude",
+        "--collector.textfile.directory",
       ],
       source: "https://github.com/prometheus/node_exporter README (flags; unverified against v1.10.2 itself)",
     },

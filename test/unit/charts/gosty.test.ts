@@ -251,6 +251,19 @@ describe("GostyChart", () => {
     expect(main(objs, "StatefulSet", "mongodb").livenessProbe.exec.command).toContain("db.adminCommand('ping').ok");
   });
 
+  test("the datastores' probes: TCP on their numeric ports, exec checks, timings and shutdown as before", () => {
+    const rabbit = main(objs, "StatefulSet", "rabbitmq");
+    expect(rabbit.readinessProbe).toEqual({ tcpSocket: { port: 5672 }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
+    expect(rabbit.startupProbe).toMatchObject({ tcpSocket: { port: 5672 }, failureThreshold: 60 });
+    expect(rabbit.livenessProbe).toMatchObject({ exec: { command: ["rabbitmq-diagnostics", "-q", "ping"] }, periodSeconds: 60, timeoutSeconds: 20 });
+    expect(main(objs, "StatefulSet", "mongodb").readinessProbe).toMatchObject({ tcpSocket: { port: 27017 } });
+    const es = main(full, "StatefulSet", "elasticsearch");
+    expect(es.livenessProbe).toMatchObject({ tcpSocket: { port: 9200 }, periodSeconds: 20, failureThreshold: 6 });
+    expect(es.readinessProbe.exec.command).toEqual(["sh", "/scripts/elasticsearch-ready.sh"]);
+    expect(pod(full, "StatefulSet", "elasticsearch")).toMatchObject({ terminationGracePeriodSeconds: 120, securityContext: { runAsUser: 1000, fsGroup: 1000 } });
+    expect(pod(objs, "StatefulSet", "rabbitmq").terminationGracePeriodSeconds).toBe(60);
+  });
+
   test("Elasticsearch keeps a read-only root: its config directory is a scratch volume seeded from the image", () => {
     const spec = pod(full, "StatefulSet", "elasticsearch");
     const c = spec.containers[0];

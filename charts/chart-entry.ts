@@ -4,7 +4,8 @@
  * chart without naming one: the Secrets it references and how each key is made,
  * the stack values it takes (as defaults of its values, or as a deploy context at
  * synthesis), the URLs it exposes as stack outputs, what it provides to other
- * charts, and the AWS messaging (queues, topics, dead-letter queues) it needs.
+ * charts, and the AWS resources it needs (queues, topics, dead-letter queues,
+ * buckets, tables, image repositories and builds) with each service's access.
  *
  * Plain data and pure functions only: `npm run synth` reads the same entries
  * without AWS or Pulumi.
@@ -61,9 +62,10 @@ export interface ChartEntry {
    */
   readonly provides?: readonly PlatformCapability[];
   /**
-   * The AWS messaging the chart needs, with the stack configuration that shapes it.
-   * A chart that declares it is synthesized with a {@link DeployContext} holding
-   * the real queue URLs and topic ARNs.
+   * The AWS resources the chart needs (messaging, and optionally storage, images and
+   * each service's access), with the stack configuration that shapes them. A chart
+   * that declares them is synthesized with a {@link DeployContext} holding the real
+   * queue URLs, topic ARNs, bucket and table names and built images.
    * @default - none
    */
   readonly aws?: ChartAwsDeclaration<AwsSettings>;
@@ -106,6 +108,23 @@ export interface DeployContext {
   readonly queueUrls: Readonly<Record<string, string>>;
   /** ARN of each declared topic, by key. */
   readonly topicArns: Readonly<Record<string, string>>;
+  /**
+   * Name of each bucket the chart's {@link StorageDeclaration} declared, by key.
+   * @default - none
+   */
+  readonly bucketNames?: Readonly<Record<string, string>>;
+  /**
+   * Name of each declared table, by key.
+   * @default - none
+   */
+  readonly tableNames?: Readonly<Record<string, string>>;
+  /**
+   * The image reference (`<repository>:<tag>@<digest>`) of each image Pulumi built and
+   * pushed, by the key of its {@link ImageDeclaration}; the chart uses it instead of
+   * the image its values name.
+   * @default - none: the images come from the values
+   */
+  readonly images?: Readonly<Record<string, string>>;
 }
 
 /** Settings every chart's AWS section has. */
@@ -122,6 +141,29 @@ export interface ChartAwsDeclaration<S extends AwsSettings> {
   parse(v: Validator): S;
   /** The queues and topics the settings ask for; called only when `settings.enabled`. */
   messaging(settings: S): MessagingDeclaration;
+  /**
+   * The buckets and tables the settings ask for; called only when `settings.enabled`.
+   * @default - none
+   */
+  storage?(settings: S): StorageDeclaration;
+  /**
+   * The chart's own images: one registry repository each, built and pushed by Pulumi
+   * when the declaration says so; called only when `settings.enabled`.
+   * @default - none
+   */
+  images?(settings: S): ImagesDeclaration;
+  /**
+   * What each of the chart's service accounts may do with the declared resources,
+   * for a policy per service (and, while pods share the worker role, their union).
+   * @default - none
+   */
+  access?(settings: S): readonly ServiceAccess[];
+  /**
+   * What `pulumi up` warns about for these settings and values (a default that leaves
+   * pods unable to start, for example).
+   * @default - none
+   */
+  warnings?(settings: S, values: PlatformValues): readonly string[];
   /**
    * A stack output carrying what the chart received, in the chart's own shape.
    * @default - none
@@ -176,6 +218,89 @@ export interface TopicDeclaration {
   readonly publish: boolean;
   /** Queues subscribed to the topic (raw delivery), which the pods consume. */
   readonly subscribers: readonly QueueSettings[];
+}
+
+/** Pulumi type, name and tags of a group of declared resources (like {@link MessagingDeclaration}'s). */
+export interface ResourceGroupNaming {
+  /** Pulumi component type (`platform:infra:<component>`); part of every resource's URN. */
+  readonly component: string;
+  /** Name suffix (`<cluster>-<prefix>-<key>`); part of every resource's URN and AWS name. */
+  readonly prefix: string;
+  /** Value of the `platform/app` tag on every resource. */
+  readonly app: string;
+}
+
+/** S3 buckets and DynamoDB tables, encrypted, private, and gone with the stack. */
+export interface StorageDeclaration extends ResourceGroupNaming {
+  readonly buckets: readonly BucketDeclaration[];
+  readonly tables: readonly TableDeclaration[];
+}
+
+export interface BucketDeclaration {
+  /** Resource name suffix and key in {@link DeployContext.bucketNames}. */
+  readonly key: string;
+  /** Objects under each prefix are deleted this many days after they were written. */
+  readonly expirations: readonly { readonly prefix: string; readonly days: number }[];
+}
+
+export interface TableDeclaration {
+  /** Resource name suffix and key in {@link DeployContext.tableNames}. */
+  readonly key: string;
+  /** Partition key (a string attribute). */
+  readonly hashKey: string;
+  /** Sort key (a string attribute). */
+  readonly rangeKey: string;
+  /** Number attribute (epoch seconds) after which DynamoDB deletes an item. */
+  readonly ttlAttribute: string;
+}
+
+/** One registry repository per image, and what Pulumi builds into it when `build` is set. */
+export interface ImagesDeclaration extends ResourceGroupNaming {
+  /** Build and push the images; otherwise the chart's values name them. */
+  readonly build: boolean;
+  /** Images each repository keeps; older ones are expired. */
+  readonly keepImages: number;
+  /** Build context, relative to the repository root. */
+  readonly context: string;
+  /** Platforms the images are built for (`linux/amd64`, `linux/arm64`): the worker nodes'. */
+  readonly platforms: readonly string[];
+  readonly images: readonly ImageDeclaration[];
+}
+
+export interface ImageDeclaration {
+  /** Repository name suffix and key in {@link DeployContext.images}. */
+  readonly key: string;
+  /** Dockerfile, relative to the build context. */
+  readonly dockerfile: string;
+  /**
+   * Build arguments; part of the content hash that tags the image.
+   * @default - none
+   */
+  readonly buildArgs?: Readonly<Record<string, string>>;
+}
+
+/** DynamoDB actions a service may be granted on a declared table. */
+export type TableAction = "GetItem" | "PutItem" | "UpdateItem" | "DeleteItem" | "Query" | "Scan" | "DescribeTable";
+
+/**
+ * What one service account of the chart may do with the declared resources (by
+ * key), and nothing more. Queue and topic keys are the messaging declaration's.
+ */
+export interface ServiceAccess {
+  /** Kubernetes service account of the service's pods, in the chart's namespace. */
+  readonly serviceAccount: string;
+  /** PascalCase name in statement ids and policy names. */
+  readonly label: string;
+  /** @default - none */
+  readonly sendQueues?: readonly string[];
+  /** Queues it receives from, deletes from and changes visibility on. @default - none */
+  readonly consumeQueues?: readonly string[];
+  /** @default - none */
+  readonly publishTopics?: readonly string[];
+  /** Objects it reads or writes, under a key prefix of a bucket (which it may list). @default - none */
+  readonly objects?: readonly { readonly bucket: string; readonly prefix: string; readonly read?: boolean; readonly write?: boolean }[];
+  /** @default - none */
+  readonly tables?: readonly { readonly table: string; readonly actions: readonly TableAction[] }[];
 }
 
 /** Everything an entry says about its chart besides its id, namespace, selection and `create`. */

@@ -18,6 +18,20 @@ export interface ObjectDetectionAwsConfig {
   readonly meteringQueueUrl: string;
   /** SQS queue (subscribed to the topic) model-analyzer consumes. */
   readonly modelAnalyzerQueueUrl: string;
+  /** SQS queue (subscribed to the topic) polybot consumes to answer the chat. */
+  readonly polybotQueueUrl: string;
+  /** S3 bucket polybot stores photos in (`images/`) and yolo5 reads them from. */
+  readonly imagesBucket: string;
+  /** DynamoDB table of metering's usage per user and day. */
+  readonly meteringTable: string;
+  /** DynamoDB table of model-analyzer's statistics per model version and hour. */
+  readonly modelAnalyzerTable: string;
+  /**
+   * Images Pulumi built and pushed (`<repository>:<tag>@<digest>`), by service;
+   * they replace the values' images. Not part of the ConfigMap.
+   * @default - none: the images the values name
+   */
+  readonly images?: Readonly<Record<string, string>>;
 }
 
 /** What `npm run synth` writes: obviously not an AWS value, and greppable. */
@@ -27,6 +41,10 @@ export const PLACEHOLDER_AWS_CONFIG: ObjectDetectionAwsConfig = {
   predictionEventsTopicArn: "SET-BY-PULUMI-prediction-events-topic-arn",
   meteringQueueUrl: "SET-BY-PULUMI-metering-queue-url",
   modelAnalyzerQueueUrl: "SET-BY-PULUMI-model-analyzer-queue-url",
+  polybotQueueUrl: "SET-BY-PULUMI-polybot-queue-url",
+  imagesBucket: "SET-BY-PULUMI-images-bucket",
+  meteringTable: "SET-BY-PULUMI-metering-table",
+  modelAnalyzerTable: "SET-BY-PULUMI-model-analyzer-table",
 };
 
 /** ConfigMap data: environment variable name to value. */
@@ -39,5 +57,9 @@ export function objectDetectionConfigData(c: ObjectDetectionAwsConfig): Record<s
     PREDICTION_EVENTS_TOPIC_ARN: c.predictionEventsTopicArn,
     METERING_QUEUE_URL: c.meteringQueueUrl,
     MODEL_ANALYZER_QUEUE_URL: c.modelAnalyzerQueueUrl,
+    POLYBOT_QUEUE_URL: c.polybotQueueUrl,
+    IMAGES_BUCKET: c.imagesBucket,
+    METERING_TABLE: c.meteringTable,
+    MODEL_ANALYZER_TABLE: c.modelAnalyzerTable,
   };
 }

@@ -19,7 +19,8 @@ import { OBJECT_DETECTION_NAMESPACE } from "./values";
 export interface ObjectDetectionChartProps {
   readonly values: PlatformValues;
   /**
-   * Queue URLs, topic ARN and region, as created by `infra/aws/app-messaging.ts`.
+   * Queue URLs, topic ARN, bucket and table names, region and built images, as
+   * Pulumi created them (the chart's deploy context).
    * @default PLACEHOLDER_AWS_CONFIG (clearly named `SET-BY-PULUMI-...` values)
    */
   readonly aws?: ObjectDetectionAwsConfig;
@@ -49,17 +50,21 @@ export class ObjectDetectionChart extends Chart {
 
     new AppNamespace(this, "Namespace", { name: ns, labels: { "app.kubernetes.io/part-of": partOf } });
 
+    const aws = props.aws ?? PLACEHOLDER_AWS_CONFIG;
     new kplus.ConfigMap(this, "AwsConfig", {
       metadata: { name: OBJECT_DETECTION_CONFIGMAP, namespace: ns, labels: { "app.kubernetes.io/part-of": partOf } },
-      data: objectDetectionConfigData(props.aws ?? PLACEHOLDER_AWS_CONFIG),
+      data: objectDetectionConfigData(aws),
     });
     const envFromConfigMaps = [OBJECT_DETECTION_CONFIGMAP];
+    // Images Pulumi built for this deployment win over the values' references.
+    const image = (service: string, fromValues: string) => aws.images?.[service] ?? fromValues;
+    const selfSigned = global.tls.issuer !== "acme";
 
     this.polybot = new Microservice(this, "Polybot", {
       name: "polybot",
       namespace: ns,
       partOf,
-      image: v.polybot.image,
+      image: image("polybot", v.polybot.image),
       replicas: v.polybot.replicas,
       resources: v.polybot.resources,
       metrics: {},
@@ -67,6 +72,8 @@ export class ObjectDetectionChart extends Chart {
       env: {
         TELEGRAM_APP_URL: `https://${v.polybot.host}`,
         TELEGRAM_WEBHOOK_PATH,
+        // Telegram trusts a self-signed certificate only when setWebhook uploads it.
+        ...(selfSigned ? { TELEGRAM_CERTIFICATE_FILE: `${WEBHOOK_CERT_DIR}/tls.crt` } : {}),
       },
       envFromSecrets: {
         TELEGRAM_TOKEN: { secretName: v.polybot.telegramSecret.name, key: v.polybot.telegramSecret.tokenKey },
@@ -88,12 +95,13 @@ export class ObjectDetectionChart extends Chart {
       ingressClassName: global.ingressClass,
       issuer: ingressIssuer(global),
     });
+    if (selfSigned) this.mountWebhookCertificate(this.ingress.tlsSecretName);
 
     this.yolo5 = new Microservice(this, "Yolo5", {
       name: "yolo5",
       namespace: ns,
       partOf,
-      image: v.yolo5.image,
+      image: image("yolo5", v.yolo5.image),
       // A pure queue consumer: nothing calls it, so no Service.
       expose: false,
       resources: v.yolo5.resources,
@@ -104,8 +112,7 @@ export class ObjectDetectionChart extends Chart {
       envFromConfigMaps,
       env: {
         // model-analyzer groups results by the model that produced them.
-        MODEL_VERSION: modelVersion(v.yolo5.image),
-        POLYBOT_URL: `http://polybot.${ns}.svc.cluster.local`,
+        MODEL_VERSION: modelVersion(image("yolo5", v.yolo5.image)),
       },
       // Long enough to finish the prediction in hand; the jobs queue's
       // visibility timeout is longer still, so an unfinished job is retried.
@@ -117,7 +124,7 @@ export class ObjectDetectionChart extends Chart {
         name,
         namespace: ns,
         partOf,
-        image: c.image,
+        image: image(name, c.image),
         replicas: c.replicas,
         resources: c.resources,
         metrics: {},
@@ -127,7 +134,20 @@ export class ObjectDetectionChart extends Chart {
     this.metering = consumer("Metering", "metering", v.metering);
     this.modelAnalyzer = consumer("ModelAnalyzer", "model-analyzer", v.modelAnalyzer);
   }
+
+  /**
+   * Only the public certificate of the Ingress's Secret (never its key), read-only,
+   * for polybot to upload with setWebhook.
+   */
+  private mountWebhookCertificate(secretName: string): void {
+    const secret = kplus.Secret.fromSecretName(this, "WebhookCertSecret", secretName);
+    const volume = kplus.Volume.fromSecret(this, "WebhookCert", secret, { name: "webhook-cert", items: { "tls.crt": { path: "tls.crt" } } });
+    this.polybot.deployment.containers[0].mount(WEBHOOK_CERT_DIR, volume, { readOnly: true });
+  }
 }
+
+/** Where polybot finds the self-signed issuer's certificate of its Ingress. */
+export const WEBHOOK_CERT_DIR = "/etc/polybot/webhook-cert";
 
 /** The image tag (or digest) identifies the model build. */
 function modelVersion(image: string): string {

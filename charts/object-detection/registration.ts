@@ -1,21 +1,30 @@
 /**
  * What the object-detection chart tells the deploying program (its registry
  * entry, charts/registry.ts): the Telegram Secret, the bot token the stack holds,
- * the webhook URL, and the queues and topic it needs on AWS.
+ * the webhook URL, and what it needs on AWS (queues, topic, images bucket,
+ * tables, image repositories and builds, each service's access).
  */
 import type { ChartAwsDeclaration, ChartRegistration, DeployContext } from "../chart-entry";
+import type { PlatformValues } from "../values";
 import type { ObjectDetectionAwsConfig } from "./aws-config";
 import { TELEGRAM_WEBHOOK_PATH } from "./chart";
 import {
+  IMAGES_BUCKET,
   JOBS_QUEUE,
   METERING_QUEUE,
+  METERING_TABLE,
   MODEL_ANALYZER_QUEUE,
+  MODEL_ANALYZER_TABLE,
   ObjectDetectionConfig,
+  objectDetectionAccess,
+  objectDetectionImages,
   objectDetectionMessaging,
+  objectDetectionStorage,
   parseObjectDetection,
+  POLYBOT_QUEUE,
   PREDICTION_EVENTS_TOPIC,
 } from "./stack-config";
-import { OBJECT_DETECTION_NAMESPACE } from "./values";
+import { DEFAULT_OBJECT_DETECTION_IMAGES, OBJECT_DETECTION_NAMESPACE } from "./values";
 
 /** Stack key of the bot token: `pulumi config set --secret --path workloads.telegramBotToken <token>`. */
 export const TELEGRAM_BOT_TOKEN_KEY = "telegramBotToken";
@@ -28,13 +37,40 @@ export function objectDetectionAwsConfig(deploy: DeployContext): ObjectDetection
     predictionEventsTopicArn: deploy.topicArns[PREDICTION_EVENTS_TOPIC],
     meteringQueueUrl: deploy.queueUrls[METERING_QUEUE],
     modelAnalyzerQueueUrl: deploy.queueUrls[MODEL_ANALYZER_QUEUE],
+    polybotQueueUrl: deploy.queueUrls[POLYBOT_QUEUE],
+    imagesBucket: deploy.bucketNames?.[IMAGES_BUCKET] ?? "",
+    meteringTable: deploy.tableNames?.[METERING_TABLE] ?? "",
+    modelAnalyzerTable: deploy.tableNames?.[MODEL_ANALYZER_TABLE] ?? "",
+    ...(deploy.images ? { images: deploy.images } : {}),
   };
+}
+
+/**
+ * Without building, the values' images run; the built-in defaults name no real
+ * registry (README "Object detection"), so a stack that keeps them gets told.
+ */
+export function objectDetectionWarnings(settings: ObjectDetectionConfig, values: PlatformValues): string[] {
+  if (settings.build) return [];
+  const v = values.objectDetection;
+  const images = [v.polybot.image, v.yolo5.image, v.metering.image, v.modelAnalyzer.image];
+  const placeholders = Object.values(DEFAULT_OBJECT_DETECTION_IMAGES) as string[];
+  if (!images.some((i) => placeholders.includes(i))) return [];
+  return [
+    "objectDetection.build is false and the object-detection images are the built-in placeholders " +
+      "(registry.example.com, which does not exist): its pods stay in ImagePullBackOff. Build them with " +
+      "`pulumi config set --path objectDetection.build true` and objectDetection.yolov5WeightsSha256, or set " +
+      "objectDetection.<service>.image to images you pushed (README \"Object detection\").",
+  ];
 }
 
 const aws: ChartAwsDeclaration<ObjectDetectionConfig> = {
   configKey: "objectDetection",
   parse: parseObjectDetection,
   messaging: objectDetectionMessaging,
+  storage: objectDetectionStorage,
+  images: objectDetectionImages,
+  access: objectDetectionAccess,
+  warnings: objectDetectionWarnings,
   // The name the stack has always exported them under.
   stackOutput: { name: "objectDetectionAws", value: objectDetectionAwsConfig },
 };

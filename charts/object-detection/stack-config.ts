@@ -1,14 +1,18 @@
 /**
  * The `objectDetection` section of the stack configuration: the AWS side of the
- * object-detection application (SQS queues, SNS topic). One structured key:
+ * object-detection application (SQS queues, SNS topic, images bucket, DynamoDB
+ * tables, image repositories and builds). One structured key:
  *
  *   pulumi config set --path objectDetection.eventRetentionSeconds 1800
+ *   pulumi config set --path objectDetection.build true
  *
  * Pure (no Pulumi). The program reads it through the chart's registry entry
- * (`aws.parse`), and creates what {@link objectDetectionMessaging} declares.
+ * (`aws.parse`), and creates what {@link objectDetectionMessaging},
+ * {@link objectDetectionStorage} and {@link objectDetectionImages} declare, with
+ * the access {@link objectDetectionAccess} gives each service.
  */
 import { Validator } from "../../lib/validate";
-import type { MessagingDeclaration } from "../chart-entry";
+import type { ImagesDeclaration, MessagingDeclaration, ServiceAccess, StorageDeclaration } from "../chart-entry";
 
 /** Stack configuration keys of this section (without the project prefix). */
 export const OBJECT_DETECTION_KEYS = ["objectDetection"] as const;
@@ -39,6 +43,18 @@ export const OBJECT_DETECTION_DEFAULTS = {
   eventVisibilityTimeoutSeconds: 60,
   /** Receives before a message is moved to the dead-letter queue. */
   maxReceiveCount: 5,
+  /**
+   * Build the four images from apps/object-detection and push them to the stack's
+   * own ECR repositories (needs Docker with Buildx where `pulumi up` runs, and
+   * yolov5WeightsSha256). Off: the images come from `objectDetection.<service>.image`.
+   */
+  build: false,
+  /** sha256 of yolov5s.pt (YOLOv5 v7.0 release) that the yolo5 build checks; required to build. */
+  yolov5WeightsSha256: "",
+  /** The worker nodes' platform: images run only on the architecture they were built for. */
+  imagePlatform: "linux/amd64",
+  /** Images each ECR repository keeps; older ones are expired. */
+  keepImages: 10,
 } as const;
 
 export interface ObjectDetectionConfig {
@@ -50,6 +66,11 @@ export interface ObjectDetectionConfig {
   readonly jobVisibilityTimeoutSeconds: number;
   readonly eventVisibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number;
+  /** Build and push the images (otherwise the values name them). */
+  readonly build: boolean;
+  readonly yolov5WeightsSha256: string;
+  readonly imagePlatform: string;
+  readonly keepImages: number;
 }
 
 const SUB_KEYS = Object.keys(OBJECT_DETECTION_DEFAULTS);
@@ -68,7 +89,21 @@ export function parseObjectDetection(v: Validator): ObjectDetectionConfig {
     jobVisibilityTimeoutSeconds: s.number("jobVisibilityTimeoutSeconds", d.jobVisibilityTimeoutSeconds, visibility),
     eventVisibilityTimeoutSeconds: s.number("eventVisibilityTimeoutSeconds", d.eventVisibilityTimeoutSeconds, visibility),
     maxReceiveCount: s.number("maxReceiveCount", d.maxReceiveCount, { min: 1, max: 1000 }),
+    build: s.boolean("build", d.build),
+    yolov5WeightsSha256: s.string("yolov5WeightsSha256", d.yolov5WeightsSha256, {
+      pattern: /(?:[a-f0-9]{64})?/,
+      allowed: "the sha256 of yolov5s.pt from the YOLOv5 v7.0 release (64 lower-case hex digits)",
+    }),
+    imagePlatform: s.string("imagePlatform", d.imagePlatform, { oneOf: ["linux/amd64", "linux/arm64"] }),
+    keepImages: s.number("keepImages", d.keepImages, { min: 1, max: 1000 }),
   };
+  if (out.build && out.yolov5WeightsSha256 === "") {
+    s.fail(
+      "yolov5WeightsSha256",
+      "",
+      "the sha256 of yolov5s.pt (YOLOv5 v7.0 release) when objectDetection.build is true: the yolo5 build checks the weights before loading them",
+    );
+  }
   const longest = Math.max(out.jobRetentionSeconds, out.eventRetentionSeconds);
   if (out.deadLetterRetentionSeconds < longest) {
     s.fail(
@@ -85,11 +120,24 @@ export const JOBS_QUEUE = "jobs";
 export const PREDICTION_EVENTS_TOPIC = "prediction-events";
 export const METERING_QUEUE = "metering";
 export const MODEL_ANALYZER_QUEUE = "model-analyzer";
+export const POLYBOT_QUEUE = "polybot";
+/** Keys of the images bucket and the tables (resource names `<cluster>-od-<key>`). */
+export const IMAGES_BUCKET = "images";
+export const METERING_TABLE = "metering";
+export const MODEL_ANALYZER_TABLE = "model-analyzer";
+/** Where polybot stores photos (`images/<jobId>.jpg`); yolo5 reads them from there. */
+export const IMAGES_PREFIX = "images/";
+/** Photos are needed only until yolo5 has read them: a day covers the jobs queue's retention. */
+export const IMAGE_EXPIRY_DAYS = 1;
+/** The services (deployment, service account and image repository names). */
+export const OBJECT_DETECTION_SERVICES = ["polybot", "yolo5", "metering", "model-analyzer"] as const;
+export type ObjectDetectionService = (typeof OBJECT_DETECTION_SERVICES)[number];
 
 /**
  * The jobs queue (polybot sends, yolo5 consumes), the prediction-events topic
- * (yolo5 publishes) and one queue per event consumer (metering, model-analyzer)
- * subscribed to it. Dead-letter queues are left to operators.
+ * (yolo5 publishes) and one queue per event consumer (metering, model-analyzer,
+ * and polybot, which answers the chat) subscribed to it. Dead-letter queues are
+ * left to operators.
  */
 export function objectDetectionMessaging(c: ObjectDetectionConfig): MessagingDeclaration {
   const events = { retentionSeconds: c.eventRetentionSeconds, visibilityTimeoutSeconds: c.eventVisibilityTimeoutSeconds };
@@ -117,8 +165,78 @@ export function objectDetectionMessaging(c: ObjectDetectionConfig): MessagingDec
         subscribers: [
           { key: METERING_QUEUE, ...events },
           { key: MODEL_ANALYZER_QUEUE, ...events },
+          { key: POLYBOT_QUEUE, ...events },
         ],
       },
     ],
   };
+}
+
+/**
+ * The images bucket (photos expire after {@link IMAGE_EXPIRY_DAYS}) and two tables
+ * whose items DynamoDB deletes at their `expiresAt` (the services set it from
+ * their retention): metering's usage per user and day, model-analyzer's
+ * statistics per model version and hour.
+ */
+export function objectDetectionStorage(): StorageDeclaration {
+  return {
+    component: "ObjectDetectionStorage",
+    prefix: "od",
+    app: "object-detection",
+    buckets: [{ key: IMAGES_BUCKET, expirations: [{ prefix: IMAGES_PREFIX, days: IMAGE_EXPIRY_DAYS }] }],
+    tables: [
+      { key: METERING_TABLE, hashKey: "userId", rangeKey: "sk", ttlAttribute: "expiresAt" },
+      { key: MODEL_ANALYZER_TABLE, hashKey: "modelVersion", rangeKey: "hour", ttlAttribute: "expiresAt" },
+    ],
+  };
+}
+
+/** One ECR repository per service; built from apps/object-detection when `build` is set. */
+export function objectDetectionImages(c: ObjectDetectionConfig): ImagesDeclaration {
+  return {
+    component: "ObjectDetectionImages",
+    prefix: "od",
+    app: "object-detection",
+    build: c.build,
+    keepImages: c.keepImages,
+    context: "apps/object-detection",
+    platforms: [c.imagePlatform],
+    images: OBJECT_DETECTION_SERVICES.map((key) => ({
+      key,
+      dockerfile: `${key}/Dockerfile`,
+      ...(key === "yolo5" ? { buildArgs: { YOLOV5_WEIGHTS_SHA256: c.yolov5WeightsSha256 } } : {}),
+    })),
+  };
+}
+
+/** What each service does with AWS, and nothing more (its pods' service account has its name). */
+export function objectDetectionAccess(): readonly ServiceAccess[] {
+  return [
+    {
+      serviceAccount: "polybot",
+      label: "Polybot",
+      sendQueues: [JOBS_QUEUE],
+      consumeQueues: [POLYBOT_QUEUE],
+      objects: [{ bucket: IMAGES_BUCKET, prefix: IMAGES_PREFIX, write: true }],
+    },
+    {
+      serviceAccount: "yolo5",
+      label: "Yolo5",
+      consumeQueues: [JOBS_QUEUE],
+      publishTopics: [PREDICTION_EVENTS_TOPIC],
+      objects: [{ bucket: IMAGES_BUCKET, prefix: IMAGES_PREFIX, read: true }],
+    },
+    {
+      serviceAccount: "metering",
+      label: "Metering",
+      consumeQueues: [METERING_QUEUE],
+      tables: [{ table: METERING_TABLE, actions: ["PutItem", "UpdateItem", "Query", "DescribeTable"] }],
+    },
+    {
+      serviceAccount: "model-analyzer",
+      label: "ModelAnalyzer",
+      consumeQueues: [MODEL_ANALYZER_QUEUE],
+      tables: [{ table: MODEL_ANALYZER_TABLE, actions: ["UpdateItem", "Scan", "DescribeTable"] }],
+    },
+  ];
 }

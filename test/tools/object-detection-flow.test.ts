@@ -38,13 +38,8 @@ const USER_ID = 424242001;
 const CHAT_ID = 515151002;
 const MODEL_VERSION = "1.0.0";
 
-/** Variables the services read that the chart does not set yet; the integrator adds them (README). */
-const NOT_YET_IN_CHART: Record<ServiceName, string[]> = {
-  polybot: ["POLYBOT_QUEUE_URL", "IMAGES_BUCKET"],
-  yolo5: ["IMAGES_BUCKET"],
-  metering: ["METERING_TABLE"],
-  "model-analyzer": ["MODEL_ANALYZER_TABLE"],
-};
+/** A stand-in for the self-signed issuer's certificate in the Ingress's Secret (polybot uploads it as is). */
+const WEBHOOK_CERT_PEM = "-----BEGIN CERTIFICATE-----\nTUlJQnRlc3QtY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
 
 let dir: string;
 let moto: ServerProcess;
@@ -83,13 +78,27 @@ function envFor(name: ServiceName, extra: Record<string, string> = {}): Record<s
     else if (real[k] !== undefined) env[k] = real[k];
     else throw new Error(`${name}: no test value for the ConfigMap key ${k}`);
   }
-  const secrets: Record<string, string> = { "polybot-telegram/token": TOKEN, "polybot-telegram/webhook-secret": WEBHOOK_SECRET };
+  const secrets: Record<string, string> = {
+    "polybot-telegram/token": TOKEN,
+    "polybot-telegram/webhook-secret": WEBHOOK_SECRET,
+    "polybot-tls/tls.crt": WEBHOOK_CERT_PEM,
+  };
   for (const [k, ref] of Object.entries(pod.secretEnv)) {
     const v = secrets[`${ref.name}/${ref.key}`];
     if (v === undefined) throw new Error(`${name}: no test value for Secret ${ref.name} key ${ref.key}`);
     env[k] = v;
   }
-  for (const k of NOT_YET_IN_CHART[name]) if (env[k] === undefined) env[k] = real[k];
+  // Secret volumes become files under the test's folder; variables naming them follow.
+  for (const [mountPath, mount] of Object.entries(pod.secretMounts)) {
+    const local = path.join(dir, "mounts", name, mountPath);
+    fs.mkdirSync(local, { recursive: true });
+    for (const key of mount.keys) {
+      const v = secrets[`${mount.secretName}/${key}`];
+      if (v === undefined) throw new Error(`${name}: no test value for Secret ${mount.secretName} key ${key} mounted at ${mountPath}`);
+      fs.writeFileSync(path.join(local, key), v);
+    }
+    for (const [k, v] of Object.entries(env)) if (v.startsWith(`${mountPath}/`)) env[k] = path.join(local, v.slice(mountPath.length + 1));
+  }
   return {
     ...env,
     // The emulator instead of AWS (read by the SDK itself) and its dummy credentials.
@@ -188,15 +197,16 @@ function answers(url: string): Promise<boolean> {
 }
 
 describe("object detection, from a Telegram photo to the answer, usage and model statistics", () => {
-  test("polybot registers its webhook at start-up: the chart's public URL and the secret token, no certificate with an ACME issuer", async () => {
+  test("polybot registers its webhook at start-up: the chart's public URL, the secret token and (self-signed issuer, the default) the mounted certificate", async () => {
     const call = await eventually("setWebhook", async () => telegram.webhooks[0]);
     const pod = pods.get("polybot");
-    expect(call.contentType).toMatch(/^application\/json/);
-    expect(JSON.parse(call.body)).toMatchObject({
-      url: `${pod?.env.TELEGRAM_APP_URL}${pod?.env.TELEGRAM_WEBHOOK_PATH}`,
-      secret_token: WEBHOOK_SECRET,
-    });
-    expect(call.body).not.toContain("certificate");
+    expect(pod?.env.TELEGRAM_CERTIFICATE_FILE).toBeDefined();
+    // Telegram's webhook guide: multipart, with the certificate as a file.
+    expect(call.contentType).toMatch(/^multipart\/form-data/);
+    expect(call.body).toContain(`${pod?.env.TELEGRAM_APP_URL}${pod?.env.TELEGRAM_WEBHOOK_PATH}`);
+    expect(call.body).toContain(WEBHOOK_SECRET);
+    expect(call.body).toContain('name="certificate"');
+    expect(call.body).toContain(WEBHOOK_CERT_PEM.trim());
     expect(telegram.badToken).toEqual([]);
   });
 

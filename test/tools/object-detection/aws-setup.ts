@@ -6,9 +6,9 @@
  * SQS subscriptions, the images bucket with its lifecycle expiry and the two
  * DynamoDB tables with TTL on `expiresAt`.
  *
- * The images bucket, the polybot queue and the tables are this change's
- * additions; the integrator wires the same shapes into infra (see the report in
- * apps/object-detection/README.md).
+ * The bucket's lifecycle and the tables' keys and TTL attribute come from the
+ * chart's own declaration (`objectDetectionStorage`), which infra/aws/app-storage.ts
+ * creates on AWS.
  */
 import {
   CreateTableCommand,
@@ -19,7 +19,7 @@ import { CreateBucketCommand, PutBucketLifecycleConfigurationCommand, S3Client }
 import { CreateTopicCommand, SNSClient, SubscribeCommand } from "@aws-sdk/client-sns";
 import { CreateQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { topicDeliveryQueuePolicy } from "../../../infra/policies/messaging";
-import { OBJECT_DETECTION_DEFAULTS as D } from "../../../charts/object-detection/stack-config";
+import { OBJECT_DETECTION_DEFAULTS as D, IMAGES_BUCKET, METERING_TABLE, MODEL_ANALYZER_TABLE, objectDetectionStorage } from "../../../charts/object-detection/stack-config";
 
 export const REGION = "eu-west-1";
 
@@ -87,16 +87,23 @@ export async function createAppResources(c: ReturnType<typeof clients>): Promise
     return q.url;
   };
 
+  const storage = objectDetectionStorage();
+  const bucketDecl = storage.buckets.find((b) => b.key === IMAGES_BUCKET)!;
   const imagesBucket = "od-images";
   await c.s3.send(new CreateBucketCommand({ Bucket: imagesBucket, CreateBucketConfiguration: { LocationConstraint: REGION } }));
   await c.s3.send(
     new PutBucketLifecycleConfigurationCommand({
       Bucket: imagesBucket,
-      LifecycleConfiguration: { Rules: [{ ID: "expire-images", Status: "Enabled", Filter: { Prefix: "images/" }, Expiration: { Days: 1 } }] },
+      LifecycleConfiguration: {
+        Rules: bucketDecl.expirations.map((e) => ({ ID: `expire-${e.prefix}`, Status: "Enabled", Filter: { Prefix: e.prefix }, Expiration: { Days: e.days } })),
+      },
     }),
   );
 
-  const table = async (name: string, pk: string, sk: string) => {
+  const tableDecl = (key: string) => storage.tables.find((t) => t.key === key)!;
+  const table = async (key: string) => {
+    const { hashKey: pk, rangeKey: sk, ttlAttribute } = tableDecl(key);
+    const name = `od-${key}`;
     await c.dynamo.send(
       new CreateTableCommand({
         TableName: name,
@@ -111,7 +118,7 @@ export async function createAppResources(c: ReturnType<typeof clients>): Promise
         ],
       }),
     );
-    await c.dynamo.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: "expiresAt", Enabled: true } }));
+    await c.dynamo.send(new UpdateTimeToLiveCommand({ TableName: name, TimeToLiveSpecification: { AttributeName: ttlAttribute, Enabled: true } }));
     return name;
   };
 
@@ -124,7 +131,7 @@ export async function createAppResources(c: ReturnType<typeof clients>): Promise
     meteringQueueUrl: await consumer("od-metering"),
     modelAnalyzerQueueUrl: await consumer("od-model-analyzer"),
     spyQueueUrl: await consumer("od-test-spy"),
-    meteringTable: await table("od-metering", "userId", "sk"),
-    modelAnalyzerTable: await table("od-model-analyzer", "modelVersion", "hour"),
+    meteringTable: await table(METERING_TABLE),
+    modelAnalyzerTable: await table(MODEL_ANALYZER_TABLE),
   };
 }

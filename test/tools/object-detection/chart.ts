@@ -22,6 +22,8 @@ export interface PodSpecFacts {
   readonly runAsGroup: number;
   readonly readOnlyRootFilesystem: boolean;
   readonly writablePaths: string[];
+  /** Secret volumes of the container: mount path -> Secret name and the keys it projects (all keys when empty). */
+  readonly secretMounts: Record<string, { secretName: string; keys: string[] }>;
   readonly terminationGracePeriodSeconds: number;
   readonly args?: string[];
   readonly command?: string[];
@@ -62,6 +64,12 @@ export function objectDetectionPods(): Map<string, PodSpecFacts> {
       runAsGroup: c.securityContext?.runAsGroup ?? spec.securityContext?.runAsGroup,
       readOnlyRootFilesystem: c.securityContext?.readOnlyRootFilesystem === true,
       writablePaths: (c.volumeMounts ?? []).filter((m: any) => !m.readOnly).map((m: any) => m.mountPath),
+      secretMounts: Object.fromEntries(
+        (c.volumeMounts ?? []).flatMap((m: any) => {
+          const secret = (spec.volumes ?? []).find((v: any) => v.name === m.name)?.secret;
+          return secret ? [[m.mountPath, { secretName: secret.secretName, keys: (secret.items ?? []).map((i: any) => i.key) }]] : [];
+        }),
+      ),
       terminationGracePeriodSeconds: spec.terminationGracePeriodSeconds ?? 30,
       args: c.args,
       command: c.command,

@@ -1,5 +1,5 @@
 import { Testing } from "cdk8s";
-import { ObjectDetectionChart, TELEGRAM_WEBHOOK_PATH } from "../../../charts/object-detection/chart";
+import { ObjectDetectionChart, TELEGRAM_WEBHOOK_PATH, WEBHOOK_CERT_DIR } from "../../../charts/object-detection/chart";
 import { OBJECT_DETECTION_CONFIGMAP, PLACEHOLDER_AWS_CONFIG } from "../../../charts/object-detection/aws-config";
 import { defaultValues, parseValues } from "../../../charts/values";
 import { assertChartInvariants } from "./invariants";
@@ -121,10 +121,57 @@ describe("ObjectDetectionChart", () => {
       predictionEventsTopicArn: "arn:aws:sns:eu-west-1:123456789012:events",
       meteringQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/metering",
       modelAnalyzerQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/model-analyzer",
+      polybotQueueUrl: "https://sqs.eu-west-1.amazonaws.com/123456789012/polybot",
+      imagesBucket: "demo-od-images-20260101",
+      meteringTable: "demo-od-metering",
+      modelAnalyzerTable: "demo-od-model-analyzer",
     });
     const text = JSON.stringify(o);
     expect(text).not.toContain("SET-BY-PULUMI");
-    expect(one(o, "ConfigMap", OBJECT_DETECTION_CONFIGMAP).data.METERING_QUEUE_URL).toBe("https://sqs.eu-west-1.amazonaws.com/123456789012/metering");
+    const data = one(o, "ConfigMap", OBJECT_DETECTION_CONFIGMAP).data;
+    expect(data.METERING_QUEUE_URL).toBe("https://sqs.eu-west-1.amazonaws.com/123456789012/metering");
+    expect(data).toMatchObject({
+      POLYBOT_QUEUE_URL: "https://sqs.eu-west-1.amazonaws.com/123456789012/polybot",
+      IMAGES_BUCKET: "demo-od-images-20260101",
+      METERING_TABLE: "demo-od-metering",
+      MODEL_ANALYZER_TABLE: "demo-od-model-analyzer",
+    });
+  });
+
+  test("the ConfigMap names the images bucket, polybot's event queue and both tables; yolo5 has no unused polybot URL", () => {
+    expect(one(objs, "ConfigMap", OBJECT_DETECTION_CONFIGMAP).data).toMatchObject({
+      POLYBOT_QUEUE_URL: "SET-BY-PULUMI-polybot-queue-url",
+      IMAGES_BUCKET: "SET-BY-PULUMI-images-bucket",
+      METERING_TABLE: "SET-BY-PULUMI-metering-table",
+      MODEL_ANALYZER_TABLE: "SET-BY-PULUMI-model-analyzer-table",
+    });
+    expect((container(objs, "yolo5").env as Obj[]).map((e) => e.name)).not.toContain("POLYBOT_URL");
+  });
+
+  test("with the self-signed issuer, polybot reads only the Ingress certificate (read-only) to upload with setWebhook", () => {
+    const c = container(objs, "polybot");
+    expect(c.env).toContainEqual({ name: "TELEGRAM_CERTIFICATE_FILE", value: `${WEBHOOK_CERT_DIR}/tls.crt` });
+    expect(c.volumeMounts).toContainEqual({ name: "webhook-cert", mountPath: WEBHOOK_CERT_DIR, readOnly: true });
+    const volume = (deployment(objs, "polybot").spec.template.spec.volumes as Obj[]).find((v) => v.name === "webhook-cert")!;
+    // The certificate only: tls.key never reaches the pod.
+    expect(volume.secret).toEqual({ secretName: one(objs, "Ingress", "polybot").spec.tls[0].secretName, items: [{ key: "tls.crt", path: "tls.crt" }] });
+  });
+
+  test("with ACME, polybot neither mounts the certificate nor uploads one", () => {
+    const o = synth({ global: { tls: { issuer: "acme", acmeEmail: "ops@example.org" } } });
+    const c = container(o, "polybot");
+    expect((c.env as Obj[]).map((e) => e.name)).not.toContain("TELEGRAM_CERTIFICATE_FILE");
+    expect(JSON.stringify(deployment(o, "polybot"))).not.toContain("webhook-cert");
+  });
+
+  test("images Pulumi built replace the values' images; yolo5's model version is the built tag", () => {
+    const ref = (s: string) => `123456789012.dkr.ecr.eu-west-1.amazonaws.com/demo/object-detection/${s}:src-0123456789abcdef@sha256:${"a".repeat(64)}`;
+    const images = Object.fromEntries(["polybot", "yolo5", "metering", "model-analyzer"].map((s) => [s, ref(s)]));
+    const o = synth({}, { ...PLACEHOLDER_AWS_CONFIG, images });
+    for (const name of ["polybot", "yolo5", "metering", "model-analyzer"]) expect(container(o, name).image).toBe(ref(name));
+    expect(container(o, "yolo5").env).toContainEqual({ name: "MODEL_VERSION", value: "src-0123456789abcdef" });
+    // Not in the ConfigMap: the pods need no image references.
+    expect(JSON.stringify(one(o, "ConfigMap", OBJECT_DETECTION_CONFIGMAP))).not.toContain("dkr.ecr");
   });
 
   test("services shut down gracefully; polybot leaves the endpoints before SIGTERM", () => {

@@ -93,14 +93,17 @@ describe("deploy context", () => {
     expect(synthCharts(defaultValues(), od)[0].yaml).toContain("JOBS_QUEUE_URL: SET-BY-PULUMI-jobs-queue-url");
   });
 
-  test("every queue and topic the chart reads is one its messaging declares", () => {
+  test("every queue, topic, bucket and table the chart reads is one it declares", () => {
     const entry = CHARTS.find((c) => c.id === "object-detection")!;
     const decl = entry.aws!.messaging({ ...OBJECT_DETECTION_DEFAULTS });
+    const storage = entry.aws!.storage!({ ...OBJECT_DETECTION_DEFAULTS });
     const queueKeys = [...decl.queues.map((q) => q.key), ...decl.topics.flatMap((t) => t.subscribers.map((s) => s.key))];
     const deploy = {
       region: "eu-west-1",
       queueUrls: Object.fromEntries(queueKeys.map((k) => [k, `https://sqs/${k}`])),
       topicArns: Object.fromEntries(decl.topics.map((t) => [t.key, `arn:topic:${t.key}`])),
+      bucketNames: Object.fromEntries(storage.buckets.map((b) => [b.key, `bucket-${b.key}`])),
+      tableNames: Object.fromEntries(storage.tables.map((t) => [t.key, `table-${t.key}`])),
     };
     const aws = objectDetectionAwsConfig(deploy);
     expect(Object.values(aws).every((v) => typeof v === "string" && v.length > 0)).toBe(true);

@@ -34,12 +34,13 @@ const EXAMPLE_ARNS = {
   predictionEventsTopicArn: arn("sns", "demo-od-prediction-events"),
   meteringQueueArn: arn("sqs", "demo-od-metering"),
   modelAnalyzerQueueArn: arn("sqs", "demo-od-model-analyzer"),
+  polybotQueueArn: arn("sqs", "demo-od-polybot"),
 };
 const OD_MESSAGING = objectDetectionMessaging(OBJECT_DETECTION_DEFAULTS);
 /** The worker policy of the object-detection declaration for these ARNs. */
 const objectDetectionWorkerPolicy = (a: typeof EXAMPLE_ARNS) =>
   messagingWorkerPolicy(OD_MESSAGING, {
-    queues: { jobs: a.jobsQueueArn, metering: a.meteringQueueArn, "model-analyzer": a.modelAnalyzerQueueArn },
+    queues: { jobs: a.jobsQueueArn, metering: a.meteringQueueArn, "model-analyzer": a.modelAnalyzerQueueArn, polybot: a.polybotQueueArn },
     topics: { "prediction-events": a.predictionEventsTopicArn },
   });
 
@@ -50,12 +51,14 @@ describe("policy documents (golden files)", () => {
 
   test("the worker policy allows exactly the application's traffic", () => {
     const doc = [objectDetectionWorkerPolicy(EXAMPLE_ARNS)];
-    const { jobsQueueArn: jobs, predictionEventsTopicArn: topic, meteringQueueArn: metering, modelAnalyzerQueueArn: analyzer } = EXAMPLE_ARNS;
+    const { jobsQueueArn: jobs, predictionEventsTopicArn: topic, meteringQueueArn: metering, modelAnalyzerQueueArn: analyzer, polybotQueueArn: polybot } = EXAMPLE_ARNS;
     expect(allows(doc, "sqs:SendMessage", jobs)).toBe(true);
     expect(allows(doc, "sqs:ReceiveMessage", jobs)).toBe(true);
     expect(allows(doc, "sns:Publish", topic)).toBe(true);
     expect(allows(doc, "sqs:ReceiveMessage", metering)).toBe(true);
     expect(allows(doc, "sqs:DeleteMessage", analyzer)).toBe(true);
+    expect(allows(doc, "sqs:ReceiveMessage", polybot)).toBe(true);
+    expect(allows(doc, "sqs:SendMessage", polybot)).toBe(false);
     // Only polybot sends jobs; nothing in the cluster injects events behind the topic's back.
     expect(allows(doc, "sqs:SendMessage", metering)).toBe(false);
     expect(allows(doc, "sqs:PurgeQueue", jobs)).toBe(false);
@@ -89,7 +92,7 @@ describe("AppMessaging with the object-detection declaration", () => {
   const queue = (name: string) => mocks.one("aws:sqs/queue:Queue", name === "jobs" ? "-jobs" : name).inputs;
   const queueNamed = (logical: string) => queues().find((q) => q.name === logical)!;
 
-  test("three queues, each with its own dead-letter queue", () => {
+  test("four queues, each with its own dead-letter queue", () => {
     expect(queues().map((q) => q.name).sort()).toEqual([
       "demo-od-jobs",
       "demo-od-jobs-dlq",
@@ -97,8 +100,10 @@ describe("AppMessaging with the object-detection declaration", () => {
       "demo-od-metering-dlq",
       "demo-od-model-analyzer",
       "demo-od-model-analyzer-dlq",
+      "demo-od-polybot",
+      "demo-od-polybot-dlq",
     ]);
-    for (const key of ["jobs", "metering", "model-analyzer"]) {
+    for (const key of ["jobs", "metering", "model-analyzer", "polybot"]) {
       const source = queueNamed(`demo-od-${key}`);
       const dlq = queueNamed(`demo-od-${key}-dlq`);
       expect(JSON.parse(source.inputs.redrivePolicy)).toEqual({ deadLetterTargetArn: dlq.state.arn, maxReceiveCount: 5 });
@@ -111,6 +116,7 @@ describe("AppMessaging with the object-detection declaration", () => {
   test("short retention: events for the configured time, jobs for a day; SSE on every queue", () => {
     expect(queueNamed("demo-od-metering").inputs.messageRetentionSeconds).toBe(900);
     expect(queueNamed("demo-od-model-analyzer").inputs.messageRetentionSeconds).toBe(900);
+    expect(queueNamed("demo-od-polybot").inputs.messageRetentionSeconds).toBe(900);
     expect(queueNamed("demo-od-jobs").inputs.messageRetentionSeconds).toBe(86_400);
     expect(queueNamed("demo-od-jobs").inputs.visibilityTimeoutSeconds).toBe(180);
     for (const q of queues()) expect(q.inputs.sqsManagedSseEnabled).toBe(true);
@@ -124,6 +130,7 @@ describe("AppMessaging with the object-detection declaration", () => {
     expect(subs.map((s) => [s.name, s.inputs.protocol, s.inputs.rawMessageDelivery, s.inputs.topic]).sort()).toEqual([
       ["demo-od-metering", "sqs", true, topic.state.arn],
       ["demo-od-model-analyzer", "sqs", true, topic.state.arn],
+      ["demo-od-polybot", "sqs", true, topic.state.arn],
     ]);
     expect(subs.find((s) => s.name === "demo-od-metering")!.inputs.endpoint).toBe(queueNamed("demo-od-metering").state.arn);
   });
@@ -131,7 +138,7 @@ describe("AppMessaging with the object-detection declaration", () => {
   test("consumer queues accept messages only from the topic", () => {
     const topicArn = mocks.one("aws:sns/topic:Topic").state.arn;
     const policies = mocks.ofType("aws:sqs/queuePolicy:QueuePolicy");
-    expect(policies.map((p) => p.name).sort()).toEqual(["demo-od-metering", "demo-od-model-analyzer"]);
+    expect(policies.map((p) => p.name).sort()).toEqual(["demo-od-metering", "demo-od-model-analyzer", "demo-od-polybot"]);
     for (const p of policies) {
       const q = queueNamed(p.name);
       expect(p.inputs.queueUrl).toBe(queueUrl(p.name));
@@ -149,6 +156,7 @@ describe("AppMessaging with the object-detection declaration", () => {
         predictionEventsTopicArn: mocks.one("aws:sns/topic:Topic").state.arn,
         meteringQueueArn: queueNamed("demo-od-metering").state.arn,
         modelAnalyzerQueueArn: queueNamed("demo-od-model-analyzer").state.arn,
+        polybotQueueArn: queueNamed("demo-od-polybot").state.arn,
       }),
     );
     const dlqArns = queues().filter((q) => q.name.endsWith("-dlq")).map((q) => q.state.arn);
@@ -175,15 +183,18 @@ describe("AppMessaging with the object-detection declaration", () => {
   });
 
   test("the ConfigMap data carries the real queue URLs and topic ARN", async () => {
+    // Bucket and table names come from the storage (app-resources.test.ts).
     const data = objectDetectionConfigData(objectDetectionAwsConfig(await valueOf(component.deployContext)));
-    expect(Object.keys(data).sort()).toEqual([
+    expect(Object.keys(data).sort()).toEqual(expect.arrayContaining([
       "AWS_DEFAULT_REGION",
       "AWS_REGION",
       "JOBS_QUEUE_URL",
       "METERING_QUEUE_URL",
       "MODEL_ANALYZER_QUEUE_URL",
+      "POLYBOT_QUEUE_URL",
       "PREDICTION_EVENTS_TOPIC_ARN",
-    ]);
+    ]));
+    expect(data.POLYBOT_QUEUE_URL).toBe(queueUrl("demo-od-polybot"));
     expect(data.AWS_REGION).toBe(TEST_REGION);
     expect(data.JOBS_QUEUE_URL).toBe(queueUrl("demo-od-jobs"));
     expect(data.METERING_QUEUE_URL).toBe(queueUrl("demo-od-metering"));

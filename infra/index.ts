@@ -13,7 +13,7 @@ import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./aws/backups";
 import { Identity } from "./aws/identity";
 import { Logging } from "./aws/logging";
 import { Network } from "./aws/network";
-import { declareChartMessaging, messagingStackOutputs } from "./aws/app-messaging";
+import { chartAwsStackOutputs, declareChartAws } from "./aws/app-resources";
 import { ClusterPki } from "./aws/pki";
 import { SecurityGroups } from "./aws/security";
 import { NodeTermination } from "./aws/termination";
@@ -128,17 +128,19 @@ const logging = obs.cloudWatchLogs
     })
   : undefined;
 
-// The queues and topics the charts declare (their registry entries' `aws`), by chart id.
-// Their pods reach AWS with the worker instance role, so the (least-privilege) policy
-// goes on that role.
-const messaging = declareChartMessaging({
+// The queues, topics, buckets, tables and images the charts declare (their registry
+// entries' `aws`), by chart id. Their pods reach AWS with the worker instance role, so
+// the (least-privilege) policies go on that role; each service's own policy is in
+// `serviceAccess`, for a role of its service account.
+const chartResources = declareChartAws({
   clusterName: name,
   region: c.region,
   tags: c.tags,
   workerRoleName: identity.workerRoleName,
   settings: config.chartSettings,
+  values: workloadValues,
 });
-const deployContexts = Object.fromEntries(Object.entries(messaging).map(([id, m]) => [id, m.deployContext]));
+const deployContexts = Object.fromEntries(Object.entries(chartResources).map(([id, r]) => [id, r.deployContext]));
 
 const adminKubeconfig = pki.adminKubeconfig(name, controlPlane.apiServerUrl);
 
@@ -190,7 +192,7 @@ export const nodeTerminationQueueUrl = termination.queueUrl;
 /** CloudWatch Logs group of the container logs (FluentD chart value `fluentd.cloudwatch.logGroupName`). */
 export const containerLogGroup = logging?.logGroupName;
 /** What each chart's AWS messaging gave it (queue URLs, topic ARNs), by the output name its registry entry declares. */
-export const chartAws = messagingStackOutputs(messaging);
+export const chartAws = chartAwsStackOutputs(chartResources);
 /** Kept for existing scripts (`pulumi stack output objectDetectionAws`): one of {@link chartAws}. */
 export const objectDetectionAws = chartAws.objectDetectionAws;
 /** DNS name of the ingress Network Load Balancer: point the apps' host names at it (CNAME). */

@@ -18,6 +18,7 @@ import { ClusterPki } from "./aws/pki";
 import { SecurityGroups } from "./aws/security";
 import { NodeTermination } from "./aws/termination";
 import { WorkerPools } from "./nodes/workers";
+import { CiIdentity } from "./aws/ci-identity";
 
 // Checked by infra/main.ts (lookups included) before this module loads; the workloads'
 // chart values carry the stack's settings.
@@ -203,3 +204,12 @@ export const workloadUrls = clusterSide?.workloads.urls;
 export const grafanaUrl = workloadUrls?.grafanaUrl;
 /** Kept for existing scripts: the URL polybot registers as its Telegram webhook. */
 export const botWebhookUrl = workloadUrls?.botWebhookUrl;
+
+// Optional: the GitHub Actions roles (stack section ciIdentity; README "CI deploys through a tunnel").
+const ciIdentity = config.ciIdentity
+  ? new CiIdentity(`${name}-ci`, { clusterName: name, region: c.region, settings: config.ciIdentity, tags: c.tags })
+  : undefined;
+/** The role deploy.yml assumes (repository variable AWS_DEPLOY_ROLE_ARN). */
+export const ciDeployRoleArn = ciIdentity?.deployRoleArn;
+/** The role pr.yml's preview assumes (repository variable AWS_PREVIEW_ROLE_ARN). */
+export const ciPreviewRoleArn = ciIdentity?.previewRoleArn;

@@ -11,6 +11,7 @@
  * system:public-info-viewer), so the probe sends none; it verifies the server
  * certificate against the cluster CA.
  */
+import * as crypto from "node:crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -120,7 +121,9 @@ export const apiServerReadyProvider: pulumi.dynamic.ResourceProvider = {
     return { id: `${inputs.server}/readyz`, outs: inputs };
   },
   async diff(_id: string, olds: ApiServerReadyInputs, news: ApiServerReadyInputs) {
-    const changes = (Object.keys(news) as (keyof ApiServerReadyInputs)[]).some((k) => olds[k] !== news[k]);
+    // `server` is only how this run reaches the API server (its address, or a local
+    // tunnel from CI): a different route to the same control plane is nothing to wait for.
+    const changes = (Object.keys(news) as (keyof ApiServerReadyInputs)[]).some((k) => k !== "server" && olds[k] !== news[k]);
     return { changes, replaces: [], deleteBeforeReplace: false };
   },
   async update(_id: string, _olds: ApiServerReadyInputs, news: ApiServerReadyInputs) {
@@ -159,6 +162,46 @@ export interface ClusterAccessArgs {
   readonly readyTimeoutMinutes: number;
   /** Resources the wait comes after (the control plane and what it needs). @default none */
   readonly dependsOn?: pulumi.Input<pulumi.Resource>[];
+  /**
+   * Reach the API server at `https://127.0.0.1:<port>` instead of `apiServerUrl`: a
+   * port-forwarding session to the control plane listens there (CI opens one with
+   * .github/scripts/api-tunnel.sh, so `apiAllowedCidrs` stays closed to runners). The
+   * API server certificate names 127.0.0.1 (infra/nodes/control-plane.ts). The
+   * kubeconfig stack output keeps `apiServerUrl`.
+   * @default undefined (apiServerUrl)
+   */
+  readonly localPort?: number;
+  /**
+   * Let `pulumi destroy` drop the cluster's objects from the state when the API server
+   * cannot be reached. Only for destroying a cluster whose control plane is already gone:
+   * on a live cluster that is merely unreachable from here (a `pulumi refresh` from an
+   * address outside `apiAllowedCidrs`), it forgets objects that still exist.
+   * @default false
+   */
+  readonly deleteUnreachable?: boolean;
+}
+
+/** The admin kubeconfig with its server replaced by the local end of a tunnel (every occurrence of `apiServerUrl`). Pure. */
+export function kubeconfigThroughLocalPort(kubeconfig: string, apiServerUrl: string, localPort: number): string {
+  if (!Number.isInteger(localPort) || localPort < 1 || localPort > 65535) throw new Error(`not a TCP port: ${localPort}`);
+  if (!kubeconfig.includes(apiServerUrl)) throw new Error(`the kubeconfig does not name the API server ${apiServerUrl}`);
+  return kubeconfig.split(apiServerUrl).join(localApiServerUrl(localPort));
+}
+
+/** `https://127.0.0.1:<port>` */
+export function localApiServerUrl(localPort: number): string {
+  return `https://127.0.0.1:${localPort}`;
+}
+
+/**
+ * The provider's `clusterIdentifier`: a digest of the cluster CA, which only a new
+ * cluster changes. With it, a provider whose kubeconfig reaches the same cluster by
+ * another route (the tunnel's 127.0.0.1 instead of the Elastic IP) is updated, not
+ * replaced; without it the Kubernetes provider treats a changed server as a new cluster
+ * and would replace every object in it.
+ */
+export function clusterIdentifier(caCertPem: string): string {
+  return `ca-sha256-${crypto.createHash("sha256").update(caCertPem.trim()).digest("hex").slice(0, 32)}`;
 }
 
 export class ClusterAccess extends pulumi.ComponentResource {
@@ -169,10 +212,12 @@ export class ClusterAccess extends pulumi.ComponentResource {
 
   constructor(name: string, args: ClusterAccessArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:infra:ClusterAccess", name, {}, opts);
+    const local = args.localPort;
+    const server = local === undefined ? args.apiServerUrl : localApiServerUrl(local);
     const ready = new ApiServerReady(
       `${name}-readyz`,
       {
-        server: args.apiServerUrl,
+        server,
         caCertPem: args.caCertPem,
         sessionCommand: args.sessionCommand,
         timeoutMinutes: args.readyTimeoutMinutes,
@@ -183,14 +228,16 @@ export class ClusterAccess extends pulumi.ComponentResource {
     );
     this.ready = ready;
     // The provider's configuration depends on the step, so nothing reaches the cluster before it.
-    const kubeconfig = pulumi.secret(pulumi.all([args.kubeconfig, ready.id]).apply(([k]) => k));
+    const kubeconfig = pulumi.secret(
+      pulumi.all([args.kubeconfig, args.apiServerUrl, ready.id]).apply(([k, url]) => (local === undefined ? k : kubeconfigThroughLocalPort(k, url, local))),
+    );
     this.provider = new k8s.Provider(
       name,
       {
         kubeconfig,
-        // If the cluster is already gone, `pulumi destroy` drops its objects from the state
-        // instead of failing; the teardown step still removes what AWS holds.
-        deleteUnreachable: true,
+        clusterIdentifier: pulumi.output(args.caCertPem).apply(clusterIdentifier),
+        // Off unless the stack asks for it (workloads.deleteUnreachable): see the argument's doc.
+        deleteUnreachable: args.deleteUnreachable ?? false,
       },
       { parent: this },
     );

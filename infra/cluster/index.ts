@@ -39,6 +39,8 @@ export function declareClusterAccess(name: string, a: ClusterAccessArgs): Cluste
     sessionCommand: a.sessionCommand,
     controlPlaneInstanceId: a.controlPlaneInstanceId,
     readyTimeoutMinutes: a.workloads.apiReadyTimeoutMinutes,
+    localPort: a.workloads.apiServerLocalPort,
+    deleteUnreachable: a.workloads.deleteUnreachable,
     dependsOn: a.infrastructure,
   });
 }

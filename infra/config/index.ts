@@ -14,6 +14,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { CLUSTER_KEYS, ClusterConfig, parseCluster, REGION_KEY } from "./cluster";
 import { nodePoolsSection } from "./node-pools";
 import { chartSettingsSection } from "./chart-settings";
+import { ciIdentitySection } from "./ci-identity";
 import { observabilitySection } from "./observability";
 import { ObjectShape, Problem, Validator } from "../../lib/validate";
 import type { PlatformValues } from "../../charts/values";
@@ -39,6 +40,7 @@ const SECTIONS = {
   chartSettings: chartSettingsSection(),
   observability: observabilitySection,
   workloads: workloadsSection,
+  ciIdentity: ciIdentitySection,
 } satisfies Record<string, ConfigSection<unknown>>;
 
 type Sections = typeof SECTIONS;

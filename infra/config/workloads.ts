@@ -30,6 +30,8 @@ export const WORKLOADS_DEFAULTS = {
   /** A control plane is up 5-10 minutes after its instance starts. */
   apiReadyTimeoutMinutes: 20,
   teardownTimeoutMinutes: 20,
+  /** Never drop state for an unreachable cluster unless the stack says so for one destroy. */
+  deleteUnreachable: false,
 } as const;
 
 export interface WorkloadsConfig {
@@ -43,9 +45,17 @@ export interface WorkloadsConfig {
   readonly stackSecrets: Readonly<Record<string, string>>;
   readonly apiReadyTimeoutMinutes: number;
   readonly teardownTimeoutMinutes: number;
+  /**
+   * Reach the API server through `https://127.0.0.1:<port>`, where a Session Manager
+   * port-forwarding tunnel to the control plane listens (CI sets it for its run; README
+   * "CI deploys through a tunnel"). Unset: the API server's public address.
+   */
+  readonly apiServerLocalPort?: number;
+  /** `pulumi destroy` drops the cluster's objects from the state when the API server is unreachable. Only for a cluster that is already gone. */
+  readonly deleteUnreachable: boolean;
 }
 
-const FIXED_KEYS = ["enabled", "charts", "values", "apiReadyTimeoutMinutes", "teardownTimeoutMinutes"];
+const FIXED_KEYS = ["enabled", "charts", "values", "apiReadyTimeoutMinutes", "teardownTimeoutMinutes", "apiServerLocalPort", "deleteUnreachable"];
 
 /** What the stack knows that chart values default to. */
 export type StackDerivedValues = StackFacts;
@@ -114,6 +124,8 @@ export function parseWorkloads(v: Validator, cluster: ClusterConfig): WorkloadsC
     stackSecrets: parseStackSecrets(s),
     apiReadyTimeoutMinutes: s.number("apiReadyTimeoutMinutes", d.apiReadyTimeoutMinutes, { min: 5, max: 60 }),
     teardownTimeoutMinutes: s.number("teardownTimeoutMinutes", d.teardownTimeoutMinutes, { min: 5, max: 60 }),
+    apiServerLocalPort: s.number("apiServerLocalPort", undefined, { min: 1024, max: 65535 }),
+    deleteUnreachable: s.boolean("deleteUnreachable", d.deleteUnreachable),
   };
   // The values are checked now, so a bad one fails before anything is declared. The
   // log group name may still change with the observability section; it is re-derived there.

@@ -96,6 +96,13 @@ describe("version pins", () => {
     expect(extracted("infra/versions.ts")).toEqual([`kubernetes/kubernetes@${KUBERNETES_VERSION} (github-releases)`]);
   });
 
+  it("lets Renovate find the Session Manager plugin the workflows install, with its evidence note", () => {
+    for (const wf of [".github/workflows/deploy.yml", ".github/workflows/pr.yml"]) {
+      expect(extracted(wf)).toEqual([expect.stringMatching(/^aws\/session-manager-plugin@\d+\.\d+\.\d+\.\d+ \(github-releases\)$/)]);
+      expect(fs.readFileSync(path.join(REPO, wf), "utf8")).toMatch(/# evidence: https:\/\/\S+[^\n]*\n\s*SSM_PLUGIN_VERSION: "/);
+    }
+  });
+
   it("lets Renovate find the chart image constants, except the placeholders it is told to skip", () => {
     const files = fs
       .readdirSync(path.join(REPO, "charts"), { withFileTypes: true })

@@ -17,8 +17,10 @@ import {
   ApiServerReadyInputs,
   apiServerReadyProvider,
   ClusterAccess,
+  clusterIdentifier,
   ClusterNotReadyError,
   httpsReadyzProbe,
+  kubeconfigThroughLocalPort,
   ReadyzProbe,
   waitForReadyz,
 } from "../../../../infra/cluster/access";
@@ -78,6 +80,7 @@ describe("waitForReadyz", () => {
     expect(clock.now()).toBe(20 * 60_000);
   });
 
+  // Generating three RSA keys with openssl takes seconds on a busy machine.
   it("probes a real TLS endpoint, trusting only the cluster CA and sending no credentials", async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "readyz-"));
     const sh = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
@@ -103,7 +106,7 @@ describe("waitForReadyz", () => {
       fs.rmSync(dir, { recursive: true, force: true });
     }
     expect(seen).toEqual([{ url: "/readyz", auth: undefined, cert: false }]);
-  });
+  }, 60_000);
 });
 
 describe("ClusterAccess", () => {
@@ -131,7 +134,31 @@ describe("ClusterAccess", () => {
     expect(readyId).toBeTruthy();
     const provider = mocks.one("pulumi:providers:kubernetes", "cluster");
     expect(JSON.stringify(provider.inputs.kubeconfig)).toContain("kind: Config");
+    // Never by default: it would drop the objects of a live cluster that is only unreachable from here.
+    expect(provider.inputs.deleteUnreachable).toBe("false");
+    expect(provider.inputs.clusterIdentifier).toBe(clusterIdentifier("CA"));
+  });
+
+  it("reaches the API server through a local tunnel when given a port, with the same cluster identity", async () => {
+    const url = "https://198.51.100.20:6443";
+    const kubeconfig = `apiVersion: v1\nkind: Config\nclusters:\n- cluster:\n    server: ${url}\n  name: dev\n`;
+    const access = new ClusterAccess("tunnel", { ...args, kubeconfig: pulumi.secret(kubeconfig), localPort: 16443, deleteUnreachable: true });
+    await valueOf(access.ready.id);
+    await mocks.settle();
+    expect(mocks.one("pulumi-nodejs:dynamic/platform:ApiServerReady", "tunnel-readyz").inputs.server).toBe("https://127.0.0.1:16443");
+    const provider = mocks.one("pulumi:providers:kubernetes", "tunnel");
+    expect(JSON.stringify(provider.inputs.kubeconfig)).toContain("server: https://127.0.0.1:16443");
+    expect(JSON.stringify(provider.inputs.kubeconfig)).not.toContain("198.51.100.20");
     expect(provider.inputs.deleteUnreachable).toBe("true");
+    expect(provider.inputs.clusterIdentifier).toBe(clusterIdentifier("CA"));
+  });
+
+  it("rewrites only a kubeconfig that names the API server, to a real port", () => {
+    const k = "server: https://203.0.113.9:6443\n";
+    expect(kubeconfigThroughLocalPort(k, "https://203.0.113.9:6443", 6443)).toBe("server: https://127.0.0.1:6443\n");
+    expect(() => kubeconfigThroughLocalPort(k, "https://198.51.100.1:6443", 6443)).toThrow("does not name the API server");
+    expect(() => kubeconfigThroughLocalPort(k, "https://203.0.113.9:6443", 70000)).toThrow("not a TCP port");
+    expect(clusterIdentifier("CA")).not.toBe(clusterIdentifier("another CA"));
   });
 });
 
@@ -161,6 +188,9 @@ describe("the readiness step's provider, serialized as Pulumi stores it", () => 
       expect(server.requests()).toBe(1);
       const same = await provider.diff!(created.id, created.outs, inputs(server.url, server.caCertPem));
       expect(same.changes).toBe(false);
+      // Another route to the same control plane (CI's tunnel) is nothing to wait for.
+      const tunnelled = { ...inputs(server.url, server.caCertPem), server: "https://127.0.0.1:6443" };
+      expect((await provider.diff!(created.id, created.outs, tunnelled)).changes).toBe(false);
       const replaced = inputs(server.url, server.caCertPem, { controlPlaneInstanceId: "i-0def" });
       expect((await provider.diff!(created.id, created.outs, replaced)).changes).toBe(true);
       await provider.update!(created.id, created.outs, replaced);

@@ -27,9 +27,13 @@ export function pinsWithoutEvidence(file: string, text: string): string[] {
   const problems: string[] = [];
   lines.forEach((line, i) => {
     if (!PIN_LINE.test(line)) return;
-    let evidence = false;
-    for (let j = i - 1; j >= 0 && /^\s*\/\//.test(lines[j]); j--) evidence ||= EVIDENCE.test(lines[j]);
-    if (!evidence) problems.push(`${file}:${i + 1}: ${line.trim()}`);
+    const notes: string[] = [];
+    for (let j = i - 1; j >= 0 && /^\s*\/\//.test(lines[j]); j--) if (EVIDENCE.test(lines[j])) notes.push(lines[j]);
+    if (notes.length === 0) problems.push(`${file}:${i + 1}: ${line.trim()}`);
+    // A note must be about the version pinned: a bump that leaves the old release's note fails here.
+    const version = /(?:version|tag): "(v?\d+(?:\.\d+)+)"|= "(v?\d+(?:\.\d+)+)"/.exec(line);
+    const v = version?.[1] ?? version?.[2];
+    if (notes.length > 0 && v && !notes.some((n) => n.includes(v.replace(/^v/, "")))) problems.push(`${file}:${i + 1}: evidence does not name ${v}: ${line.trim()}`);
   });
   return problems;
 }
@@ -65,7 +69,7 @@ describe("version pins", () => {
     expect(pinsWithoutEvidence(file, text)).toEqual([]);
   });
 
-  it("reports a pin without an evidence note, and one whose note is not directly above it", () => {
+  it("reports a pin without an evidence note, one whose note is not directly above it, and one whose note is about another version", () => {
     const text = [
       "// evidence: https://example.com/releases/tag/v1.0.0",
       'export const A_VERSION = "1.0.0";',
@@ -75,8 +79,15 @@ describe("version pins", () => {
       '    version: "3.0.0",',
       "      // evidence: see the changelog",
       '      x: { repository: "r", tag: "v1" },',
+      "    // evidence: https://example.com/releases/tag/v4.0.0",
+      '    version: "4.0.1",',
     ].join("\n");
-    expect(pinsWithoutEvidence("f.ts", text)).toEqual(['f.ts:3: export const B_VERSION = "2.0.0";', 'f.ts:6: version: "3.0.0",', 'f.ts:8: x: { repository: "r", tag: "v1" },']);
+    expect(pinsWithoutEvidence("f.ts", text)).toEqual([
+      'f.ts:3: export const B_VERSION = "2.0.0";',
+      'f.ts:6: version: "3.0.0",',
+      'f.ts:8: x: { repository: "r", tag: "v1" },',
+      'f.ts:10: evidence does not name 4.0.1: version: "4.0.1",',
+    ]);
   });
 
   it("lets Renovate find every chart and literal image tag of the add-ons, at the pinned version", () => {

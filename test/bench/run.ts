@@ -6,6 +6,7 @@
  * `run(): string[] | Promise<string[]>` (lines to print; see util.ts for
  * fresh-process measurement and medians) and add it to BENCHMARKS.
  */
+import * as engine from "./engine";
 import * as pulumiEval from "./pulumi-eval";
 import * as synth from "./synth";
 
@@ -14,7 +15,7 @@ interface Benchmark {
   run(): string[] | Promise<string[]>;
 }
 
-const BENCHMARKS: Benchmark[] = [pulumiEval, synth];
+const BENCHMARKS: Benchmark[] = [pulumiEval, synth, engine];
 
 async function main(): Promise<void> {
   const only = process.argv.slice(2);

@@ -101,7 +101,11 @@ for mod in "$here"/go/*/go.mod; do
       github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
         ldflags+=" -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$version" ;;
     esac
-    go_build "$(basename "$pkg")" "${version#v}" "$dir" "$pkg" "$ldflags"
+    # A major-version suffix is not the program's name (go.etcd.io/etcd/etcdctl/v3 builds
+    # etcdctl); only a last element of that form is one (.../pkg/v3/cmd/pulumi builds pulumi).
+    name="$(basename "$pkg")"
+    if [[ "$name" =~ ^v[0-9]+$ ]]; then name="$(basename "$(dirname "$pkg")")"; fi
+    go_build "$name" "${version#v}" "$dir" "$pkg" "$ldflags"
   done
 done
 

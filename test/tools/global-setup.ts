@@ -66,7 +66,14 @@ export default function globalSetup(): void {
       `a cold first run builds them for about ${COLD_BUILD_MINUTES} minutes on 2 cores, later runs reuse them`,
   );
   ensureSystemPackages();
+  exportBuiltTools();
+}
 
+/**
+ * Runs build-tools.sh (builds what the cache lacks) and puts the path of every tool
+ * into this process's environment, where tool() reads it. `npm run bench` calls it too.
+ */
+export function exportBuiltTools(): void {
   const script = path.join(__dirname, "build-tools.sh");
   // stderr carries the progress lines ("building kube-apiserver ... (first run)") to the terminal.
   const result = spawnSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });

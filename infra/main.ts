@@ -6,17 +6,17 @@
  * every problem in one message and nothing declared, in `pulumi preview` as in
  * `pulumi up --skip-preview`.
  *
- * The stack outputs are infra/index.ts's exports: Pulumi awaits the exported promise.
+ * An exported async function is Pulumi's form for a program that awaits before it
+ * declares anything: the language host calls it and takes the resolved object (the
+ * exports of infra/index.ts) as the stack outputs.
  */
 import { loadCheckedConfig } from "./config";
+import { checkKubernetesVersionChange, deployedKubernetesVersion } from "./config/kubernetes-version";
 
-const program = loadCheckedConfig().then(
+export = async (): Promise<Record<string, unknown>> => {
+  const checked = await loadCheckedConfig();
+  // A version kubeadm cannot upgrade the running cluster to stops here, before anything changes.
+  await checkKubernetesVersionChange(checked.config.cluster.kubernetesVersion, deployedKubernetesVersion());
   // Loaded only now: its top level declares the resources.
-  () => require("./index") as Record<string, unknown>, // eslint-disable-line @typescript-eslint/no-require-imports
-);
-// The language host awaits the export a few ticks after loading it; marking the promise
-// handled now keeps Node from also warning that a rejection was handled late. The
-// rejection itself still reaches the host through its await.
-program.catch(() => undefined);
-
-export = program;
+  return require("./index") as Record<string, unknown>; // eslint-disable-line @typescript-eslint/no-require-imports
+};

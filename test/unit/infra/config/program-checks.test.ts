@@ -21,8 +21,21 @@ interface Run {
   readonly warnings: string[];
 }
 
-/** Loads infra/main.ts afresh with `config` (and `region`, unless `null`), as `pulumi preview` would. */
-export async function runProgram(config: Record<string, unknown>, opts: { region?: string | null; facts?: RegionFacts } = {}): Promise<Run> {
+type Program = () => Promise<Record<string, unknown>>;
+let loaded: Program | undefined;
+
+/**
+ * Runs infra/main.ts's program with `config` (and `region`, unless `null`), as
+ * `pulumi preview` would. `fresh` loads it in a new module registry, as a process
+ * would: needed when it gets as far as declaring resources (infra/index.ts declares
+ * them when it is loaded). A program that stops at the checks loads nothing more,
+ * so those runs share one loaded copy (loading @pulumi/aws and the charts takes
+ * seconds each time).
+ */
+async function runProgram(
+  config: Record<string, unknown>,
+  opts: { region?: string | null; facts?: RegionFacts; fresh?: boolean } = {},
+): Promise<Run> {
   mocks.reset();
   if (opts.region === undefined) mocks.setConfig(config);
   else mocks.setConfig(config, opts.region ?? undefined);
@@ -30,15 +43,22 @@ export async function runProgram(config: Record<string, unknown>, opts: { region
   const warn = jest.spyOn(console, "warn").mockImplementation(() => undefined);
   let outputs: Record<string, unknown> | undefined;
   let error: Run["error"];
+  const run = async (program: Program) => {
+    try {
+      outputs = await program();
+    } catch (e) {
+      error = e as Run["error"];
+    }
+  };
   try {
-    await jest.isolateModulesAsync(async () => {
-      const program = require("../../../../infra/main") as Promise<Record<string, unknown>>; // eslint-disable-line @typescript-eslint/no-require-imports
-      try {
-        outputs = await program;
-      } catch (e) {
-        error = e as Run["error"];
-      }
-    });
+    if (opts.fresh) {
+      await jest.isolateModulesAsync(() => run(require("../../../../infra/main") as Program)); // eslint-disable-line @typescript-eslint/no-require-imports
+    } else {
+      if (!loaded) jest.isolateModules(() => (loaded = require("../../../../infra/main") as Program)); // eslint-disable-line @typescript-eslint/no-require-imports
+      await run(loaded!);
+      // The shared copy must never get as far as infra/index.ts.
+      if (error === undefined) throw new Error("the configuration passed: run it with { fresh: true }");
+    }
     await mocks.settle();
     return { outputs, error, warnings: warn.mock.calls.map((c) => String(c[0])) };
   } finally {
@@ -67,7 +87,7 @@ const ok = validStackConfig();
 const pool = (extra: Record<string, unknown>) => ({ name: "general", minSize: 1, maxSize: 3, ...extra });
 const THREE_ZONES = ["us-east-1a", "us-east-1b", "us-east-1c"];
 
-export const BAD_CASES: readonly BadCase[] = [
+const BAD_CASES: readonly BadCase[] = [
   // Lookups: answered by the region, before any resource.
   {
     what: "more availability zones than the region offers",
@@ -322,12 +342,15 @@ describe("bad configurations through the program", () => {
 
 describe("values as the documented commands store them", () => {
   it("accepts numbers and booleans where the key means text (pulumi config set --path)", async () => {
-    const run = await runProgram({
-      ...ok,
-      tags: { "cost-center": 42, billable: true },
-      nodePools: [pool({ labels: { "example.com/gpu": true, "example.com/generation": 5 } })],
-      sshKeyName: 42,
-    });
+    const run = await runProgram(
+      {
+        ...ok,
+        tags: { "cost-center": 42, billable: true },
+        nodePools: [pool({ labels: { "example.com/gpu": true, "example.com/generation": 5 } })],
+        sshKeyName: 42,
+      },
+      { fresh: true },
+    );
     expect(run.error).toBeUndefined();
     const vpc = mocks.one("aws:ec2/vpc:Vpc");
     expect(vpc.inputs.tags).toMatchObject({ "cost-center": "42", billable: "true" });
@@ -336,7 +359,7 @@ describe("values as the documented commands store them", () => {
   });
 
   it("installs sshKeyName on the worker launch templates as on the control plane", async () => {
-    const run = await runProgram({ ...ok, sshKeyName: "ops", nodePools: [pool({}), pool({ name: "more" })] });
+    const run = await runProgram({ ...ok, sshKeyName: "ops", nodePools: [pool({}), pool({ name: "more" })] }, { fresh: true });
     expect(run.error).toBeUndefined();
     expect(mocks.ofType("aws:ec2/launchTemplate:LaunchTemplate").map((t) => t.inputs.keyName)).toEqual(["ops", "ops"]);
     expect(mocks.one("aws:ec2/instance:Instance").inputs.keyName).toBe("ops");
@@ -345,7 +368,7 @@ describe("values as the documented commands store them", () => {
 
 describe("risky values that are allowed", () => {
   it("warns about SSH open to the internet, naming the key and Session Manager, and still deploys", async () => {
-    const run = await runProgram({ ...ok, sshKeyName: "ops", sshAllowedCidrs: ["0.0.0.0/0"], apiAllowedCidrs: ["0.0.0.0/0"] });
+    const run = await runProgram({ ...ok, sshKeyName: "ops", sshAllowedCidrs: ["0.0.0.0/0"], apiAllowedCidrs: ["0.0.0.0/0"] }, { fresh: true });
     expect(run.error).toBeUndefined();
     expect(run.warnings).toEqual(
       expect.arrayContaining([
@@ -357,7 +380,7 @@ describe("risky values that are allowed", () => {
   });
 
   it("prints no configuration warning for the safe defaults", async () => {
-    const run = await runProgram(ok);
+    const run = await runProgram(ok, { fresh: true });
     expect(run.error).toBeUndefined();
     expect(run.warnings.filter((w) => /Cidrs|nodePools/.test(w))).toEqual([]);
   });

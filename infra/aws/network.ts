@@ -6,6 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { resourceTags } from "./tags";
+import { AVAILABLE_ZONES_QUERY } from "../config/lookups";
 
 export interface NetworkArgs {
   readonly clusterName: string;
@@ -54,10 +55,8 @@ export class Network extends pulumi.ComponentResource {
     );
 
     const count = args.publicSubnetCidrs.length;
-    const zones = aws.getAvailabilityZonesOutput(
-      { state: "available", filters: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] },
-      { parent: this },
-    );
+    // The same zones the configuration check counted before anything was declared.
+    const zones = aws.getAvailabilityZonesOutput(AVAILABLE_ZONES_QUERY, { parent: this });
     this.availabilityZones = zones.names.apply((names) => pickZones(names, count, args.region));
 
     const igw = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: tags("igw") }, { parent: this });

@@ -287,7 +287,7 @@ export class Validator {
     const list = this.stringList(key, fallback, { minItems, allowed: "an IPv4 CIDR block such as 203.0.113.0/24" });
     const checked = list.filter((item) => {
       if (isCidr(item)) return true;
-      const i = (parseMaybeJson(this.source[key]) as unknown[]).findIndex((x) => scalarText(x) === item);
+      const i = this.list(key)?.findIndex((x) => scalarText(x) === item) ?? -1;
       this.failAt(`${this.keyPath(key)}[${i}]`, item, "an IPv4 CIDR block with its network address, such as 203.0.113.0/24");
       return false;
     });

@@ -165,7 +165,12 @@ export async function checkConfig(
   } else if (reported.has(REGION_KEY)) {
     skipped.push(`the checks against the region (availability zones, instance types, AMIs): ${REGION_KEY} has a problem`);
   } else {
-    problems.push(...(await lookupProblems(config, opts.lookups, reported)));
+    try {
+      problems.push(...(await lookupProblems(config, opts.lookups, reported)));
+    } catch (e) {
+      // E.g. a region the account has not enabled, or no credentials: the provider's own words.
+      problems.push({ key: REGION_KEY, value: opts.region, allowed: `a region this account can use (asking it about zones and instance types failed: ${(e as Error).message})` });
+    }
   }
   return report(config, problems, workloadValues, skipped);
 }

@@ -9,8 +9,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import type { AwsSettings, MessagingDeclaration, QueueSettings } from "../../charts/chart-entry";
-import { CHARTS, ChartEntry, DeployContext } from "../../charts/registry";
+import type { DeployContext, MessagingDeclaration, QueueSettings } from "../../charts/chart-entry";
 import { messagingWorkerPolicy, topicDeliveryQueuePolicy } from "../policies/messaging";
 import { resourceTags } from "./tags";
 
@@ -130,32 +129,4 @@ export class AppMessaging extends pulumi.ComponentResource {
 
 function mapValues<T, U>(record: Readonly<Record<string, T>>, f: (v: T) => U): Record<string, U> {
   return Object.fromEntries(Object.entries(record).map(([k, v]) => [k, f(v)]));
-}
-
-export interface ChartMessagingArgs extends Omit<AppMessagingArgs, "declaration"> {
-  /** Each chart's parsed AWS settings, by chart id (`PlatformConfig.chartSettings`). */
-  readonly settings: Readonly<Record<string, AwsSettings>>;
-}
-
-/** The messaging of every registered chart whose stack settings enable it, by chart id. */
-export function declareChartMessaging(args: ChartMessagingArgs, charts: readonly ChartEntry[] = CHARTS): Record<string, AppMessaging> {
-  const out: Record<string, AppMessaging> = {};
-  for (const c of charts) {
-    const settings = args.settings[c.id];
-    if (!c.aws || !settings?.enabled) continue;
-    const declaration = c.aws.messaging(settings);
-    out[c.id] = new AppMessaging(`${args.clusterName}-${declaration.prefix}`, { ...args, declaration });
-  }
-  return out;
-}
-
-/** The stack outputs the charts' `aws.stackOutput` declare, by output name, for the messaging that exists. */
-export function messagingStackOutputs(messaging: Readonly<Record<string, AppMessaging>>, charts: readonly ChartEntry[] = CHARTS): Record<string, pulumi.Output<unknown>> {
-  const out: Record<string, pulumi.Output<unknown>> = {};
-  for (const c of charts) {
-    const m = messaging[c.id];
-    const output = c.aws?.stackOutput;
-    if (m && output) out[output.name] = m.deployContext.apply(output.value);
-  }
-  return out;
 }

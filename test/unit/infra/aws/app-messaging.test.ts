@@ -19,7 +19,8 @@ import { objectDetectionConfigData } from "../../../../charts/object-detection/a
 import { objectDetectionAwsConfig } from "../../../../charts/object-detection/registration";
 import { OBJECT_DETECTION_DEFAULTS, ObjectDetectionConfig, objectDetectionMessaging } from "../../../../charts/object-detection/stack-config";
 import { ConfigError } from "../../../../lib/validate";
-import { AppMessaging, declareChartMessaging, messagingStackOutputs } from "../../../../infra/aws/app-messaging";
+import { AppMessaging } from "../../../../infra/aws/app-messaging";
+import { chartAwsStackOutputs, ChartAws, declareChartAws } from "../../../../infra/aws/app-resources";
 import { messagingWorkerPolicy, topicDeliveryQueuePolicy } from "../../../../infra/policies/messaging";
 import { allows } from "../../support/iam-eval";
 import { goldenIn } from "../../support/golden";
@@ -74,17 +75,19 @@ describe("policy documents (golden files)", () => {
 describe("AppMessaging with the object-detection declaration", () => {
   const config: ObjectDetectionConfig = { ...OBJECT_DETECTION_DEFAULTS, eventRetentionSeconds: 900 };
   let component: AppMessaging;
+  let chartAws: ChartAws;
 
   beforeAll(async () => {
     mocks.reset();
     // As the program declares it: through the registry, by chart id.
-    component = declareChartMessaging({
+    chartAws = declareChartAws({
       clusterName: "demo",
       region: TEST_REGION,
       tags: { team: "ml" },
       workerRoleName: "demo-worker",
       settings: { "object-detection": config },
     })["object-detection"];
+    component = chartAws.messaging;
     await mocks.settle();
   });
 
@@ -147,7 +150,7 @@ describe("AppMessaging with the object-detection declaration", () => {
   });
 
   test("the worker role gets a policy scoped to exactly these queues and topic", () => {
-    const rp = mocks.one("aws:iam/rolePolicy:RolePolicy");
+    const rp = mocks.one("aws:iam/rolePolicy:RolePolicy", "demo-od-worker");
     expect(rp.inputs.role).toBe("demo-worker");
     const doc = JSON.parse(rp.inputs.policy) as Obj;
     expect(doc).toEqual(
@@ -172,14 +175,14 @@ describe("AppMessaging with the object-detection declaration", () => {
   });
 
   test("nothing is declared when the settings turn it off", async () => {
-    expect(declareChartMessaging({ clusterName: "x", region: TEST_REGION, tags: {}, workerRoleName: "r", settings: { "object-detection": { ...config, enabled: false } } })).toEqual({});
-    expect(declareChartMessaging({ clusterName: "x", region: TEST_REGION, tags: {}, workerRoleName: "r", settings: {} }, CHARTS)).toEqual({});
+    expect(declareChartAws({ clusterName: "x", region: TEST_REGION, tags: {}, workerRoleName: "r", settings: { "object-detection": { ...config, enabled: false } } })).toEqual({});
+    expect(declareChartAws({ clusterName: "x", region: TEST_REGION, tags: {}, workerRoleName: "r", settings: {} }, CHARTS)).toEqual({});
   });
 
   test("the chart's stack output carries its coordinates in the chart's own shape", async () => {
-    const outputs = messagingStackOutputs({ "object-detection": component });
+    const outputs = chartAwsStackOutputs({ "object-detection": chartAws });
     expect(Object.keys(outputs)).toEqual(["objectDetectionAws"]);
-    expect(await valueOf(outputs.objectDetectionAws)).toEqual(objectDetectionAwsConfig(await valueOf(component.deployContext)));
+    expect(await valueOf(outputs.objectDetectionAws)).toEqual(objectDetectionAwsConfig(await valueOf(chartAws.deployContext)));
   });
 
   test("the ConfigMap data carries the real queue URLs and topic ARN", async () => {

@@ -37,10 +37,29 @@ const lookups: RegionLookups = {
 
 const devConfig = () => (parse(fs.readFileSync(path.join(REPO, "Pulumi.dev.yaml"), "utf8")) as { config: Record<string, unknown> }).config;
 
+/**
+ * What a user types for a `<placeholder>` value in an example, by key. A new
+ * placeholder needs a sample here (the test says which); secrets need none (the
+ * value is stored encrypted and is not checked offline).
+ */
+const PLACEHOLDER_SAMPLES: Readonly<Record<string, string>> = {
+  // The shape of a real digest (this one is of the empty input).
+  "objectDetection.yolov5WeightsSha256": "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+};
+
+function withSample(command: string): string {
+  if (command.includes("--secret")) return command;
+  const m = /^pulumi config set .*?'?([\w.[\]"-]+)'? '(<[^>]+>)'$/.exec(command);
+  if (!m) return command;
+  const sample = PLACEHOLDER_SAMPLES[m[1]];
+  if (sample === undefined) throw new Error(`no sample value for the placeholder ${m[2]} of ${m[1]}: add one to PLACEHOLDER_SAMPLES`);
+  return command.replace(`'${m[2]}'`, sample);
+}
+
 /** The problems and warnings lines the check prints after `commands` on a copy of the dev stack. */
 async function printed(commands: readonly string[]): Promise<string[]> {
   const config = devConfig();
-  for (const c of commands) expect({ c, applied: applyConfigCommand(config, PROJECT, c) }).toEqual({ c, applied: true });
+  for (const c of commands.map(withSample)) expect({ c, applied: applyConfigCommand(config, PROJECT, c) }).toEqual({ c, applied: true });
   const { raw, region } = stackFileConfig(config, PROJECT);
   const report = await checkConfig(raw, { region, lookups });
   return [...report.problems.map(formatProblem), ...report.warnings.map((w) => `warning: ${formatWarning(w)}`)];

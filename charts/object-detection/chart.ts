@@ -46,7 +46,7 @@ export class ObjectDetectionChart extends Chart {
     super(scope, id, { disableResourceNameHashes: true });
     const ns = OBJECT_DETECTION_NAMESPACE;
     const { global, objectDetection: v } = props.values;
-    const partOf = "object-detection";
+    const partOf = PART_OF;
 
     new AppNamespace(this, "Namespace", { name: ns, labels: { "app.kubernetes.io/part-of": partOf } });
 
@@ -58,34 +58,8 @@ export class ObjectDetectionChart extends Chart {
     const envFromConfigMaps = [OBJECT_DETECTION_CONFIGMAP];
     // Images Pulumi built for this deployment win over the values' references.
     const image = (service: string, fromValues: string) => aws.images?.[service] ?? fromValues;
-    const selfSigned = global.tls.issuer !== "acme";
 
-    this.polybot = new Microservice(this, "Polybot", {
-      name: "polybot",
-      namespace: ns,
-      partOf,
-      image: image("polybot", v.polybot.image),
-      replicas: v.polybot.replicas,
-      resources: v.polybot.resources,
-      metrics: {},
-      envFromConfigMaps,
-      env: {
-        TELEGRAM_APP_URL: `https://${v.polybot.host}`,
-        TELEGRAM_WEBHOOK_PATH,
-        // Telegram trusts a self-signed certificate only when setWebhook uploads it.
-        ...(selfSigned ? { TELEGRAM_CERTIFICATE_FILE: `${WEBHOOK_CERT_DIR}/tls.crt` } : {}),
-      },
-      envFromSecrets: {
-        TELEGRAM_TOKEN: { secretName: v.polybot.telegramSecret.name, key: v.polybot.telegramSecret.tokenKey },
-        TELEGRAM_WEBHOOK_SECRET: {
-          secretName: v.polybot.telegramSecret.name,
-          key: v.polybot.telegramSecret.webhookSecretKey,
-        },
-      },
-      // Ingress endpoints drop the pod before SIGTERM reaches it: no webhook call is lost.
-      shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
-    });
-
+    this.polybot = this.createPolybot(props.values, image("polybot", v.polybot.image), envFromConfigMaps);
     this.ingress = new TlsIngress(this, "Ingress", {
       name: "polybot",
       namespace: ns,
@@ -95,7 +69,7 @@ export class ObjectDetectionChart extends Chart {
       ingressClassName: global.ingressClass,
       issuer: ingressIssuer(global),
     });
-    if (selfSigned) this.mountWebhookCertificate(this.ingress.tlsSecretName);
+    if (selfSigned(global)) this.mountWebhookCertificate(this.ingress.tlsSecretName);
 
     this.yolo5 = new Microservice(this, "Yolo5", {
       name: "yolo5",
@@ -135,6 +109,33 @@ export class ObjectDetectionChart extends Chart {
     this.modelAnalyzer = consumer("ModelAnalyzer", "model-analyzer", v.modelAnalyzer);
   }
 
+  /** The Telegram bot: webhook behind the Ingress, token and webhook secret from the Telegram Secret. */
+  private createPolybot(values: PlatformValues, image: string, envFromConfigMaps: string[]): Microservice {
+    const v = values.objectDetection.polybot;
+    return new Microservice(this, "Polybot", {
+      name: "polybot",
+      namespace: OBJECT_DETECTION_NAMESPACE,
+      partOf: PART_OF,
+      image,
+      replicas: v.replicas,
+      resources: v.resources,
+      metrics: {},
+      envFromConfigMaps,
+      env: {
+        TELEGRAM_APP_URL: `https://${v.host}`,
+        TELEGRAM_WEBHOOK_PATH,
+        // Telegram trusts a self-signed certificate only when setWebhook uploads it.
+        ...(selfSigned(values.global) ? { TELEGRAM_CERTIFICATE_FILE: `${WEBHOOK_CERT_DIR}/tls.crt` } : {}),
+      },
+      envFromSecrets: {
+        TELEGRAM_TOKEN: { secretName: v.telegramSecret.name, key: v.telegramSecret.tokenKey },
+        TELEGRAM_WEBHOOK_SECRET: { secretName: v.telegramSecret.name, key: v.telegramSecret.webhookSecretKey },
+      },
+      // Ingress endpoints drop the pod before SIGTERM reaches it: no webhook call is lost.
+      shutdown: { terminationGracePeriodSeconds: 30, preStopSleepSeconds: 5 },
+    });
+  }
+
   /**
    * Only the public certificate of the Ingress's Secret (never its key), read-only,
    * for polybot to upload with setWebhook.
@@ -148,6 +149,13 @@ export class ObjectDetectionChart extends Chart {
 
 /** Where polybot finds the self-signed issuer's certificate of its Ingress. */
 export const WEBHOOK_CERT_DIR = "/etc/polybot/webhook-cert";
+
+const PART_OF = "object-detection";
+
+/** Whether the Ingress certificate is the platform's self-signed one (Telegram must be sent it). */
+function selfSigned(global: PlatformValues["global"]): boolean {
+  return global.tls.issuer !== "acme";
+}
 
 /** The image tag (or digest) identifies the model build. */
 function modelVersion(image: string): string {

@@ -15,6 +15,7 @@ import { Logging } from "./aws/logging";
 import { Network } from "./aws/network";
 import { chartAwsStackOutputs, declareChartAws } from "./aws/app-resources";
 import { ClusterPki } from "./aws/pki";
+import { SecretsEncryptionKey } from "./aws/encryption";
 import { SecurityGroups } from "./aws/security";
 import { NodeTermination } from "./aws/termination";
 import { WorkerPools } from "./nodes/workers";
@@ -44,10 +45,12 @@ const security = new SecurityGroups(name, {
 });
 
 const pki = new ClusterPki(name, { clusterName: name });
+// Secrets encrypted at rest in etcd: the key travels to the control plane in the PKI secret.
+const encryptionKey = new SecretsEncryptionKey(name);
 const secrets = new ClusterSecrets(name, {
   clusterName: name,
   region: c.region,
-  pkiSecretString: pki.pkiSecretString,
+  pkiSecretString: encryptionKey.addTo(pki.pkiSecretString),
   tags: c.tags,
 });
 const backups = new EtcdBackupBucket(name, {
@@ -93,7 +96,8 @@ const controlPlane = new ControlPlane(
 const workers = new WorkerPools(name, {
   clusterName: name,
   region: c.region,
-  kubernetesVersion: c.kubernetesVersion,
+  // The version the control plane runs once its upgrade succeeded: pools roll only after it.
+  kubernetesVersion: controlPlane.kubernetesVersion,
   pools: config.nodePools.nodePools,
   joinTimeoutMinutes: config.nodePools.workerJoinTimeoutMinutes,
   subnetIds: network.publicSubnetIds,
@@ -176,6 +180,8 @@ export const apiServerUrl = controlPlane.apiServerUrl;
 export const kubeconfig = adminKubeconfig;
 export const controlPlaneSessionCommand = controlPlane.ssmCommand;
 export const controlPlaneInstanceId = controlPlane.instanceId;
+/** The version the control plane runs; the next `pulumi up` checks a change against it (infra/config/kubernetes-version.ts). */
+export const kubernetesVersion = controlPlane.kubernetesVersion;
 export const etcdBackupBucket = backups.bucketName;
 export const pkiSecretName = secrets.pkiSecretName;
 export const joinSecretName = secrets.joinSecretName;

@@ -278,6 +278,8 @@ export class PrometheusChart extends Chart {
         "--collector.filesystem.mount-points-exclude=^/(dev|proc|sys|run/containerd/.+|var/lib/kubelet/.+|var/lib/containerd/.+)($|/)",
         "--collector.netclass.ignored-devices=^(veth.*|cali.*|tunl.*|vxlan.*)$",
         "--collector.netdev.device-exclude=^(veth.*|cali.*|tunl.*|vxlan.*)$",
+        // Metrics that node scripts write, e.g. the control plane's etcd backups.
+        "--collector.textfile.directory=/host/root/var/lib/node-exporter/textfile",
       ],
       // Host network: node metrics are about the node's interfaces, and the
       // node IP is the scrape address. Host PID: per-process stats of the host.

@@ -59,6 +59,12 @@ export const METRICS_BY_JOB: Readonly<Record<JobName, readonly string[]>> = {
     "container_fs_usage_bytes",
   ],
   [JOB.nodeExporter]: [
+    // The textfile collector: the control plane's etcd-backup.sh (infra/nodes/bootstrap) writes these.
+    "etcd_backup_last_success_timestamp_seconds",
+    "etcd_backup_last_attempt_timestamp_seconds",
+    "etcd_backup_last_attempt_success",
+    "etcd_backup_last_size_bytes",
+    "etcd_backup_interval_seconds",
     "node_cpu_seconds_total",
     "node_load1",
     "node_load5",

@@ -34,6 +34,8 @@ export const ALERT = {
   certificateExpiring: "TlsCertificateExpiringSoon",
   targetDown: "PrometheusTargetDown",
   configReloadFailed: "PrometheusConfigReloadFailed",
+  etcdBackupMissing: "EtcdBackupMissing",
+  etcdBackupFailed: "EtcdBackupFailed",
 } as const;
 
 function rule(
@@ -45,6 +47,37 @@ function rule(
   description: string,
 ): AlertRule {
   return { alert, expr, for: forDuration, labels: { severity }, annotations: { summary, description } };
+}
+
+/**
+ * The control plane's etcd snapshots (infra/nodes/bootstrap/etcd-backup.sh records each run
+ * in node-exporter's textfile directory, interval included). Missing: no upload for two
+ * intervals and a quarter of an hour, or the metrics are gone altogether (the timer never
+ * ran, or node-exporter cannot see them). Failed: the last attempt did not upload.
+ */
+function etcdBackupRules(): RuleGroup {
+  return {
+    name: "etcd-backups",
+    rules: [
+      rule(
+        ALERT.etcdBackupMissing,
+        "time() - etcd_backup_last_success_timestamp_seconds > 2 * etcd_backup_interval_seconds + 900\n" +
+          "  or absent(etcd_backup_last_attempt_timestamp_seconds)",
+        "15m",
+        "critical",
+        "No etcd snapshot has reached the backup bucket recently",
+        "The last successful etcd snapshot is older than two backup intervals (or no backup run was ever recorded): a control-plane replacement would restore old data. Check `journalctl -u etcd-backup` on the control plane.",
+      ),
+      rule(
+        ALERT.etcdBackupFailed,
+        "etcd_backup_last_attempt_success == 0",
+        "5m",
+        "warning",
+        "The last etcd snapshot attempt failed",
+        "etcd-backup.sh could not save or upload a snapshot; the timer retries at the next interval. Check `journalctl -u etcd-backup` on the control plane.",
+      ),
+    ],
+  };
 }
 
 /** The rule file: `{ groups: [...] }` as Prometheus reads it. */
@@ -109,6 +142,7 @@ export function alertingRules(input: AlertRuleInput): { groups: RuleGroup[] } {
           ),
         ],
       },
+      etcdBackupRules(),
       {
         name: "prometheus",
         rules: [

@@ -1,8 +1,15 @@
 /**
  * The bucket for this cluster's etcd snapshots: versioned, encrypted with the cluster
- * key, private, TLS-only, with old snapshots expired after the retention period.
- * The control plane's `etcd-backup.timer` writes `snapshots/etcd-<UTC time>.db`
- * (infra/nodes/bootstrap/etcd-backup.sh); README "Restore etcd from a snapshot" reads them back.
+ * key, private, TLS-only. The control plane's `etcd-backup.timer` writes
+ * `snapshots/etcd-<UTC time>.db` (infra/nodes/bootstrap/etcd-backup.sh) and then keeps the
+ * newest {@link snapshotsToKeep} current by deleting older ones; a replacement control plane
+ * restores the newest by itself (control-plane-init.sh), README "Restore etcd from a
+ * snapshot" reads any of them back.
+ *
+ * Nothing expires by age alone: if backups stop, the last snapshots stay, however old
+ * (an age-based expiry would silently leave an empty bucket). The node may delete objects
+ * but not versions, so a retired snapshot stays recoverable as a noncurrent version for
+ * the retention period.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -13,8 +20,20 @@ import { resourceTags } from "./tags";
 export const SNAPSHOT_PREFIX = "snapshots/";
 
 /**
- * Lifecycle rules: a snapshot is current for `retentionDays`, then kept as a noncurrent
- * version for as long again (an accidental delete or overwrite stays recoverable), then gone.
+ * How many snapshots the backup job keeps current: one retention period's worth at the
+ * configured interval (7 days hourly: 168), at least 3. Pure.
+ */
+export function snapshotsToKeep(retentionDays: number, intervalMinutes: number): number {
+  if (!Number.isInteger(intervalMinutes) || intervalMinutes < 1) {
+    throw new RangeError(`etcd backup interval must be a whole number of minutes >= 1, got ${intervalMinutes}`);
+  }
+  return Math.max(3, Math.ceil((retentionDays * 24 * 60) / intervalMinutes));
+}
+
+/**
+ * Lifecycle rules: current snapshots never expire (the backup job retires all but the
+ * newest N); a retired or overwritten one is kept as a noncurrent version for
+ * `retentionDays` (an accidental or malicious delete stays recoverable), then gone.
  */
 export function backupLifecycleRules(retentionDays: number): aws.types.input.s3.BucketLifecycleConfigurationRule[] {
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
@@ -22,10 +41,9 @@ export function backupLifecycleRules(retentionDays: number): aws.types.input.s3.
   }
   return [
     {
-      id: "expire-snapshots",
+      id: "expire-retired-snapshots",
       status: "Enabled",
       filter: { prefix: SNAPSHOT_PREFIX },
-      expiration: { days: retentionDays },
       noncurrentVersionExpiration: { noncurrentDays: retentionDays },
       abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
     },

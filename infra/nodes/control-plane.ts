@@ -22,8 +22,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { addressAt, parseCidr } from "../../lib/cidr";
 import type { ClusterConfig } from "../config/cluster";
 import { ubuntuAmiQuery } from "./ami";
+import { ControlPlaneUpgrade } from "./upgrade";
 import { encodeUserData, renderNodeUserData } from "./user-data";
 import { API_PORT } from "../aws/security";
+import { snapshotsToKeep } from "../aws/backups";
 import { resourceTags } from "../aws/tags";
 import { KUBEADM_API_VERSION, KUBERNETES_PACKAGE_REVISION } from "../versions";
 
@@ -69,6 +71,8 @@ export interface ControlPlaneBootstrapValues {
   readonly backupBucket: string;
   readonly kmsKeyArn: string;
   readonly backupIntervalMinutes: number;
+  /** How many snapshots etcd-backup.sh keeps current ({@link snapshotsToKeep}). */
+  readonly backupKeep: number;
   readonly joinTokenTtlHours: number;
   readonly joinTokenRotationHours: number;
 }
@@ -91,6 +95,7 @@ export function controlPlaneBootstrapEnv(v: ControlPlaneBootstrapValues): Record
     ETCD_BACKUP_BUCKET: v.backupBucket,
     ETCD_BACKUP_KMS_KEY_ARN: v.kmsKeyArn,
     ETCD_BACKUP_INTERVAL_MINUTES: v.backupIntervalMinutes,
+    ETCD_BACKUP_KEEP: v.backupKeep,
     JOIN_TOKEN_TTL_HOURS: v.joinTokenTtlHours,
     JOIN_TOKEN_ROTATION_HOURS: v.joinTokenRotationHours,
   };
@@ -101,7 +106,7 @@ export function renderControlPlaneUserData(v: ControlPlaneBootstrapValues): stri
   return renderNodeUserData({
     env: controlPlaneBootstrapEnv(v),
     steps: ["node-prepare", "control-plane-init"],
-    extraScripts: ["etcd-backup", "etcd-restore", "join-token-rotate"],
+    extraScripts: ["etcd-backup", "etcd-restore", "join-token-rotate", "encryption-config"],
     units: ["join-token-rotate.service", "join-token-rotate.timer"],
     header: `Control plane of cluster ${v.clusterName}. Rendered by infra/nodes/control-plane.ts; non-secret values only.`,
   });
@@ -160,6 +165,11 @@ export class ControlPlane extends pulumi.ComponentResource {
   /** The rendered cloud-config (non-secret by construction), for review and tests. */
   readonly userData: pulumi.Output<string>;
   readonly ssmCommand: pulumi.Output<string>;
+  /**
+   * The Kubernetes version the control plane runs: known once the upgrade association
+   * (infra/nodes/upgrade.ts) reported success. Worker pools take their version from here.
+   */
+  readonly kubernetesVersion: pulumi.Output<string>;
 
   constructor(name: string, args: ControlPlaneArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:infra:ControlPlane", name, {}, opts);
@@ -211,6 +221,7 @@ export class ControlPlane extends pulumi.ComponentResource {
           backupBucket,
           kmsKeyArn,
           backupIntervalMinutes: c.etcdBackupIntervalMinutes,
+          backupKeep: snapshotsToKeep(c.etcdBackupRetentionDays, c.etcdBackupIntervalMinutes),
           joinTokenTtlHours: args.joinTokenTtlHours ?? 24,
           joinTokenRotationHours: args.joinTokenRotationHours ?? 6,
         }),
@@ -253,6 +264,9 @@ export class ControlPlane extends pulumi.ComponentResource {
     );
 
     this.instanceId = instance.id;
+    // `kubernetesVersion` changes reach the running instance through kubeadm's upgrade, not its user-data.
+    const upgrade = new ControlPlaneUpgrade(name, { clusterName: c.clusterName, instanceId: instance.id, kubernetesVersion: c.kubernetesVersion, tags: c.tags }, parent);
+    this.kubernetesVersion = upgrade.kubernetesVersion;
     this.publicIp = eip.publicIp;
     this.publicDns = eip.publicDns;
     this.apiServerUrl = pulumi.interpolate`https://${eip.publicIp}:${API_PORT}`;

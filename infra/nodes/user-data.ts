@@ -4,7 +4,8 @@
  *
  * The user-data is a cloud-config that writes three kinds of files and starts one
  * unit: the env file of NON-secret values (versions, names, region, addresses, secret
- * ARNs), the scripts verbatim, and `platform-bootstrap.service`, which runs the steps
+ * ARNs), the scripts (without their comment lines, see {@link nodeScript}), and
+ * `platform-bootstrap.service`, which runs the steps
  * named in the env file at every boot. All logic stays in the shell files, where
  * shellcheck and the test harness can reach it; this module only fills values in.
  * Secrets never pass through here: nodes fetch them from Secrets Manager with their
@@ -75,6 +76,32 @@ export interface NodeUserDataProps {
   readonly header?: string;
 }
 
+const HEREDOC = /(?<!<)<<-?(?!<)\s*(['"]?)([A-Za-z_][A-Za-z0-9_]*)\1/;
+
+/**
+ * A script as the node gets it: the file under infra/nodes/bootstrap/ without its
+ * whole-line comments (the shebang and every line of a here-document stay). The comments
+ * are the review copy's; EC2 caps user-data at 16 KiB even gzipped, and the control
+ * plane's scripts with their comments do not fit. Nothing else changes: code lines are
+ * byte for byte the same, and the tests run this form of every script. Pure.
+ */
+export function nodeScript(text: string): string {
+  const out: string[] = [];
+  let terminator: { word: string; tabs: boolean } | undefined;
+  text.split("\n").forEach((line, i) => {
+    if (terminator) {
+      out.push(line);
+      if ((terminator.tabs ? line.replace(/^\t+/, "") : line) === terminator.word) terminator = undefined;
+      return;
+    }
+    if (i > 0 && /^\s*#/.test(line)) return;
+    out.push(line);
+    const heredoc = HEREDOC.exec(line);
+    if (heredoc) terminator = { word: heredoc[2], tabs: line.includes("<<-") };
+  });
+  return out.join("\n");
+}
+
 /** The cloud-config document (plain text, for golden files and secret scans). */
 export function renderNodeUserData(props: NodeUserDataProps): string {
   if (props.steps.length === 0) throw new Error("user-data: at least one bootstrap step is required");
@@ -93,7 +120,7 @@ export function renderNodeUserData(props: NodeUserDataProps): string {
         path: `${NODE_BIN_DIR}/${name}.sh`,
         owner: "root:root",
         permissions: "0755",
-        content: readBootstrapFile(`${name}.sh`),
+        content: nodeScript(readBootstrapFile(`${name}.sh`)),
       })),
       ...(props.units ?? []).map((name) => ({
         path: `${NODE_UNITS_DIR}/${name}`,

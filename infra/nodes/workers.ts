@@ -65,6 +65,8 @@ export function workerBootstrapEnv(v: WorkerBootstrapValues): Record<string, str
     NODE_POOL: v.pool.name,
     NODE_LABELS: nodeLabelsArg(v.pool.labels),
     NODE_TAINTS: nodeTaintsArg(v.pool.taints),
+    // Any failed bootstrap step hands the instance back to the group (bootstrap.sh).
+    BOOTSTRAP_ON_FAILURE: "replace-instance",
   };
 }
 
@@ -126,7 +128,8 @@ export function usesMixedInstancesPolicy(pool: Pick<NodePoolConfig, "spot" | "in
 export interface NodePoolArgs {
   readonly clusterName: string;
   readonly region: string;
-  readonly kubernetesVersion: string;
+  /** The control plane's version once it runs it ({@link import("./control-plane").ControlPlane.kubernetesVersion}), so pools roll after it. */
+  readonly kubernetesVersion: pulumi.Input<string>;
   readonly pool: NodePoolConfig;
   readonly joinTimeoutMinutes: number;
   readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
@@ -179,11 +182,11 @@ export class NodePool extends pulumi.ComponentResource {
       parent,
     );
 
-    this.userData = pulumi.output(args.joinSecretArn).apply((joinSecretArn) =>
+    this.userData = pulumi.all([args.joinSecretArn, args.kubernetesVersion]).apply(([joinSecretArn, kubernetesVersion]) =>
       renderWorkerUserData({
         clusterName,
         region: args.region,
-        kubernetesVersion: args.kubernetesVersion,
+        kubernetesVersion,
         joinSecretArn,
         joinTimeoutMinutes: args.joinTimeoutMinutes,
         pool,
@@ -200,6 +203,9 @@ export class NodePool extends pulumi.ComponentResource {
         keyName: args.sshKeyName,
         iamInstanceProfile: { arn: args.instanceProfileArn },
         userData: this.userData.apply(encodeUserData),
+        // A worker whose bootstrap fails powers itself off (bootstrap.sh); terminating
+        // on shutdown makes that a replacement by the group, with no IAM permission needed.
+        instanceInitiatedShutdownBehavior: "terminate",
         metadataOptions: {
           httpEndpoint: "enabled",
           httpTokens: "required",

@@ -1,7 +1,9 @@
 /**
  * The control plane's access to this cluster's etcd snapshot bucket: list it,
- * upload snapshots and read them back for a restore. No delete: retention is the
- * bucket's lifecycle rules, so a compromised node cannot erase the backups. Pure.
+ * upload snapshots, read them back for a restore, and retire all but the newest N
+ * (etcd-backup.sh). Deleting an object of the versioned bucket only hides it; deleting a
+ * version (s3:DeleteObjectVersion) is not granted, so a compromised node cannot erase
+ * the backups: a retired snapshot stays until the bucket's lifecycle expires it. Pure.
  */
 import { policy, PolicyDocument } from "./document";
 
@@ -25,9 +27,9 @@ export function etcdBackupPolicy(inputs: EtcdBackupPolicyInputs): PolicyDocument
       Condition: { StringLike: { "s3:prefix": [`${inputs.prefix}*`] } },
     },
     {
-      Sid: "WriteAndReadSnapshots",
+      Sid: "WriteReadAndRetireSnapshots",
       Effect: "Allow",
-      Action: ["s3:PutObject", "s3:GetObject"],
+      Action: ["s3:PutObject", "s3:GetObject", "s3:DeleteObject"],
       Resource: `${inputs.bucketArn}/${inputs.prefix}*`,
     },
     {

@@ -7,10 +7,23 @@
  * - download sites (pkgs.k8s.io key, ecr-credential-provider release): files served by
  *   the fake IMDS's HTTP server (K8S_APT_REPO_BASE, ECR_PROVIDER_BASE_URL);
  * - programs that would change this machine or need a node (systemctl, apt-get, apt-mark,
- *   snap, hostnamectl, swapoff, modprobe, sysctl, containerd, `kubeadm join`): stand-ins
- *   on PATH that record their arguments and succeed. Every other `kubeadm` command runs
- *   the real kubeadm of the pinned release (e.g. `kubeadm token create` against a real
- *   API server, `kubeadm config images list`).
+ *   snap, hostnamectl, swapoff, modprobe, sysctl, containerd, `kubeadm init`, `join` and
+ *   `reset`): stand-ins on PATH that record their arguments and succeed. Every other
+ *   `kubeadm` command runs the real kubeadm of the pinned release (e.g. `kubeadm token
+ *   create` against a real API server, `kubeadm config images list`);
+ * - `ctr` (containerd's client, which the scripts use to run etcdctl/etcdutl from the etcd
+ *   image): `ctr image pull` is recorded; `ctr run` runs the real etcdctl or etcdutl of the
+ *   etcd release the tests build, with every `--mount` destination in the arguments
+ *   translated to its source, as the container would see it.
+ *
+ * `kubeadm init` stand-in behaviours, chosen by the environment of a run:
+ *   KUBEADM_EXIT_CODE           exit with this code (default 0);
+ *   KUBEADM_INIT_FAIL_ONCE=f    the first call (f does not exist yet) writes what kubeadm's
+ *                               kubeconfig and control-plane phases write (admin.conf, the
+ *                               static pod manifests) and fails, as a failure in a later phase does;
+ *   KUBEADM_INIT_READY_FILE=f   touches f.started, then waits (at most 180 s) for f to exist:
+ *                               the test starts etcd and the API server meanwhile, as the
+ *                               kubelet would from kubeadm's manifests.
  *
  * Files the scripts write go under ROOT_DIR, a temporary directory.
  */
@@ -23,7 +36,7 @@ import { ECR_CREDENTIAL_PROVIDER_VERSION, KUBERNETES_VERSION } from "../../infra
 import { AwsEmulator } from "./aws-emulator";
 import { FakeImds, ImdsBehaviour, InstanceIdentity } from "./fake-imds";
 import { parse as parseYaml } from "yaml";
-import { SYSTEM_PATH, tool } from "./tool-paths";
+import { SYSTEM_PATH, envName, tool } from "./tool-paths";
 
 export const BOOTSTRAP_DIR = path.resolve(__dirname, "..", "..", "infra", "nodes", "bootstrap");
 
@@ -39,6 +52,7 @@ export const STAND_INS = [
   "sysctl",
   "containerd",
   "kubeadm",
+  "ctr",
 ] as const;
 
 /** What `containerd config default` prints (containerd 1.7 layout, the keys the scripts edit). */
@@ -107,6 +121,9 @@ export class BootstrapHarness {
     fs.mkdirSync(root, { recursive: true });
     fs.mkdirSync(standInDir, { recursive: true });
     fs.mkdirSync(path.join(dir, "home"), { recursive: true });
+    // S3 path-style addressing: the proxy's certificate covers <service>.<region>.amazonaws.com,
+    // not <bucket>.s3.<region>.amazonaws.com (the scripts' commands are the same either way).
+    fs.writeFileSync(path.join(dir, "aws-config"), "[default]\ns3 =\n    addressing_style = path\n");
     writeStandIns(standInDir, callLog, path.join(dir, "captured"));
     // The user-data writes every script to /opt/platform/bin with mode 0755; do the same.
     const platformBin = path.join(dir, "platform-bin");
@@ -144,7 +161,11 @@ export class BootstrapHarness {
       ECR_PROVIDER_BASE_URL: `${this.imds.url}/ecr`,
       NODE_ARCH: "amd64",
       REAL_KUBEADM: tool("KUBEADM"),
+      // Only the etcd backup and restore tests need these; the others must not require them.
+      REAL_ETCDCTL: process.env[envName("ETCDCTL")] ?? "",
+      REAL_ETCDUTL: process.env[envName("ETCDUTL")] ?? "",
       ...this.aws.env(),
+      AWS_CONFIG_FILE: path.join(this.dir, "aws-config"),
       ...extra,
     };
   }
@@ -284,13 +305,76 @@ function writeStandIns(dir: string, callLog: string, captureDir: string): void {
         "      fi",
         "      shift",
         "    done",
+        '    if [ "$sub" = init ] && [ -n "${KUBEADM_INIT_FAIL_ONCE:-}" ] && [ ! -e "$KUBEADM_INIT_FAIL_ONCE" ]; then',
+        '      touch "$KUBEADM_INIT_FAIL_ONCE"',
+        '      mkdir -p "$ROOT_DIR/etc/kubernetes/manifests"',
+        '      for f in admin super-admin kubelet controller-manager scheduler; do echo "written by the kubeconfig phase" >"$ROOT_DIR/etc/kubernetes/$f.conf"; done',
+        '      for f in etcd kube-apiserver; do echo "kind: Pod" >"$ROOT_DIR/etc/kubernetes/manifests/$f.yaml"; done',
+        '      echo "[harness] kubeadm init: error execution phase upload-config/kubeadm: failed after the kubeconfig phase" >&2',
+        "      exit 1",
+        "    fi",
+        '    if [ "$sub" = init ] && [ -n "${KUBEADM_INIT_READY_FILE:-}" ]; then',
+        '      touch "$KUBEADM_INIT_READY_FILE.started"',
+        "      for _ in $(seq 1 720); do",
+        '        [ -e "$KUBEADM_INIT_READY_FILE" ] && break',
+        "        sleep 0.25",
+        "      done",
+        '      [ -e "$KUBEADM_INIT_READY_FILE" ] || { echo "[harness] kubeadm init: the test never started the control plane" >&2; exit 1; }',
+        "    fi",
         '    exit "${KUBEADM_EXIT_CODE:-0}"',
+        "    ;;",
+        "  reset)",
+        "    exit 0",
         "    ;;",
         "esac",
         'exec "$REAL_KUBEADM" "$@"',
       ].join("\n");
     }
+    if (name === "ctr") body = CTR_STAND_IN;
     const file = path.join(dir, name);
-    fs.writeFileSync(file, `#!/usr/bin/env bash\nset -euo pipefail\n${record}\n${body}\n`, { mode: 0o755 });
+    // STAND_IN_FAIL=apt-get,snap: those stand-ins fail, as when a mirror or the snap store is down.
+    const failing = `case ",\${STAND_IN_FAIL:-}," in *,${name},*) echo "[harness] ${name}: failing as asked (STAND_IN_FAIL)" >&2; exit 100 ;; esac`;
+    fs.writeFileSync(file, `#!/usr/bin/env bash\nset -euo pipefail\n${record}\n${failing}\n${body}\n`, { mode: 0o755 });
   }
 }
+
+/**
+ * `ctr --namespace k8s.io run --rm [--net-host] --mount type=bind,src=S,dst=D,... IMAGE ID CMD ARGS`
+ * runs the real etcdctl/etcdutl with D translated to S in every argument; `ctr image pull` succeeds.
+ */
+const CTR_STAND_IN = `src=()
+dst=()
+while [ "$#" -gt 0 ]; do
+  case "$1" in
+    --namespace) shift 2 ;;
+    image) exit 0 ;;
+    run | --rm | --net-host) shift ;;
+    --mount)
+      for part in $(printf '%s' "$2" | tr ',' ' '); do
+        case "$part" in
+          src=*) src+=("\${part#src=}") ;;
+          dst=*) dst+=("\${part#dst=}") ;;
+        esac
+      done
+      shift 2 ;;
+    *) break ;;
+  esac
+done
+shift 2 # image and container id
+program="$1"
+shift
+case "$program" in
+  etcdctl) real="$REAL_ETCDCTL" ;;
+  etcdutl) real="$REAL_ETCDUTL" ;;
+  *) echo "[harness] ctr run: no stand-in for $program" >&2; exit 1 ;;
+esac
+[ -n "$real" ] || { echo "[harness] ctr run: $program was not built (PLATFORM_TOOL_*)" >&2; exit 1; }
+args=()
+for a in "$@"; do
+  for i in "\${!dst[@]}"; do
+    if [ "$a" = "\${dst[$i]}" ]; then a="\${src[$i]}"; fi
+    a="\${a//\${dst[$i]}\\//\${src[$i]}/}"
+  done
+  args+=("$a")
+done
+exec "$real" "\${args[@]}"`;

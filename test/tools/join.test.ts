@@ -5,6 +5,7 @@
  * for `kubeadm join`, systemd, apt and the other node-changing commands.
  * See bootstrap-harness.ts.
  */
+import * as crypto from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -55,6 +56,12 @@ async function putSecret(h: BootstrapHarness, arn: string, value: string): Promi
   expect(r).toEqual(expect.objectContaining({ code: 0 }));
 }
 
+/** The cluster's (empty) backup bucket, as the Pulumi program creates it. */
+async function createBucket(h: BootstrapHarness, name = "test-etcd-backups"): Promise<void> {
+  const r = await h.awsCli(["s3api", "create-bucket", "--region", REGION, "--bucket", name, "--create-bucket-configuration", `LocationConstraint=${REGION}`]);
+  expect(r).toEqual(expect.objectContaining({ code: 0 }));
+}
+
 /** Installs a worker's real user-data (env file, scripts, units) as cloud-init would. */
 function workerUserData(h: BootstrapHarness, joinSecretArn: string): void {
   h.installUserData(
@@ -74,6 +81,8 @@ function workerUserData(h: BootstrapHarness, joinSecretArn: string): void {
 }
 
 const CONTROL_PLANE_IP = "10.0.0.10";
+/** The Secrets encryption key the Pulumi program adds to the PKI secret (infra/aws/encryption.ts). */
+const ENCRYPTION_KEY = crypto.randomBytes(32).toString("base64");
 
 function controlPlaneValues(pkiSecretArn: string, joinSecretArn: string): ControlPlaneBootstrapValues {
   return {
@@ -89,9 +98,31 @@ function controlPlaneValues(pkiSecretArn: string, joinSecretArn: string): Contro
     backupBucket: "test-etcd-backups",
     kmsKeyArn: `arn:aws:kms:${REGION}:123456789012:key/00000000-0000-0000-0000-000000000000`,
     backupIntervalMinutes: 60,
+    backupKeep: 168,
     joinTokenTtlHours: 24,
     joinTokenRotationHours: 8,
   };
+}
+
+/** Makes the fake IMDS answer as an instance of a moto autoscaling group; returns its id. */
+async function asgInstance(h: BootstrapHarness): Promise<string> {
+  for (const args of [
+    ["autoscaling", "create-launch-configuration", "--launch-configuration-name", "lc", "--image-id", "ami-12c6146b", "--instance-type", "t3.micro"],
+    ["autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", "workers", "--launch-configuration-name", "lc",
+      "--min-size", "1", "--max-size", "1", "--desired-capacity", "1", "--availability-zones", `${REGION}a`],
+  ]) {
+    expect(await h.awsCli([...args, "--region", REGION])).toEqual(expect.objectContaining({ code: 0 }));
+  }
+  const described = await h.awsCli(["autoscaling", "describe-auto-scaling-instances", "--region", REGION, "--query", "AutoScalingInstances[0].InstanceId", "--output", "text"]);
+  const instanceId = described.stdout.trim();
+  expect(instanceId).toMatch(/^i-[0-9a-f]+$/);
+  h.imds.identity.instanceId = instanceId;
+  return instanceId;
+}
+
+async function asgHealth(h: BootstrapHarness, instanceId: string): Promise<string> {
+  const health = await h.awsCli(["autoscaling", "describe-auto-scaling-instances", "--region", REGION, "--instance-ids", instanceId, "--query", "AutoScalingInstances[0].HealthStatus", "--output", "text"]);
+  return health.stdout.trim().toUpperCase();
 }
 
 /** Fast polling and a short deadline so a test need not wait minutes. */
@@ -193,6 +224,34 @@ describe("worker boot (user-data, bootstrap.sh, worker-join.sh with node-prepare
 
     const health = await h.awsCli(["autoscaling", "describe-auto-scaling-instances", "--region", REGION, "--instance-ids", instanceId, "--query", "AutoScalingInstances[0].HealthStatus", "--output", "text"]);
     expect(health.stdout.trim().toUpperCase()).toBe("UNHEALTHY");
+    // And it powers off: the launch template terminates it on shutdown.
+    expect(h.invocations()).toContainEqual({ command: "systemctl", args: ["poweroff", "--no-block"] });
+  });
+
+  // Each step of the worker's boot failing in turn, with the real scripts: every one ends
+  // with the instance marked Unhealthy in its group and powered off, never InService.
+  const FAILURES: [string, (h: BootstrapHarness) => Record<string, string>, RegExp][] = [
+    ["the Ubuntu archive / pkgs.k8s.io (apt-get)", () => ({ STAND_IN_FAIL: "apt-get" }), /node-prepare: ERROR: apt-get update failed/],
+    ["the pkgs.k8s.io signing key download", (h) => ({ K8S_APT_REPO_BASE: `${h.imds.url}/missing` }), /could not download the pkgs.k8s.io signing key/],
+    ["containerd's configuration", () => ({ STAND_IN_FAIL: "containerd" }), /containerd could not print its default configuration/],
+    ["the ECR credential provider download", (h) => ({ ECR_PROVIDER_BASE_URL: `${h.imds.url}/missing` }), /could not download .*ecr-credential-provider-linux-amd64.sha256/],
+    ["kubeadm join", () => ({ KUBEADM_EXIT_CODE: "1" }), /worker-join: ERROR: kubeadm join failed/],
+  ];
+  test.each(FAILURES)("when %s fails, the instance goes back to its group for a replacement", async (_what, env, cause) => {
+    h = await BootstrapHarness.start();
+    const instanceId = await asgInstance(h);
+    const arn = await createSecret(h, "test/join");
+    workerUserData(h, arn);
+    await putSecret(h, arn, joinData(randomBootstrapToken(), rfc3339(12 * 3600_000)).json);
+
+    const result = await h.run("bootstrap.sh", { ...FAST_POLL, JOIN_TIMEOUT_SECONDS: "30", NETWORK_ATTEMPTS: "2", NETWORK_FIRST_DELAY_SECONDS: "0", ...env(h) });
+
+    expect(result.code).not.toBe(0);
+    expect(result.output).toMatch(cause);
+    expect(result.output).toMatch(new RegExp(`bootstrap: ERROR: step worker-join failed .*; handing instance ${instanceId} back to its autoscaling group`));
+    expect(await asgHealth(h, instanceId)).toBe("UNHEALTHY");
+    const calls = h.invocations();
+    expect(calls[calls.length - 1]).toEqual({ command: "systemctl", args: ["poweroff", "--no-block"] });
   });
 
   test("copes with an instance metadata service that fails at first and answers slowly", async () => {
@@ -312,8 +371,9 @@ describe("control plane boot (user-data, bootstrap.sh, node-prepare.sh, control-
     h = await BootstrapHarness.start({ identity: { localIpv4: CONTROL_PLANE_IP, localHostname: "ip-10-0-0-10.eu-west-1.compute.internal" } });
     const pki = pkiSecret(fs.mkdtempSync(path.join(h.dir, "pki-")));
     const pkiArn = await createSecret(h, "test/pki");
-    await putSecret(h, pkiArn, JSON.stringify(pki));
+    await putSecret(h, pkiArn, JSON.stringify({ ...pki, "encryption-key": ENCRYPTION_KEY }));
     const joinArn = await createSecret(h, "test/join");
+    await createBucket(h);
     h.installUserData(renderControlPlaneUserData(controlPlaneValues(pkiArn, joinArn)));
 
     const boot = await h.run("bootstrap.sh");
@@ -327,6 +387,11 @@ describe("control plane boot (user-data, bootstrap.sh, node-prepare.sh, control-
       for (const line of content.split("\n").filter((l) => l.length > 40)) expect(boot.output.includes(line)).toBe(false);
     }
     expect(boot.output).not.toMatch(/PRIVATE KEY/);
+    // The Secrets encryption configuration, from the same secret, never in the log.
+    const encryption = path.join(h.root, "etc", "kubernetes", "encryption", "config.yaml");
+    expect(fs.statSync(encryption).mode & 0o777).toBe(0o600);
+    expect(fs.readFileSync(encryption, "utf8")).toContain(`secret: ${ENCRYPTION_KEY}`);
+    expect(boot.output.includes(ENCRYPTION_KEY)).toBe(false);
 
     const inits = h.invocations().filter((i) => i.command === "kubeadm" && i.args[0] === "init");
     expect(inits).toHaveLength(1);
@@ -338,6 +403,10 @@ describe("control plane boot (user-data, bootstrap.sh, node-prepare.sh, control-
     expect(fs.existsSync(path.join(h.root, "etc", "systemd", "system", "join-token-rotate.timer"))).toBe(true);
     expect(h.invocations()).toContainEqual({ command: "systemctl", args: ["start", "join-token-rotate.service"] });
 
+    // No snapshot in the bucket: a new cluster, initialised empty.
+    expect(boot.output).toMatch(/no etcd snapshot in s3:\/\/test-etcd-backups\/snapshots\/: initialising a new cluster/);
+    expect(inits[0].args).not.toContain("--ignore-preflight-errors=DirAvailable--var-lib-etcd");
+
     // A reboot re-runs every step: with the control plane initialised, nothing changes.
     fs.writeFileSync(path.join(h.root, "etc", "kubernetes", "admin.conf"), "kubeadm wrote this\n");
     const again = await h.run("bootstrap.sh");
@@ -346,5 +415,52 @@ describe("control plane boot (user-data, bootstrap.sh, node-prepare.sh, control-
     expect(again.output).toMatch(/pki\/ca.key is up to date/);
     expect(h.invocations().filter((i) => i.command === "kubeadm" && i.args[0] === "init")).toHaveLength(1);
     expect(again.output).not.toMatch(/PRIVATE KEY/);
+  });
+
+  test("a kubeadm init that fails after its kubeconfig phase is reset and retried; the done-marker is written once", async () => {
+    h = await BootstrapHarness.start({ identity: { localIpv4: CONTROL_PLANE_IP, localHostname: "ip-10-0-0-10.eu-west-1.compute.internal" } });
+    const pki = pkiSecret(fs.mkdtempSync(path.join(h.dir, "pki-")));
+    const pkiArn = await createSecret(h, "test/pki");
+    await putSecret(h, pkiArn, JSON.stringify({ ...pki, "encryption-key": ENCRYPTION_KEY }));
+    const joinArn = await createSecret(h, "test/join");
+    await createBucket(h);
+    h.installUserData(renderControlPlaneUserData(controlPlaneValues(pkiArn, joinArn)));
+    const kube = path.join(h.root, "etc", "kubernetes");
+    const marker = path.join(h.root, "var", "lib", "platform", "kubeadm-init.done");
+    const env = { KUBEADM_INIT_FAIL_ONCE: path.join(h.dir, "init-failed-once") };
+    const inits = () => h.invocations().filter((i) => i.command === "kubeadm" && i.args[0] === "init");
+    const resets = () => h.invocations().filter((i) => i.command === "kubeadm" && i.args[0] === "reset");
+
+    // First boot: kubeadm init writes admin.conf and the manifests, then fails in a later phase.
+    const first = await h.run("bootstrap.sh", env);
+    expect(first.code).not.toBe(0);
+    expect(first.output).toMatch(/kubeadm init failed; the next attempt resets this node first/);
+    expect(fs.existsSync(path.join(kube, "admin.conf"))).toBe(true);
+    expect(fs.existsSync(marker)).toBe(false);
+
+    // systemd's retry: admin.conf is no proof of a finished init; reset, then init again.
+    const second = await h.run("bootstrap.sh", env);
+    expect(second).toEqual(expect.objectContaining({ code: 0 }));
+    expect(second.output).toMatch(/a previous kubeadm init did not finish \(no .*kubeadm-init.done, but \/etc\/kubernetes\/admin.conf .*exist\); resetting before the retry/);
+    expect(resets()).toEqual([{ command: "kubeadm", args: ["reset", "-f"] }]);
+    expect(inits()).toHaveLength(2);
+    // The reset came before the second init, and the leftovers are gone.
+    const order = h.invocations().filter((i) => i.command === "kubeadm" && ["init", "reset"].includes(i.args[0])).map((i) => i.args[0]);
+    expect(order).toEqual(["init", "reset", "init"]);
+    expect(fs.existsSync(path.join(kube, "manifests", "etcd.yaml"))).toBe(false);
+    // The PKI is back in place for the second init (kubeadm reset removes it).
+    expect(fs.readFileSync(path.join(kube, "pki", "ca.key"), "utf8")).toBe(pki["ca.key"]);
+    expect(fs.readFileSync(marker, "utf8")).toMatch(/^INITIALISED_AT=\S+\nRESTORED_FROM=none\n$/);
+    const written = { text: fs.readFileSync(marker, "utf8"), mtime: fs.statSync(marker).mtimeMs };
+
+    // A reboot: initialised means initialised; no reset, no init, the marker untouched.
+    fs.writeFileSync(path.join(kube, "admin.conf"), "kubeadm wrote this\n");
+    const third = await h.run("bootstrap.sh", env);
+    expect(third).toEqual(expect.objectContaining({ code: 0 }));
+    expect(third.output).toMatch(/already initialised/);
+    expect(resets()).toHaveLength(1);
+    expect(inits()).toHaveLength(2);
+    expect({ text: fs.readFileSync(marker, "utf8"), mtime: fs.statSync(marker).mtimeMs }).toEqual(written);
+    expect([first, second, third].map((r) => (r.output.match(/wrote .*kubeadm-init.done/g) ?? []).length)).toEqual([0, 1, 0]);
   });
 });

@@ -102,6 +102,7 @@ function renderInit(stack: (typeof STACKS)[number]): string {
     backupBucket: `${c.cluster.clusterName}-etcd-backups`,
     kmsKeyArn: `arn:aws:kms:${c.cluster.region}:123456789012:key/00000000-0000-0000-0000-000000000000`,
     backupIntervalMinutes: c.cluster.etcdBackupIntervalMinutes,
+    backupKeep: 168,
     joinTokenTtlHours: c.nodePools.joinTokenTtlHours,
     joinTokenRotationHours: c.nodePools.joinTokenRotationHours,
   }));

@@ -222,4 +222,66 @@ describe("promtool", () => {
     expect(r.output).toContain("SUCCESS");
     expect(r.status).toBe(0);
   });
+
+  test("the etcd backup alerts fire when snapshots stop or fail, or were never recorded", () => {
+    // etcd-backup.sh's textfile metrics: hourly uploads at 0, 1 h and 2 h, then the
+    // 3 h attempt fails and nothing succeeds again (node-exporter keeps exporting the file).
+    const cp = '{job="node-exporter",instance="cp"}';
+    const missing = {
+      exp_labels: { severity: "critical", job: "node-exporter", instance: "cp" },
+      exp_annotations: {
+        summary: "No etcd snapshot has reached the backup bucket recently",
+        description:
+          "The last successful etcd snapshot is older than two backup intervals (or no backup run was ever recorded): a control-plane replacement would restore old data. Check `journalctl -u etcd-backup` on the control plane.",
+      },
+    };
+    const tests = {
+      rule_files: [rulesFile],
+      evaluation_interval: "1m",
+      tests: [
+        {
+          interval: "5m",
+          input_series: [
+            { series: `etcd_backup_last_success_timestamp_seconds${cp}`, values: "0x11 3600x11 7200x40" },
+            { series: `etcd_backup_last_attempt_timestamp_seconds${cp}`, values: "0x11 3600x11 7200x11 10800x28" },
+            { series: `etcd_backup_last_attempt_success${cp}`, values: "1x35 0x27" },
+            { series: `etcd_backup_interval_seconds${cp}`, values: "3600x62" },
+          ],
+          alert_rule_test: [
+            { eval_time: "170m", alertname: ALERT.etcdBackupFailed, exp_alerts: [] },
+            {
+              eval_time: "200m",
+              alertname: ALERT.etcdBackupFailed,
+              exp_alerts: [
+                {
+                  exp_labels: { severity: "warning", job: "node-exporter", instance: "cp" },
+                  exp_annotations: {
+                    summary: "The last etcd snapshot attempt failed",
+                    description:
+                      "etcd-backup.sh could not save or upload a snapshot; the timer retries at the next interval. Check `journalctl -u etcd-backup` on the control plane.",
+                  },
+                },
+              ],
+            },
+            // Two intervals and a quarter of an hour after the last upload (2 h + 2 h 15 min), plus 15 min pending.
+            { eval_time: "120m", alertname: ALERT.etcdBackupMissing, exp_alerts: [] },
+            { eval_time: "260m", alertname: ALERT.etcdBackupMissing, exp_alerts: [] },
+            { eval_time: "285m", alertname: ALERT.etcdBackupMissing, exp_alerts: [missing] },
+          ],
+        },
+        {
+          // No backup was ever recorded (the timer never ran, or node-exporter cannot see the file).
+          interval: "5m",
+          input_series: [{ series: `up${cp}`, values: "1x20" }],
+          alert_rule_test: [
+            { eval_time: "10m", alertname: ALERT.etcdBackupMissing, exp_alerts: [] },
+            { eval_time: "30m", alertname: ALERT.etcdBackupMissing, exp_alerts: [{ ...missing, exp_labels: { severity: "critical" } }] },
+          ],
+        },
+      ],
+    };
+    const r = promtool("test", "rules", write("backup-alerts.test.yml", tests));
+    expect(r.output).toContain("SUCCESS");
+    expect(r.status).toBe(0);
+  });
 });

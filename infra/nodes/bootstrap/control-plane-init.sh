@@ -3,6 +3,20 @@
 # Safe to run again: PKI files are only (re)written when missing, `kubeadm init` runs
 # only on a node that was never initialised, units are rewritten only when they change.
 #
+# Done means done: `kubeadm init` writes admin.conf long before its last phase (bootstrap
+# token, upload-config, add-ons), so the node counts as initialised only once the marker
+# $INIT_MARKER exists, written right after `kubeadm init` succeeded. A node with kubeadm's
+# files but no marker is a half-finished init: it is reset (`kubeadm reset -f` and the
+# files it leaves) and initialised again.
+#
+# Disaster recovery: a node that was never initialised looks for the newest etcd snapshot
+# in the cluster's bucket first. If there is one (the control-plane instance was replaced),
+# etcd-restore.sh restores it into the data directory before `kubeadm init` starts etcd
+# and the API server on it (same PKI, same member name and address, so the same cluster),
+# and a fresh join token is written right after (the one in the join secret is newer than
+# the snapshot, so the restored cluster does not know it). With no snapshot (a new
+# cluster) the node initialises an empty cluster.
+#
 # Inputs (non-secret, from $BOOTSTRAP_ENV, default /etc/platform/bootstrap.env):
 #   CLUSTER_NAME, AWS_REGION, KUBERNETES_VERSION, KUBEADM_API_VERSION,
 #   CONTROL_PLANE_ENDPOINT_IP   the stable private address (fixed ENI) workers and kubeadm use
@@ -10,7 +24,7 @@
 #   API_SERVER_CERT_SANS        space-separated addresses and names for the serving certificate
 #   POD_CIDR, SERVICE_CIDR
 #   PKI_SECRET_ARN              Secrets Manager secret: JSON object, one entry per file below
-#   ETCD_BACKUP_BUCKET, ETCD_BACKUP_KMS_KEY_ARN, ETCD_BACKUP_INTERVAL_MINUTES
+#   ETCD_BACKUP_BUCKET, ETCD_BACKUP_KMS_KEY_ARN, ETCD_BACKUP_INTERVAL_MINUTES, ETCD_BACKUP_KEEP
 #   (JOIN_SECRET_ARN, JOIN_TOKEN_TTL_HOURS, JOIN_TOKEN_ROTATION_HOURS: for join-token-rotate.sh)
 # and NODE_NAME / NODE_IP from /etc/platform/node.env (written by node-prepare.sh).
 # The secret itself only ever travels from the AWS CLI into files of mode 0600: nothing
@@ -38,7 +52,12 @@ KUBEADM_CONFIG="${KUBEADM_CONFIG:-${ROOT_DIR}/etc/kubernetes/kubeadm-config.yaml
 PKI_DIR="${ROOT_DIR}/etc/kubernetes/pki"
 PLATFORM_BIN="${PLATFORM_BIN:-/opt/platform/bin}"
 PLATFORM_UNITS="${PLATFORM_UNITS:-${ROOT_DIR}/opt/platform/units}"
+INIT_MARKER="${ROOT_DIR}/var/lib/platform/kubeadm-init.done"
+JOIN_TOKEN_STATE="${ROOT_DIR}/var/lib/platform/join-token.state"
 RENDER_ONLY="${RENDER_ONLY:-0}"
+# Bounded retries of the AWS calls (the test harness lowers the pause).
+AWS_ATTEMPTS="${AWS_ATTEMPTS:-5}"
+AWS_FIRST_DELAY_SECONDS="${AWS_FIRST_DELAY_SECONDS:-5}"
 PATH="${PATH}:/snap/bin"
 
 # What kubeadm must find instead of generating, so that a replacement control plane keeps
@@ -47,6 +66,17 @@ PKI_FILES=(ca.crt ca.key sa.key sa.pub front-proxy-ca.crt front-proxy-ca.key etc
 
 log() { printf '%s control-plane-init: %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# Runs "$@" up to AWS_ATTEMPTS times, doubling the pause; a failure then ends the step.
+retry() {
+  local attempt=1 delay="$AWS_FIRST_DELAY_SECONDS"
+  until "$@"; do
+    ((attempt < AWS_ATTEMPTS)) || return 1
+    log "attempt $attempt of $AWS_ATTEMPTS failed, retrying in ${delay}s: $1 $2 $3"
+    sleep "$delay"
+    attempt=$((attempt + 1))
+    delay=$((delay * 2))
+  done
+}
 
 [[ -r "$BOOTSTRAP_ENV" ]] || die "cannot read the bootstrap env file $BOOTSTRAP_ENV"
 node_name_override="${NODE_NAME:-}"
@@ -115,6 +145,13 @@ etcd:
   local:
     dataDir: /var/lib/etcd
 apiServer:
+  # The Secrets encryption configuration (encryption-provider-config below), read-only.
+  extraVolumes:
+    - name: encryption-config
+      hostPath: /etc/kubernetes/encryption
+      mountPath: /etc/kubernetes/encryption
+      readOnly: true
+      pathType: DirectoryOrCreate
   # kubeadm adds the node name, the node IP, the first service address and the
   # kubernetes.default names itself; these are the addresses users and workers dial.
   certSANs:
@@ -126,6 +163,9 @@ EOF
   extraArgs:
     - name: profiling
       value: "false"
+    # Secrets are encrypted in etcd (and so in every snapshot); encryption-config.sh writes it.
+    - name: encryption-provider-config
+      value: /etc/kubernetes/encryption/config.yaml
 controllerManager:
   extraArgs:
     # kube-apiserver has no --cloud-provider flag since 1.33; the controller manager
@@ -161,7 +201,7 @@ if [[ "$RENDER_ONLY" == 1 ]]; then
   exit 0
 fi
 
-for var in AWS_REGION PKI_SECRET_ARN ETCD_BACKUP_BUCKET ETCD_BACKUP_KMS_KEY_ARN ETCD_BACKUP_INTERVAL_MINUTES; do
+for var in AWS_REGION PKI_SECRET_ARN ETCD_BACKUP_BUCKET ETCD_BACKUP_KMS_KEY_ARN ETCD_BACKUP_INTERVAL_MINUTES ETCD_BACKUP_KEEP; do
   [[ -n "${!var:-}" ]] || die "$var is not set in the bootstrap env file"
 done
 [[ "$ETCD_BACKUP_INTERVAL_MINUTES" =~ ^[1-9][0-9]*$ ]] || die "ETCD_BACKUP_INTERVAL_MINUTES '$ETCD_BACKUP_INTERVAL_MINUTES' is not a positive integer"
@@ -169,16 +209,37 @@ done
 [[ "$NODE_IP" == "$CONTROL_PLANE_ENDPOINT_IP" ]] ||
   die "this node's primary address $NODE_IP is not the control-plane endpoint $CONTROL_PLANE_ENDPOINT_IP (is the fixed network interface attached as device 0?)"
 
+# --- a half-finished kubeadm init is undone ------------------------------------------------
 initialised=0
-[[ -f "${ROOT_DIR}/etc/kubernetes/admin.conf" ]] && initialised=1
+if [[ -f "$INIT_MARKER" ]]; then
+  initialised=1
+else
+  leftovers=()
+  for f in admin.conf super-admin.conf kubelet.conf controller-manager.conf scheduler.conf manifests/etcd.yaml manifests/kube-apiserver.yaml; do
+    [[ -e "${ROOT_DIR}/etc/kubernetes/$f" ]] && leftovers+=("/etc/kubernetes/$f")
+  done
+  [[ -d "${ROOT_DIR}/var/lib/etcd/member" ]] && leftovers+=(/var/lib/etcd/member)
+  if [[ "${#leftovers[@]}" -gt 0 ]]; then
+    log "a previous kubeadm init did not finish (no $INIT_MARKER, but ${leftovers[*]} exist); resetting before the retry"
+    kubeadm reset -f || die "kubeadm reset failed"
+    # What kubeadm reset leaves (or, if it stopped early, did not get to): its kubeconfigs,
+    # the static pod manifests and etcd's data. The PKI is installed again below.
+    rm -rf "${ROOT_DIR}/etc/kubernetes/manifests" "${ROOT_DIR}/var/lib/etcd"
+    rm -f "${ROOT_DIR}/etc/kubernetes/"{admin,super-admin,kubelet,controller-manager,scheduler}.conf
+    log "reset done"
+  fi
+fi
 
 # --- cluster PKI from Secrets Manager --------------------------------------------------
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 chmod 0700 "$work"
 log "fetching the cluster PKI from Secrets Manager ($PKI_SECRET_ARN)"
-(umask 077 && aws secretsmanager get-secret-value --region "$AWS_REGION" --secret-id "$PKI_SECRET_ARN" \
-  --query SecretString --output text >"$work/pki.json") || die "could not read the PKI secret"
+fetch_pki() {
+  (umask 077 && aws secretsmanager get-secret-value --region "$AWS_REGION" --secret-id "$PKI_SECRET_ARN" \
+    --query SecretString --output text >"$work/pki.json")
+}
+retry fetch_pki || die "could not read the PKI secret after $AWS_ATTEMPTS attempts"
 for file in "${PKI_FILES[@]}"; do
   (umask 077 && jq -je --arg f "$file" '.[$f] // empty' <"$work/pki.json" >"$work/entry") ||
     die "the PKI secret has no entry for $file"
@@ -193,17 +254,49 @@ for file in "${PKI_FILES[@]}"; do
   install -D -m 0600 "$work/entry" "$target"
   log "installed pki/$file (mode 0600)"
 done
+# The key Secrets are encrypted with in etcd travels in the same secret (never in the log).
+(umask 077 && jq -je '.["encryption-key"] // empty' <"$work/pki.json" >"$work/entry") ||
+  die "the PKI secret has no encryption-key entry (Secrets encryption at rest)"
+ENCRYPTION_KEY_LOCKED="$initialised" "${PLATFORM_BIN}/encryption-config.sh" "${ROOT_DIR}/etc/kubernetes/encryption/config.yaml" <"$work/entry" ||
+  die "could not write the Secrets encryption configuration"
 rm -f "$work/pki.json" "$work/entry"
+
+# --- etcd from the newest snapshot, when this replaces a control plane -------------------
+restored=0
+newest_snapshot() {
+  # shellcheck disable=SC2016 # a JMESPath literal, not a shell expansion
+  aws s3api list-objects-v2 --region "$AWS_REGION" --bucket "$ETCD_BACKUP_BUCKET" --prefix snapshots/ \
+    --query 'sort_by(Contents || `[]`, &LastModified)[-1].Key' --output text >"$work/newest"
+}
+if [[ "$initialised" == 0 ]]; then
+  retry newest_snapshot || die "could not list s3://${ETCD_BACKUP_BUCKET}/snapshots/ after $AWS_ATTEMPTS attempts"
+  newest="$(cat "$work/newest")"
+  if [[ -z "$newest" || "$newest" == None || "$newest" == null ]]; then
+    log "no etcd snapshot in s3://${ETCD_BACKUP_BUCKET}/snapshots/: initialising a new cluster"
+  else
+    etcd_image="$(kubeadm config images list --config "$KUBEADM_CONFIG" 2>/dev/null | grep -m1 '/etcd:')" ||
+      die "kubeadm did not list an etcd image for this configuration"
+    log "this control plane replaces an earlier one: restoring etcd from ${newest} before kubeadm init"
+    ETCD_IMAGE="$etcd_image" ETCD_RESTORE_DATA_ONLY=1 "${PLATFORM_BIN}/etcd-restore.sh" "${newest#snapshots/}" ||
+      die "restoring etcd from $newest failed"
+    restored=1
+  fi
+fi
 
 # --- kubeadm init, once --------------------------------------------------------------
 if [[ "$initialised" == 1 ]]; then
-  log "the control plane is already initialised (/etc/kubernetes/admin.conf exists); skipping kubeadm init"
+  log "the control plane is already initialised ($INIT_MARKER exists); skipping kubeadm init"
 else
   # --skip-token-print keeps kubeadm's default bootstrap token out of the log; nodes
-  # get their tokens from the join secret instead.
-  log "running kubeadm init"
-  kubeadm init --config "$KUBEADM_CONFIG" --skip-token-print
-  log "kubeadm init finished"
+  # get their tokens from the join secret instead. On restored data kubeadm must accept
+  # a non-empty etcd data directory; every later phase updates what the snapshot holds.
+  init_args=(--config "$KUBEADM_CONFIG" --skip-token-print)
+  [[ "$restored" == 1 ]] && init_args+=(--ignore-preflight-errors=DirAvailable--var-lib-etcd)
+  if [[ "$restored" == 1 ]]; then log "running kubeadm init on the restored etcd data"; else log "running kubeadm init"; fi
+  kubeadm init "${init_args[@]}" || die "kubeadm init failed; the next attempt resets this node first"
+  mkdir -p "$(dirname "$INIT_MARKER")"
+  printf 'INITIALISED_AT=%s\nRESTORED_FROM=%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$([[ "$restored" == 1 ]] && echo "$newest" || echo none)" >"$INIT_MARKER"
+  log "kubeadm init finished; wrote $INIT_MARKER"
 fi
 
 # --- etcd snapshots to S3 on a timer -----------------------------------------------------
@@ -234,6 +327,9 @@ ConditionPathExists=/etc/kubernetes/manifests/etcd.yaml
 Type=oneshot
 Environment=BOOTSTRAP_ENV=/etc/platform/bootstrap.env
 ExecStart=${PLATFORM_BIN}/etcd-backup.sh
+# The script records every outcome for node-exporter's textfile collector; a run that
+# is killed or never starts shows as a stale success time, which the alert covers too.
+TimeoutStartSec=20min
 EOF
 write_unit etcd-backup.timer <<EOF
 [Unit]
@@ -263,7 +359,16 @@ log "etcd snapshots every ${ETCD_BACKUP_INTERVAL_MINUTES} minutes to s3://${ETCD
 systemctl enable --now join-token-rotate.timer
 # The first token now rather than at the timer's first tick: workers are already polling.
 # A failure here is not fatal; the timer retries and workers keep polling.
-if systemctl start join-token-rotate.service; then
+if [[ "$restored" == 1 ]]; then
+  # The join secret holds a token newer than the snapshot, unknown to the restored
+  # cluster, and the rotation state may call it fresh: forget it and write one now.
+  rm -f "$JOIN_TOKEN_STATE"
+  if ROTATE_FORCE=1 "${PLATFORM_BIN}/join-token-rotate.sh"; then
+    log "join secret holds a token of the restored cluster"
+  else
+    log "WARNING: writing a join token for the restored cluster failed; join-token-rotate.timer retries it (journalctl -u join-token-rotate)"
+  fi
+elif systemctl start join-token-rotate.service; then
   log "join secret holds a current token"
 else
   log "WARNING: the first join-token write failed; join-token-rotate.timer retries it (journalctl -u join-token-rotate)"

@@ -5,8 +5,9 @@
 #   2. ecr-credential-provider.sh: the kubelet's ECR image credential provider;
 #   3. reads the join secret until it holds a token that is still valid (the control
 #      plane writes one after `kubeadm init` and rotates it; workers may boot first),
-#      backing off exponentially; after WORKER_JOIN_TIMEOUT_MINUTES it gives up, marks
-#      this instance Unhealthy so that the autoscaling group replaces it, and fails;
+#      backing off exponentially; after WORKER_JOIN_TIMEOUT_MINUTES it gives up and fails
+#      (bootstrap.sh then hands the instance back to its autoscaling group, as for any
+#      failed step);
 #   4. writes the kubeadm JoinConfiguration (mode 0600) and runs `kubeadm join`.
 # On a node that has joined already (/etc/kubernetes/kubelet.conf exists) it changes
 # nothing and exits 0.
@@ -21,7 +22,7 @@
 #   NODE_LABELS               kubelet --node-labels value: k=v[,k=v...] (may be empty)
 #   NODE_TAINTS               key=value:Effect[,key=value:Effect...] (may be empty)
 #   plus what node-prepare.sh and ecr-credential-provider.sh read.
-# and NODE_NAME, NODE_IP, INSTANCE_ID from /etc/platform/node.env (node-prepare.sh).
+# and NODE_NAME, NODE_IP from /etc/platform/node.env (node-prepare.sh).
 #
 # Modes:
 #   (default)      the four steps above.
@@ -101,7 +102,6 @@ if [[ -r "$NODE_ENV" ]]; then
 fi
 NODE_NAME="${node_name_override:-${NODE_NAME:-}}"
 NODE_IP="${node_ip_override:-${NODE_IP:-}}"
-INSTANCE_ID="${INSTANCE_ID:-}"
 [[ "$NODE_NAME" =~ ^[a-z0-9]([a-z0-9.-]*[a-z0-9])?$ ]] || die "NODE_NAME '${NODE_NAME}' is not a DNS name (node env file)"
 [[ "$NODE_IP" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || die "NODE_IP '${NODE_IP}' is not an IPv4 address (node env file)"
 
@@ -114,17 +114,10 @@ cleanup() {
 trap cleanup EXIT
 chmod 0700 "$work"
 
-# Marks this instance Unhealthy (the group then replaces it) and fails.
+# Fails the step; bootstrap.sh (BOOTSTRAP_ON_FAILURE=replace-instance on workers) then
+# hands the instance back to its group, as it does for a failure at any other step.
 give_up() {
   log "ERROR: $*"
-  if [[ "$RENDER_ONLY" == 1 || -z "$INSTANCE_ID" ]]; then
-    exit 1
-  fi
-  log "marking instance $INSTANCE_ID Unhealthy so that its autoscaling group replaces it"
-  if ! aws autoscaling set-instance-health --region "$AWS_REGION" --instance-id "$INSTANCE_ID" \
-    --health-status Unhealthy --no-should-respect-grace-period 2>"$work/health-error"; then
-    log "could not mark the instance Unhealthy: $(tr '\n' ' ' <"$work/health-error")"
-  fi
   exit 1
 }
 

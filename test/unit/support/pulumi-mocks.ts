@@ -249,6 +249,11 @@ export class PulumiMockHarness {
     }
     if (type === "tls:index/certRequest:CertRequest") state.certRequestPem = fakePem("CERTIFICATE REQUEST", name);
     if (type.startsWith("random:index/random")) state.result = `mock-${name}`;
+    // RandomBytes: as many (fixed) bytes as asked for, in both encodings the provider outputs.
+    if (type === "random:index/randomBytes:RandomBytes") {
+      const bytes = Buffer.alloc(Number(inputs.length ?? 32), name.length);
+      Object.assign(state, { base64: bytes.toString("base64"), hex: bytes.toString("hex") });
+    }
     const extra = this.options.resourceState?.({ type, name, inputs });
     return { id: state.id ?? `${name}-id`, state: { ...state, ...extra } };
   }

@@ -12,7 +12,7 @@ const mocks = installPulumiMocks({ resourceState: tlsState });
 
 import { ADMIN_GROUP, ADMIN_USER, ClusterPki, PKI_FILES, pkiSecretDocument, renderKubeconfig } from "../../../../infra/aws/pki";
 import { ClusterSecrets, secretNames } from "../../../../infra/aws/secrets";
-import { backupLifecycleRules, EtcdBackupBucket } from "../../../../infra/aws/backups";
+import { backupLifecycleRules, EtcdBackupBucket, snapshotsToKeep } from "../../../../infra/aws/backups";
 import { backupBucketPolicy } from "../../../../infra/policies/backup-bucket";
 import { clusterKeyPolicy } from "../../../../infra/policies/cluster-key";
 
@@ -182,13 +182,21 @@ describe("EtcdBackupBucket", () => {
     expect(tls).toMatchObject({ Effect: "Deny", Action: "s3:*", Condition: { Bool: { "aws:SecureTransport": "false" } } });
   });
 
-  it("expires snapshots and their old versions after the configured retention", async () => {
+  it("never expires current snapshots by age; retired versions go after the configured retention", async () => {
     await build(14);
     const rules = mocks.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules;
-    const expire = rules.find((r: { id: string }) => r.id === "expire-snapshots");
-    expect(expire.expiration.days).toBe(14);
+    const expire = rules.find((r: { id: string }) => r.id === "expire-retired-snapshots");
+    // The newest N are kept by the backup job however old they are (backups may have stopped).
+    expect(rules.some((r: { expiration?: { days?: number } }) => r.expiration?.days !== undefined)).toBe(false);
     expect(expire.noncurrentVersionExpiration.noncurrentDays).toBe(14);
     expect(expire.filter.prefix).toBe("snapshots/");
+  });
+
+  it("keeps one retention period's worth of snapshots current, at least 3", () => {
+    expect(snapshotsToKeep(7, 60)).toBe(168);
+    expect(snapshotsToKeep(1, 1440)).toBe(3);
+    expect(snapshotsToKeep(2, 45)).toBe(64);
+    expect(() => snapshotsToKeep(7, 0)).toThrow(/interval/);
   });
 
   it("rejects a retention that is not a whole number of days", () => {

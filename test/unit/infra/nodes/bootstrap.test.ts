@@ -20,6 +20,7 @@ import {
   NODE_BIN_DIR,
   NODE_BOOTSTRAP_ENV,
   NODE_UNITS_DIR,
+  nodeScript,
   readBootstrapFile,
   renderEnvFile,
   renderNodeUserData,
@@ -46,6 +47,7 @@ export const SAMPLE_VALUES: ControlPlaneBootstrapValues = {
   backupBucket: "demo-etcd-20260101000000000000000001",
   kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0b9c7a5e-1111-2222-3333-444455556666",
   backupIntervalMinutes: 60,
+  backupKeep: 168,
   joinTokenTtlHours: 24,
   joinTokenRotationHours: 6,
 };
@@ -115,13 +117,49 @@ describe("control-plane user-data", () => {
     expectGolden("control-plane.user-data.yaml", text);
   });
 
-  it("installs every script verbatim and executable, the units, and the env file", () => {
+  it("installs the scripts without their comment lines: code lines and here-documents unchanged", () => {
+    const script = [
+      "#!/usr/bin/env bash",
+      "# why this script exists",
+      "set -eu",
+      "  # an indented comment",
+      "cat <<EOF",
+      "# a YAML comment kubeadm reads",
+      "EOF",
+      "cat <<'UNIT' >x",
+      "  # kept",
+      "UNIT",
+      'read -r -a a <<<"$b" # a here-string is no here-document',
+      "# dropped",
+      'echo "#not a comment line"',
+    ].join("\n");
+    expect(nodeScript(script).split("\n")).toEqual([
+      "#!/usr/bin/env bash",
+      "set -eu",
+      "cat <<EOF",
+      "# a YAML comment kubeadm reads",
+      "EOF",
+      "cat <<'UNIT' >x",
+      "  # kept",
+      "UNIT",
+      'read -r -a a <<<"$b" # a here-string is no here-document',
+      'echo "#not a comment line"',
+    ]);
+    for (const name of ["bootstrap", "node-prepare", "control-plane-init", "etcd-backup", "etcd-restore", "join-token-rotate"]) {
+      const source = readBootstrapFile(`${name}.sh`);
+      const code = (t: string) => t.split("\n").filter((l) => !/^\s*#/.test(l));
+      expect({ name, code: code(nodeScript(source)) }).toEqual({ name, code: code(source) });
+      expect(spawnSync("bash", ["-n"], { input: nodeScript(source) }).status).toBe(0);
+    }
+  });
+
+  it("installs every script executable, the units, and the env file", () => {
     const doc = cloudConfig(text);
     const byPath = new Map(doc.write_files.map((f) => [f.path, f]));
     for (const script of ["bootstrap", "node-prepare", "control-plane-init", "etcd-backup", "etcd-restore", "join-token-rotate"]) {
       const file = byPath.get(`${NODE_BIN_DIR}/${script}.sh`);
       expect(file?.permissions).toBe("0755");
-      expect(file?.content).toBe(readBootstrapFile(`${script}.sh`));
+      expect(file?.content).toBe(nodeScript(readBootstrapFile(`${script}.sh`)));
     }
     for (const unit of ["join-token-rotate.service", "join-token-rotate.timer"]) {
       expect(byPath.get(`${NODE_UNITS_DIR}/${unit}`)?.content).toBe(readBootstrapFile(unit));

@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse, stringify } from "yaml";
-import { decodeUserData, encodeUserData, NODE_BIN_DIR, readBootstrapFile, renderEnvFile, USER_DATA_LIMIT_BYTES } from "../../../../infra/nodes/user-data";
+import { decodeUserData, encodeUserData, NODE_BIN_DIR, nodeScript, readBootstrapFile, renderEnvFile, USER_DATA_LIMIT_BYTES } from "../../../../infra/nodes/user-data";
 import { MAX_WORKER_JOIN_TIMEOUT_MINUTES } from "../../../../infra/config/node-pools";
 import { nodeTaintsArg, renderWorkerUserData, WorkerBootstrapValues, workerBootstrapEnv } from "../../../../infra/nodes/workers";
 import { ECR_CREDENTIAL_PROVIDER_VERSION, KUBEADM_API_VERSION, KUBERNETES_VERSION } from "../../../../infra/versions";
@@ -108,7 +108,7 @@ describe("worker user-data", () => {
   it("installs worker-join.sh as the only step, with node-prepare.sh and ecr-credential-provider.sh verbatim", () => {
     for (const script of ["worker-join", "node-prepare", "ecr-credential-provider", "bootstrap"]) {
       const f = file(`${NODE_BIN_DIR}/${script}.sh`);
-      expect(f?.content).toBe(readBootstrapFile(`${script}.sh`));
+      expect(f?.content).toBe(nodeScript(readBootstrapFile(`${script}.sh`)));
       expect(f?.permissions).toBe("0755");
     }
     const env = file("/etc/platform/bootstrap.env")?.content ?? "";
@@ -230,27 +230,85 @@ echo '${secretJson()}'`,
     expect(box.calls().some((c) => c.startsWith("kubeadm join"))).toBe(true);
   });
 
-  it("does not use a token about to expire, gives up at the timeout and marks the instance Unhealthy", () => {
+  /** The boot as platform-bootstrap.service runs it: bootstrap.sh with worker-join.sh as the step. */
+  const boot = (env: Record<string, string> = {}) => {
+    fs.copyFileSync(path.join(BOOTSTRAP, "worker-join.sh"), path.join(box.steps, "worker-join.sh"));
+    fs.chmodSync(path.join(box.steps, "worker-join.sh"), 0o755);
+    box.command("systemctl");
+    // renderNodeUserData adds the step list to the pool's env file.
+    fs.appendFileSync(path.join(box.dir, "etc/platform/bootstrap.env"), "BOOTSTRAP_STEPS='worker-join'\n");
+    return box.run("bootstrap.sh", { ...common(), IMDS_ENDPOINT: "http://127.0.0.1:9", ...env });
+  };
+  const HAND_BACK = [
+    "aws autoscaling set-instance-health --region us-east-1 --instance-id i-0123456789abcdef0 --health-status Unhealthy --no-should-respect-grace-period",
+    "systemctl poweroff --no-block",
+  ];
+
+  it("does not use a token about to expire, gives up at the timeout and hands the instance back", () => {
     box.command("aws", `[[ "$1 $2" == "secretsmanager get-secret-value" ]] && echo '${secretJson({ expiresAt: rfc3339(120_000) })}'; true`);
     box.command("kubeadm");
-    const r = box.run("worker-join.sh", { ...common(), JOIN_TIMEOUT_SECONDS: "2" });
+    const r = boot({ JOIN_TIMEOUT_SECONDS: "2" });
     expect(r.status).toBe(1);
     expect(r.out).toContain("too soon to join with");
     expect(r.out).toMatch(/no valid join token in .* after 2s/);
     const calls = box.calls();
-    expect(calls).toContain(
-      "aws autoscaling set-instance-health --region us-east-1 --instance-id i-0123456789abcdef0 --health-status Unhealthy --no-should-respect-grace-period",
-    );
+    expect(calls.slice(-2)).toEqual(HAND_BACK);
     expect(calls.some((c) => c.startsWith("kubeadm"))).toBe(false);
     expect(r.out).not.toContain(TOKEN);
   });
 
-  it("marks the instance Unhealthy when kubeadm join fails", () => {
+  it("hands the instance back when kubeadm join fails", () => {
     box.command("aws", `[[ "$1 $2" == "secretsmanager get-secret-value" ]] && echo '${secretJson()}'; true`);
     box.command("kubeadm", "exit 1");
-    const r = box.run("worker-join.sh", common());
+    const r = boot();
     expect(r.status).toBe(1);
-    expect(box.calls().some((c) => c.startsWith("aws autoscaling set-instance-health"))).toBe(true);
+    expect(r.out).toMatch(/ERROR: step worker-join failed \(exit 1; its log lines are above\); handing instance i-0123456789abcdef0 back/);
+    expect(box.calls().slice(-2)).toEqual(HAND_BACK);
+  });
+
+  // Every step of the worker's boot, failing in turn: each ends in the replacement action.
+  it.each([
+    // node-prepare.sh reads the identity first, then installs packages: the package step fails.
+    ["node preparation (package installation)", "node-prepare.sh", `printf "INSTANCE_ID='i-0123456789abcdef0'\\n" >"$ROOT_DIR/etc/platform/node.env"; exit 100`],
+    ["the ECR credential provider download", "ecr-credential-provider.sh", "exit 1"],
+  ])("hands the instance back when %s fails, with a log line first", (_what, step, body) => {
+    box.command("aws", "true");
+    box.command("kubeadm");
+    box.command(step, body, box.steps);
+    const r = boot();
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/bootstrap: ERROR: step worker-join failed .*handing instance i-0123456789abcdef0 back to its autoscaling group/);
+    expect(box.calls().some((c) => c.startsWith("kubeadm"))).toBe(false);
+    expect(box.calls()).toContain("systemctl poweroff --no-block");
+  });
+
+  it("powers off even when it knows neither its instance id nor an AWS CLI (failure before node-prepare.sh wrote node.env)", () => {
+    box.command("node-prepare.sh", "exit 1", box.steps);
+    const r = boot();
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/handing instance <unknown id> back/);
+    expect(box.calls()).toEqual(["node-prepare.sh ", "systemctl poweroff --no-block"]);
+  });
+
+  it("stops a step that hangs at the bootstrap deadline and hands the instance back", () => {
+    box.command("aws", "true");
+    box.command("node-prepare.sh", "sleep 30", box.steps);
+    const started = Date.now();
+    const r = boot({ BOOTSTRAP_TIMEOUT_SECONDS: "2" });
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/step worker-join did not finish within the bootstrap deadline/);
+    expect(box.calls()).toContain("systemctl poweroff --no-block");
+  });
+
+  it("on the control plane (no BOOTSTRAP_ON_FAILURE) a failed step only fails the unit, for systemd to retry", () => {
+    box.file("etc/platform/bootstrap.env", "BOOTSTRAP_STEPS='node-prepare'\n");
+    box.command("node-prepare.sh", "exit 3", box.steps);
+    box.command("systemctl");
+    const r = box.run("bootstrap.sh", { PLATFORM_BIN: box.steps });
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/step node-prepare failed \(exit 3.*platform-bootstrap.service retries/);
+    expect(box.calls()).toEqual(["node-prepare.sh "]);
   });
 
   it("changes nothing on a node that has joined", () => {

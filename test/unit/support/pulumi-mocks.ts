@@ -249,6 +249,8 @@ export class PulumiMockHarness {
     }
     if (type === "tls:index/certRequest:CertRequest") state.certRequestPem = fakePem("CERTIFICATE REQUEST", name);
     if (type.startsWith("random:index/random")) state.result = `mock-${name}`;
+    // A stack reading its own outputs (e.g. the running Kubernetes version): a new stack has none.
+    if (type === "pulumi:pulumi:StackReference") state.outputs = inputs.outputs ?? {};
     // RandomBytes: as many (fixed) bytes as asked for, in both encodings the provider outputs.
     if (type === "random:index/randomBytes:RandomBytes") {
       const bytes = Buffer.alloc(Number(inputs.length ?? 32), name.length);

@@ -53,6 +53,7 @@ export const STAND_INS = [
   "containerd",
   "kubeadm",
   "ctr",
+  "kubectl",
 ] as const;
 
 /** What `containerd config default` prints (containerd 1.7 layout, the keys the scripts edit). */
@@ -264,7 +265,8 @@ export class BootstrapHarness {
   }
 }
 
-function armoredBlock(data: Buffer): string {
+/** An OpenPGP armor block around `data`: enough for `gpg --dearmor`. */
+export function armoredBlock(data: Buffer): string {
   const b64 = data.toString("base64").replace(/(.{64})/g, "$1\n").trimEnd();
   return `-----BEGIN PGP PUBLIC KEY BLOCK-----\n\n${b64}\n=${crc24(data)}\n-----END PGP PUBLIC KEY BLOCK-----\n`;
 }
@@ -326,11 +328,29 @@ function writeStandIns(dir: string, callLog: string, captureDir: string): void {
         "  reset)",
         "    exit 0",
         "    ;;",
+        // `kubeadm upgrade` changes static pods on a node: recorded; KUBEADM_UPGRADE_FAIL=plan|apply fails that step.
+        "  upgrade)",
+        '    [ "${KUBEADM_UPGRADE_FAIL:-}" != "${2:-}" ] || { echo "[harness] kubeadm upgrade $2: failing as asked" >&2; exit 1; }',
+        "    exit 0",
+        "    ;;",
         "esac",
         'exec "$REAL_KUBEADM" "$@"',
       ].join("\n");
     }
     if (name === "ctr") body = CTR_STAND_IN;
+    // `kubectl version -o json` reports the next line of $KUBECTL_SERVER_VERSIONS (the last one
+    // from then on), as an API server being upgraded would; other kubectl calls are recorded.
+    if (name === "kubectl") {
+      body = [
+        'if [[ " $* " == *" version -o json "* ]]; then',
+        '  f="${KUBECTL_SERVER_VERSIONS:?}"',
+        '  v="$(head -n1 "$f")"',
+        '  if [ "$(wc -l <"$f")" -gt 1 ]; then sed -i 1d "$f"; fi',
+        '  printf \'{"serverVersion":{"gitVersion":"%s"}}\\n\' "$v"',
+        "fi",
+        "exit 0",
+      ].join("\n");
+    }
     const file = path.join(dir, name);
     // STAND_IN_FAIL=apt-get,snap: those stand-ins fail, as when a mirror or the snap store is down.
     const failing = `case ",\${STAND_IN_FAIL:-}," in *,${name},*) echo "[harness] ${name}: failing as asked (STAND_IN_FAIL)" >&2; exit 100 ;; esac`;

@@ -1,0 +1,129 @@
+/**
+ * control-plane-upgrade.sh (what the SSM document of infra/nodes/upgrade.ts runs on the
+ * control plane when `kubernetesVersion` changes), executed in the bootstrap harness.
+ *
+ * What runs for real: the script itself (bash), curl and gpg fetching and dearmoring the
+ * target minor's signing key from the harness's HTTP server, sed on the real env file.
+ * Stand-ins (recorded, see bootstrap-harness.ts): apt-get/apt-mark, systemctl, `kubeadm
+ * upgrade plan|apply` (they replace the static pods of a node: no node here), and kubectl,
+ * whose `version` reports the API server versions the test lists, as an API server being
+ * upgraded would. `kubeadm upgrade plan`/`apply --dry-run` with the real kubeadm is not run:
+ * kubeadm reads the node's identity from /etc/kubernetes/kubelet.conf and the static pod
+ * manifests from /etc/kubernetes/manifests, fixed paths that a test must not write on a
+ * shared machine (a container or VM per test would lift this).
+ */
+import * as crypto from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { controlPlaneBootstrapEnv } from "../../infra/nodes/control-plane";
+import { renderEnvFile } from "../../infra/nodes/user-data";
+import { armoredBlock, BootstrapHarness, Invocation } from "./bootstrap-harness";
+
+jest.setTimeout(120_000);
+
+const NODE_NAME = "ip-10-0-0-10.eu-west-1.compute.internal";
+
+async function node(runningVersions: string[]): Promise<{ h: BootstrapHarness; versions: string }> {
+  const h = await BootstrapHarness.start();
+  const env = controlPlaneBootstrapEnv({
+    clusterName: "test", region: "eu-west-1", kubernetesVersion: "1.35.4", endpointIp: "10.0.0.10", certSans: ["10.0.0.10"],
+    podCidr: "192.168.0.0/16", serviceCidr: "10.96.0.0/12", pkiSecretArn: "arn:pki", joinSecretArn: "arn:join",
+    backupBucket: "b", kmsKeyArn: "arn:kms", backupIntervalMinutes: 60, backupKeep: 168, joinTokenTtlHours: 24, joinTokenRotationHours: 6,
+    ...{ serviceAccountIssuerUrl: "https://test-oidc-1.s3.eu-west-1.amazonaws.com" },
+  });
+  h.writeBootstrapEnv(renderEnvFile(env, "test"));
+  const file = (rel: string, content: string) => {
+    fs.mkdirSync(path.dirname(path.join(h.root, rel)), { recursive: true });
+    fs.writeFileSync(path.join(h.root, rel), content);
+  };
+  file("etc/platform/node.env", `NODE_NAME='${NODE_NAME}'\nNODE_IP='10.0.0.10'\n`);
+  file("var/lib/platform/kubeadm-init.done", "INITIALISED_AT=2026-11-30T00:00:00Z\nRESTORED_FROM=none\n");
+  file("etc/kubernetes/admin.conf", "kubeadm wrote this\n");
+  fs.mkdirSync(path.join(h.root, "etc", "apt", "keyrings"), { recursive: true });
+  fs.mkdirSync(path.join(h.root, "etc", "apt", "sources.list.d"), { recursive: true });
+  h.imds.serveFile("/k8s/v1.36/deb/Release.key", armoredBlock(crypto.randomBytes(64)));
+  const versions = path.join(h.dir, "server-versions");
+  fs.writeFileSync(versions, `${runningVersions.join("\n")}\n`);
+  return { h, versions };
+}
+
+const upgradeEnv = (h: BootstrapHarness, versions: string, target: string) => ({
+  KUBERNETES_VERSION: target,
+  KUBERNETES_PACKAGE_VERSION: `${target}-1.1`,
+  KUBECTL_SERVER_VERSIONS: versions,
+  POLL_SECONDS: "1",
+  WAIT_SECONDS: "20",
+  INIT_WAIT_SECONDS: "5",
+  NETWORK_ATTEMPTS: "1",
+  K8S_APT_REPO_BASE: `${h.imds.url}/k8s`,
+});
+
+const steps = (calls: Invocation[]) =>
+  calls
+    .filter((c) => c.command !== "kubectl" || c.args[2] !== "version")
+    .map((c) => [c.command, ...c.args.filter((a) => !a.startsWith("-o") && a !== "DPkg::Lock::Timeout=600" && !a.includes("kubeconfig") && !a.endsWith("admin.conf"))].join(" "));
+
+describe("control-plane-upgrade.sh", () => {
+  let h: BootstrapHarness | undefined;
+  afterEach(async () => {
+    await h?.stop();
+    h = undefined;
+  });
+
+  test("upgrades in kubeadm's order: kubeadm, plan, apply, drain, kubelet and kubectl, restart, uncordon; then records the version", async () => {
+    const n = await node(["v1.35.4", "v1.35.4", "v1.36.1"]);
+    h = n.h;
+    const r = await h.run("control-plane-upgrade.sh", upgradeEnv(h, n.versions, "1.36.1"));
+    expect(r).toEqual(expect.objectContaining({ code: 0 }));
+    expect(steps(h.invocations())).toEqual([
+      "apt-get -y -q update",
+      "apt-get -y -q install --no-install-recommends --allow-change-held-packages kubeadm=1.36.1-1.1",
+      "apt-mark hold kubeadm",
+      "kubeadm upgrade plan v1.36.1",
+      "kubeadm upgrade apply -y v1.36.1",
+      `kubectl drain ${NODE_NAME} --ignore-daemonsets --delete-emptydir-data --timeout=5m`,
+      "apt-get -y -q install --no-install-recommends --allow-change-held-packages kubelet=1.36.1-1.1 kubectl=1.36.1-1.1",
+      "apt-mark hold kubelet kubectl",
+      "systemctl daemon-reload",
+      "systemctl restart kubelet",
+      `kubectl uncordon ${NODE_NAME}`,
+    ]);
+    expect(fs.readFileSync(path.join(h.root, "etc", "apt", "sources.list.d", "kubernetes.list"), "utf8")).toContain("/k8s/v1.36/deb/ /");
+    const env = fs.readFileSync(path.join(h.root, "etc", "platform", "bootstrap.env"), "utf8");
+    expect(env).toMatch(/^KUBERNETES_VERSION='1\.36\.1'$/m);
+    expect(env).toMatch(/^KUBERNETES_PACKAGE_VERSION='1\.36\.1-1\.1'$/m);
+    expect(r.output).toMatch(/the control plane runs v1\.36\.1/);
+  });
+
+  test("refuses a skipped minor or a downgrade before changing anything", async () => {
+    for (const target of ["1.37.0", "1.35.3"]) {
+      const n = await node(["v1.35.4"]);
+      h = n.h;
+      const r = await h.run("control-plane-upgrade.sh", upgradeEnv(h, n.versions, target));
+      expect(r.code).toBe(1);
+      expect(r.output).toMatch(new RegExp(`refusing v1\\.35\\.4 -> v${target.replace(/\./g, "\\.")}: kubeadm upgrades one minor at a time and never down`));
+      expect(h.invocations().filter((c) => c.command !== "kubectl")).toEqual([]);
+      await h.stop();
+      h = undefined;
+    }
+  });
+
+  test("a failed kubeadm upgrade apply fails the run (and so pulumi up) before the kubelet changes", async () => {
+    const n = await node(["v1.35.4"]);
+    h = n.h;
+    const r = await h.run("control-plane-upgrade.sh", { ...upgradeEnv(h, n.versions, "1.35.9"), KUBEADM_UPGRADE_FAIL: "apply" });
+    expect(r.code).toBe(1);
+    expect(r.output).toMatch(/kubeadm upgrade apply v1\.35\.9 failed/);
+    expect(steps(h.invocations()).some((s) => s.startsWith("kubectl drain") || s.includes("kubelet="))).toBe(false);
+    expect(fs.readFileSync(path.join(h.root, "etc", "platform", "bootstrap.env"), "utf8")).toMatch(/^KUBERNETES_VERSION='1\.35\.4'$/m);
+  });
+
+  test("does nothing but record the version when the API server reports it already (a re-run, or a new cluster)", async () => {
+    const n = await node(["v1.35.4"]);
+    h = n.h;
+    const r = await h.run("control-plane-upgrade.sh", upgradeEnv(h, n.versions, "1.35.4"));
+    expect(r).toEqual(expect.objectContaining({ code: 0 }));
+    expect(r.output).toMatch(/nothing to do/);
+    expect(h.invocations().filter((c) => c.command !== "kubectl")).toEqual([]);
+  });
+});

@@ -23,7 +23,7 @@ jest.setTimeout(120_000);
 
 const NODE_NAME = "ip-10-0-0-10.eu-west-1.compute.internal";
 
-async function node(runningVersions: string[]): Promise<{ h: BootstrapHarness; versions: string }> {
+async function node(runningVersions: string[], opts: { marker?: boolean; adminConf?: boolean } = {}): Promise<{ h: BootstrapHarness; versions: string }> {
   const h = await BootstrapHarness.start();
   const env = controlPlaneBootstrapEnv({
     clusterName: "test", region: "eu-west-1", kubernetesVersion: "1.35.4", endpointIp: "10.0.0.10", certSans: ["10.0.0.10"],
@@ -37,8 +37,8 @@ async function node(runningVersions: string[]): Promise<{ h: BootstrapHarness; v
     fs.writeFileSync(path.join(h.root, rel), content);
   };
   file("etc/platform/node.env", `NODE_NAME='${NODE_NAME}'\nNODE_IP='10.0.0.10'\n`);
-  file("var/lib/platform/kubeadm-init.done", "INITIALISED_AT=2026-11-30T00:00:00Z\nRESTORED_FROM=none\n");
-  file("etc/kubernetes/admin.conf", "kubeadm wrote this\n");
+  if (opts.marker ?? true) file("var/lib/platform/kubeadm-init.done", "INITIALISED_AT=2026-11-30T00:00:00Z\nRESTORED_FROM=none\n");
+  if (opts.adminConf ?? true) file("etc/kubernetes/admin.conf", "kubeadm wrote this\n");
   fs.mkdirSync(path.join(h.root, "etc", "apt", "keyrings"), { recursive: true });
   fs.mkdirSync(path.join(h.root, "etc", "apt", "sources.list.d"), { recursive: true });
   h.imds.serveFile("/k8s/v1.36/deb/Release.key", armoredBlock(crypto.randomBytes(64)));
@@ -116,6 +116,23 @@ describe("control-plane-upgrade.sh", () => {
     expect(r.output).toMatch(/kubeadm upgrade apply v1\.35\.9 failed/);
     expect(steps(h.invocations()).some((s) => s.startsWith("kubectl drain") || s.includes("kubelet="))).toBe(false);
     expect(fs.readFileSync(path.join(h.root, "etc", "platform", "bootstrap.env"), "utf8")).toMatch(/^KUBERNETES_VERSION='1\.35\.4'$/m);
+  });
+
+  test("waits for the first boot: a booting control plane (no admin.conf) fails after the wait; one booted from earlier user-data (no marker, bootstrap unit active) is upgraded", async () => {
+    const booting = await node(["v1.35.4"], { marker: false, adminConf: false });
+    h = booting.h;
+    const r = await h.run("control-plane-upgrade.sh", { ...upgradeEnv(h, booting.versions, "1.35.9"), INIT_WAIT_SECONDS: "2" });
+    expect(r.code).toBe(1);
+    expect(r.output).toMatch(/timed out after 2s waiting for the control plane to finish its first boot/);
+    expect(h.invocations().filter((c) => c.command === "apt-get" || c.command === "kubeadm")).toEqual([]);
+    await h.stop();
+
+    const older = await node(["v1.35.4", "v1.35.9"], { marker: false });
+    h = older.h;
+    const upgraded = await h.run("control-plane-upgrade.sh", upgradeEnv(h, older.versions, "1.35.9"));
+    expect(upgraded).toEqual(expect.objectContaining({ code: 0 }));
+    expect(h.invocations()).toContainEqual({ command: "systemctl", args: ["is-active", "--quiet", "platform-bootstrap.service"] });
+    expect(steps(h.invocations())).toContain("kubeadm upgrade apply -y v1.35.9");
   });
 
   test("does nothing but record the version when the API server reports it already (a re-run, or a new cluster)", async () => {

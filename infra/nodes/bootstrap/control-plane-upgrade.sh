@@ -61,7 +61,10 @@ target_minor="${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
 [[ "$package" == "$target"-* ]] || die "KUBERNETES_PACKAGE_VERSION '$package' is not a package of $target"
 [[ -r "$BOOTSTRAP_ENV" ]] || die "cannot read the bootstrap env file $BOOTSTRAP_ENV"
 
-wait_for "the control plane to finish its first boot ($INIT_MARKER)" "$INIT_WAIT_SECONDS" test -f "$INIT_MARKER"
+# Control planes booted from earlier user-data write no marker; their finished bootstrap
+# unit (oneshot, RemainAfterExit) says the same.
+booted() { [[ -f "$INIT_MARKER" ]] || { [[ -f "$ADMIN_KUBECONFIG" ]] && systemctl is-active --quiet platform-bootstrap.service; }; }
+wait_for "the control plane to finish its first boot ($INIT_MARKER)" "$INIT_WAIT_SECONDS" booted
 # shellcheck source=/dev/null
 source "$NODE_ENV"
 kube() { kubectl --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }

@@ -52,6 +52,7 @@ describe("the Pulumi engine against kube-apiserver + kube-controller-manager", (
   afterAll(async () => {
     await engine?.remove();
     await cluster?.stop();
+    if (markerFile) fs.rmSync(path.dirname(markerFile), { recursive: true, force: true });
   });
 
   test("up creates every resource, through the built provider, and the objects are on the server", async () => {

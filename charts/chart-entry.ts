@@ -69,6 +69,22 @@ export interface ChartEntry {
    * @default - none
    */
   readonly aws?: ChartAwsDeclaration<AwsSettings>;
+  /**
+   * AWS access the chart's service accounts need to what the platform itself owns
+   * (the container log group, CloudWatch). Each gets its own role that trusts only
+   * that service account; the chart receives the ARNs in {@link DeployContext.roleArns}.
+   * @default - none
+   */
+  readonly platformAwsAccess?: (values: PlatformValues) => readonly PlatformAwsAccess[];
+}
+
+/** What a service account may do with a platform resource: write container logs, or read CloudWatch (metrics, the log group). */
+export type PlatformAwsAccessKind = "writeContainerLogs" | "readCloudWatch";
+
+export interface PlatformAwsAccess {
+  /** Service account of the pods, in the chart's namespace. */
+  readonly serviceAccount: string;
+  readonly access: PlatformAwsAccessKind;
 }
 
 /** What a chart can provide to others: `clusterIssuers` issues the certificates Ingresses request. */
@@ -108,6 +124,12 @@ export interface DeployContext {
   readonly queueUrls: Readonly<Record<string, string>>;
   /** ARN of each declared topic, by key. */
   readonly topicArns: Readonly<Record<string, string>>;
+  /**
+   * The IAM role of each of the chart's service accounts that has one (its
+   * {@link ChartEntry.platformAwsAccess}), by service account name.
+   * @default - none
+   */
+  readonly roleArns?: Readonly<Record<string, string>>;
   /**
    * Name of each bucket the chart's {@link StorageDeclaration} declared, by key.
    * @default - none

@@ -16,7 +16,7 @@ import { DASK_NAMESPACE } from "./dask/values";
 import { DlstreamerChart } from "./dlstreamer/chart";
 import { DLSTREAMER_REGISTRATION } from "./dlstreamer/registration";
 import { DLSTREAMER_NAMESPACE } from "./dlstreamer/values";
-import { FluentdChart } from "./fluentd/chart";
+import { FLUENTD_NAMES, FluentdChart } from "./fluentd/chart";
 import { FLUENTD_REGISTRATION } from "./fluentd/registration";
 import { FLUENTD_NAMESPACE } from "./fluentd/values";
 import { GostyChart } from "./gosty/chart";
@@ -24,7 +24,7 @@ import { GOSTY_REGISTRATION } from "./gosty/registration";
 import { GOSTY_NAMESPACE } from "./gosty/values";
 import { GourmetgramChart } from "./gourmetgram/chart";
 import { GOURMETGRAM_NAMESPACE } from "./gourmetgram/values";
-import { GrafanaChart } from "./grafana/chart";
+import { GRAFANA_NAMES, GrafanaChart } from "./grafana/chart";
 import { GRAFANA_REGISTRATION } from "./grafana/registration";
 import { GRAFANA_NAMESPACE } from "./grafana/values";
 import { ObjectDetectionChart } from "./object-detection/chart";
@@ -65,13 +65,13 @@ export const CHARTS: readonly ChartEntry[] = [
     id: "grafana",
     namespace: GRAFANA_NAMESPACE,
     ...GRAFANA_REGISTRATION,
-    create: (app, values) => new GrafanaChart(app, "grafana", { values }),
+    create: (app, values, deploy) => new GrafanaChart(app, "grafana", { values, awsRoleArn: deploy?.roleArns?.[GRAFANA_NAMES.server] }),
   },
   {
     id: "fluentd",
     namespace: FLUENTD_NAMESPACE,
     ...FLUENTD_REGISTRATION,
-    create: (app, values) => new FluentdChart(app, "fluentd", { values }),
+    create: (app, values, deploy) => new FluentdChart(app, "fluentd", { values, awsRoleArn: deploy?.roleArns?.[FLUENTD_NAMES.daemonSet] }),
   },
   {
     id: "gourmetgram",

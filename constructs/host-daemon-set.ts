@@ -1,6 +1,7 @@
 import { ApiObject } from "cdk8s";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
+import { withWebIdentity } from "../lib/aws-web-identity";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 import { ResourceSpec, resourceSpecProblems, toKubeResources } from "./resources";
 import {
@@ -109,6 +110,14 @@ export interface HostDaemonSetProps extends WorkloadBase {
    */
   readonly automountServiceAccountToken?: boolean;
   /**
+   * IAM role the pods assume with a projected service-account token for STS
+   * (lib/aws-web-identity.ts): the token volume, and AWS_ROLE_ARN and
+   * AWS_WEB_IDENTITY_TOKEN_FILE on the main container. The role must trust this
+   * workload's service account (its name is the workload's).
+   * @default - no AWS credentials (the node's role is out of reach: IMDS hop limit 1)
+   */
+  readonly awsRoleArn?: string;
+  /**
    * Opt-outs from the security defaults. With host mounts, root may be the
    * only user that can read what the host wrote; it gets no capabilities.
    * @default - restricted: non-root UID and GID 65534 (`nobody`), no fsGroup (host paths are never chowned), read-only root filesystem, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp
@@ -163,7 +172,10 @@ export class HostDaemonSet extends Construct {
       spec: {
         selector: { matchLabels: { ...this.selectorLabels } },
         updateStrategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: k8s.IntOrString.fromString(props.maxUnavailable ?? "10%") } },
-        template: { metadata: { labels }, spec: podSpec(props) },
+        template: {
+          metadata: { labels },
+          spec: props.awsRoleArn === undefined ? podSpec(props) : withWebIdentity(podSpec(props), props.awsRoleArn, [props.name]),
+        },
       },
     });
     if (props.shutdown?.preStopSleepSeconds !== undefined) addPreStopSleep(ApiObject.of(this.daemonSet), props.shutdown.preStopSleepSeconds);

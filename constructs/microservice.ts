@@ -1,7 +1,8 @@
-import { ApiObject, ApiObjectMetadata, Duration } from "cdk8s";
+import { ApiObject, ApiObjectMetadata, Duration, JsonPatch } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { IntOrString, KubePodDisruptionBudget } from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
+import { webIdentityEnv, webIdentityVolume, webIdentityVolumeMount } from "../lib/aws-web-identity";
 import { isPinnedImage, PINNED_IMAGE_ALLOWED } from "./image";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 import { DEFAULT_RESOURCES, ResourceSpec, resourceSpecProblems, toContainerResources } from "./resources";
@@ -169,6 +170,14 @@ export interface MicroserviceProps extends WorkloadBase {
    * @default false
    */
   readonly automountServiceAccountToken?: boolean;
+  /**
+   * IAM role the pods assume with a projected service-account token for STS
+   * (lib/aws-web-identity.ts): the token volume, and AWS_ROLE_ARN and
+   * AWS_WEB_IDENTITY_TOKEN_FILE on the main container. The role must trust this
+   * workload's service account (its name is the workload's).
+   * @default - no AWS credentials (the node's role is out of reach: IMDS hop limit 1)
+   */
+  readonly awsRoleArn?: string;
   /**
    * Opt-outs from the security defaults (non-root, read-only root filesystem).
    * @default - restricted: non-root UID and GID 10001, read-only root filesystem, no privilege escalation, all capabilities dropped, RuntimeDefault seccomp
@@ -387,6 +396,14 @@ export class Microservice extends Construct {
 
     // Writable scratch space: the root filesystem is read-only by default.
     container.mount("/tmp", kplus.Volume.fromEmptyDir(this, "Tmp", "tmp"));
+    if (props.awsRoleArn !== undefined) {
+      for (const e of webIdentityEnv(props.awsRoleArn)) container.env.addVariable(e.name, kplus.EnvValue.fromValue(e.value));
+      // cdk8s-plus has no projected service-account token volume: added to the rendered
+      // pod (which always has volumes and mounts, /tmp above) and the main container.
+      const deployment = ApiObject.of(this.deployment);
+      deployment.addJsonPatch(JsonPatch.add("/spec/template/spec/volumes/-", webIdentityVolume()));
+      deployment.addJsonPatch(JsonPatch.add("/spec/template/spec/containers/0/volumeMounts/-", webIdentityVolumeMount()));
+    }
 
     for (const [name, fieldPath] of Object.entries(props.envFromFields ?? {})) {
       container.env.addVariable(name, kplus.EnvValue.fromFieldRef(fieldPath as kplus.EnvFieldPaths));

@@ -10,7 +10,9 @@ import { declareClusterAccess, declareClusterSide } from "./cluster/index";
 import { checkedConfig } from "./config";
 import { ControlPlane } from "./nodes/control-plane";
 import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./aws/backups";
-import { Identity } from "./aws/identity";
+import { ADDON_SERVICE_ACCOUNTS, Identity } from "./aws/identity";
+import { ServiceAccountIssuer } from "./aws/oidc";
+import { declarePlatformAccessRoles, roleNamesWith, withRoleArns } from "./aws/workload-roles";
 import { Logging } from "./aws/logging";
 import { Network } from "./aws/network";
 import { chartAwsStackOutputs, declareChartAws } from "./aws/app-resources";
@@ -60,6 +62,15 @@ const backups = new EtcdBackupBucket(name, {
   tags: c.tags,
 });
 
+// The API server's service-account issuer, published for STS: workloads that call AWS
+// assume their own roles with their service-account tokens (a pod is never its node).
+const issuer = new ServiceAccountIssuer(name, {
+  clusterName: name,
+  region: c.region,
+  serviceAccountPublicKeyPem: pki.serviceAccountPublicKeyPem,
+  tags: c.tags,
+});
+
 const identity = new Identity(name, {
   clusterName: name,
   region: c.region,
@@ -69,6 +80,7 @@ const identity = new Identity(name, {
   joinSecretArn: secrets.joinSecretArn,
   etcdBackupBucketArn: backups.bucketArn,
   etcdBackupPrefix: SNAPSHOT_PREFIX,
+  issuer: { issuerUrl: issuer.issuerUrl, providerArn: issuer.providerArn, dependsOn: issuer.documents },
   tags: c.tags,
 });
 
@@ -84,6 +96,7 @@ const controlPlane = new ControlPlane(
     joinSecretArn: secrets.joinSecretArn,
     kmsKeyArn: secrets.kmsKeyArn,
     backupBucketName: backups.bucketName,
+    serviceAccountIssuerUrl: issuer.issuerUrl,
     joinTokenTtlHours: config.nodePools.joinTokenTtlHours,
     joinTokenRotationHours: config.nodePools.joinTokenRotationHours,
     dependsOn: [network.internetGateway],
@@ -110,16 +123,20 @@ const workers = new WorkerPools(name, {
   tags: c.tags,
   dependsOn: identity.workerPolicies,
 });
+// aws-node-termination-handler and cluster-autoscaler: one role each, the lifecycle policy on both.
+const terminationHandlerRole = identity.addServiceAccountRole("node-termination-handler", ADDON_SERVICE_ACCOUNTS.nodeTerminationHandler, {});
+const clusterAutoscalerRole = identity.addServiceAccountRole("cluster-autoscaler", ADDON_SERVICE_ACCOUNTS.clusterAutoscaler, {});
 const termination = new NodeTermination(name, {
   clusterName: name,
   region: c.region,
   asgNames: workers.asgNameList,
-  controlPlaneRoleName: identity.controlPlaneRoleName,
+  roleNames: [terminationHandlerRole.roleName, clusterAutoscalerRole.roleName],
   tags: c.tags,
 });
 
-// FluentD runs on every node (control plane included) and writes container logs
-// to this group; Grafana runs on the workers and reads CloudWatch through them.
+// FluentD (every node, control plane included) writes container logs to this group and
+// Grafana reads CloudWatch, each with its service account's own role.
+const platformRoles = declarePlatformAccessRoles(identity, workloadValues);
 const obs = config.observability;
 const logging = obs.cloudWatchLogs
   ? new Logging(name, {
@@ -127,8 +144,8 @@ const logging = obs.cloudWatchLogs
       region: c.region,
       logGroupName: obs.logGroupName,
       retentionDays: obs.logRetentionDays,
-      writerRoleNames: [identity.controlPlaneRoleName, identity.workerRoleName],
-      readerRoleNames: obs.grafanaCloudWatchRead ? [identity.workerRoleName] : [],
+      writerRoleNames: roleNamesWith(platformRoles, "writeContainerLogs"),
+      readerRoleNames: obs.grafanaCloudWatchRead ? roleNamesWith(platformRoles, "readCloudWatch") : [],
       tags: c.tags,
     })
   : undefined;
@@ -170,7 +187,12 @@ const clusterSide = workloadValues && access
       values: workloadValues,
       vpcId: network.vpcId,
       terminationQueueUrl: termination.queueUrl,
-      deployContexts,
+      addonAwsRoles: {
+        ebsCsiDriver: identity.ebsCsiController.roleArn,
+        nodeTerminationHandler: terminationHandlerRole.roleArn,
+        clusterAutoscaler: clusterAutoscalerRole.roleArn,
+      },
+      deployContexts: withRoleArns(deployContexts, platformRoles, c.region),
       // IAM stays too: the controllers need their permissions to delete what they made.
       infrastructure: [network, security, identity, controlPlane, workers, termination],
     })

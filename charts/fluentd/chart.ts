@@ -22,13 +22,18 @@ const EXTRA_LABELS = { "app.kubernetes.io/component": "collector", "app.kubernet
 export interface FluentdChartProps {
   /** The platform values (only the `fluentd` section is read). */
   readonly values: { readonly fluentd: FluentdValues };
+  /**
+   * The role of the DaemonSet's service account (CloudWatch Logs output), from the deploy context.
+   * @default - no AWS credentials (`npm run synth`, or an Elasticsearch output)
+   */
+  readonly awsRoleArn?: string;
 }
 
 /**
  * FluentD on every node (control plane included): tails the container logs
  * the kubelet writes, adds Kubernetes metadata and ships them to CloudWatch
- * Logs (default; the node's instance role grants write access to the cluster's
- * log group only, see infra/aws/logging.ts) or to Elasticsearch/OpenSearch.
+ * Logs (default; its service account's own role grants write access to the
+ * cluster's log group only, see infra/aws/logging.ts) or to Elasticsearch/OpenSearch.
  */
 export class FluentdChart extends Chart {
   /** The rendered `fluent.conf`. */
@@ -94,6 +99,7 @@ export class FluentdChart extends Chart {
       // Long enough to flush the buffer (flush_at_shutdown) before the kill.
       shutdown: { terminationGracePeriodSeconds: 60 },
       fileMounts: [{ name: "config", configMapName: FLUENTD_NAMES.config, mountPath: "/fluentd/etc" }],
+      awsRoleArn: props.awsRoleArn,
       hostMounts: [
         { name: "varlogcontainers", hostPath: "/var/log/containers", mountPath: "/var/log/containers", type: "Directory" },
         // The files in /var/log/containers are symlinks into /var/log/pods.

@@ -4,9 +4,13 @@
  * stack's cluster name on every record.
  */
 import type { ChartRegistration } from "../chart-entry";
+import { FLUENTD_NAMES } from "./chart";
 
 export const FLUENTD_REGISTRATION: ChartRegistration = {
   deployByDefault: true,
+  // Its own role, writing to the cluster's log group only (infra/aws/logging.ts).
+  platformAwsAccess: (values) =>
+    values.fluentd.output === "cloudwatch" ? [{ serviceAccount: FLUENTD_NAMES.daemonSet, access: "writeContainerLogs" }] : [],
   stackDefaults: (stack) => ({
     fluentd: {
       clusterName: stack.clusterName,

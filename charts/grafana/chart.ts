@@ -39,6 +39,11 @@ export interface GrafanaChartProps {
     /** Where the datasource points and the thresholds the dashboards share with the alerts. */
     readonly prometheus: PrometheusValues;
   };
+  /**
+   * The role of Grafana's service account (CloudWatch datasource), from the deploy context.
+   * @default - no AWS credentials (`npm run synth`, or CloudWatch off)
+   */
+  readonly awsRoleArn?: string;
 }
 
 /**
@@ -94,7 +99,7 @@ export class GrafanaChart extends Chart {
       },
     });
 
-    const grafana = this.server(v);
+    const grafana = this.server(v, props.awsRoleArn);
     const service = grafana.service as kplus.Service;
 
     this.ingress = new TlsIngress(this, "Ingress", {
@@ -108,7 +113,7 @@ export class GrafanaChart extends Chart {
   }
 
   /** Grafana itself, with its data volume and the provisioning ConfigMaps mounted. */
-  private server(v: GrafanaValues): Microservice {
+  private server(v: GrafanaValues, awsRoleArn: string | undefined): Microservice {
     const health = (options: { failureThreshold: number; periodSeconds?: number }) =>
       kplus.Probe.fromHttpGet("/api/health", {
         port: PORT,
@@ -126,6 +131,7 @@ export class GrafanaChart extends Chart {
       replicas: 1,
       // ReadWriteOnce volume and a SQLite database: never two pods at once.
       strategy: kplus.DeploymentStrategy.recreate(),
+      awsRoleArn,
       probes: {
         readiness: health({ failureThreshold: 3 }),
         liveness: health({ failureThreshold: 6 }),

@@ -4,10 +4,14 @@
  * queries, and the URL of the UI.
  */
 import type { ChartRegistration } from "../chart-entry";
+import { GRAFANA_NAMES } from "./chart";
 import { GRAFANA_NAMESPACE } from "./values";
 
 export const GRAFANA_REGISTRATION: ChartRegistration = {
   deployByDefault: true,
+  // Its own role for the CloudWatch datasource (infra/aws/logging.ts).
+  platformAwsAccess: (values) =>
+    values.grafana.cloudwatch.enabled ? [{ serviceAccount: GRAFANA_NAMES.server, access: "readCloudWatch" }] : [],
   secrets: (values) => {
     const a = values.grafana.adminSecret;
     return [

@@ -1,25 +1,34 @@
 /**
- * IAM roles and instance profiles of the control plane and the workers.
+ * IAM: the node roles (instance profiles of the control plane and the workers) and
+ * one role per workload that calls AWS, assumed through its service account.
  *
- * Managed policies attached to both roles:
- *   - AmazonSSMManagedInstanceCore: Session Manager is the way onto nodes (SSH is closed);
- *   - AmazonEC2ContainerRegistryReadOnly: the kubelet's ECR credential provider pulls
- *     images (the seed's ECR *FullAccess* would let any pod push and delete images).
- * Not attached, although the seed names them:
- *   - AmazonEKSClusterPolicy is written for the EKS service principal and grants broad
- *     EC2/ELB writes on `*`; the cloud controller manager's own, cluster-scoped
- *     statements replace it (policies/cloud-controller.ts).
- *   - AmazonEKSWorkerNodePolicy grants `eks:*` reads (there is no EKS cluster) and
- *     `ec2:Describe*`, which a kubeadm worker with an external cloud provider never calls.
- *   - AmazonEBSCSIDriverPolicy lets its holder delete any CSI volume in the account; it is
- *     replaced by cluster-tag-scoped statements on the control plane only
- *     (policies/ebs-csi.ts), because any pod on a worker can use the worker role (IMDS
- *     hop limit 2).
+ * A pod is never its node (design.md): IMDS hop limit 1 keeps pod network namespaces
+ * away from the instance role, so the node roles hold only what runs on the host
+ * itself (README "Who holds which AWS permissions"):
+ *   control plane: node bootstrap (PKI secret), the join-token timer (join secret),
+ *                  the etcd snapshot timer (backup bucket), the AWS cloud controller
+ *                  manager (a host-network pod on the control plane, which must run
+ *                  before any pod network exists), Session Manager;
+ *   workers:       node bootstrap (join secret), the kubelet's ECR credential provider
+ *                  (AmazonEC2ContainerRegistryReadOnly), Session Manager.
+ * Session Manager uses policies/session-manager.ts instead of
+ * AmazonSSMManagedInstanceCore, whose `ssm:GetParameter*` on `*` would read every
+ * parameter of the account. Not attached, although the seed names them:
+ * AmazonEKSClusterPolicy (written for the EKS service principal, broad EC2/ELB writes
+ * on `*`), AmazonEKSWorkerNodePolicy (`eks:*` reads, `ec2:Describe*` a kubeadm worker
+ * never calls), AmazonEBSCSIDriverPolicy (any CSI volume of the account; the EBS CSI
+ * controller's role gets cluster-tag-scoped statements instead, policies/ebs-csi.ts).
  *
- * Extending (worker pools, add-ons): call `addWorkerPolicy`/`addControlPlanePolicy`
- * with a document from a pure function in `infra/policies/`, before declaring the
- * instances, and add `workerPolicies`/`controlPlanePolicies` to their `dependsOn` so
- * nodes boot with their permissions in place. Add a golden file for the document.
+ * Workload roles trust the cluster's service-account issuer (oidc.ts) for exactly one
+ * namespace/service account (policies/trust.ts). `addServiceAccountRole` declares one;
+ * the pod side (projected token with the `sts.amazonaws.com` audience, AWS_ROLE_ARN)
+ * comes from lib/aws-web-identity.ts.
+ *
+ * Extending a node role: call `addWorkerPolicy`/`addControlPlanePolicy` with a document
+ * from a pure function in `infra/policies/`, before declaring the instances, and add
+ * `workerPolicies`/`controlPlanePolicies` to their `dependsOn`. Only host processes
+ * belong there; anything that runs in a pod gets a service-account role. Add a golden
+ * file for the document.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -28,10 +37,41 @@ import { AccountContext, PolicyDocument } from "../policies/document";
 import { ebsCsiDriverPolicy } from "../policies/ebs-csi";
 import { etcdBackupPolicy } from "../policies/etcd-backup";
 import { controlPlaneSecretsPolicy, SecretsPolicyInputs, workerSecretsPolicy } from "../policies/node-secrets";
-import { ec2AssumeRolePolicy } from "../policies/trust";
+import { sessionManagerPolicy } from "../policies/session-manager";
+import { ec2AssumeRolePolicy, ServiceAccountRef, serviceAccountTrustPolicy } from "../policies/trust";
 import { resourceTags } from "./tags";
 
-export const MANAGED_POLICIES = ["AmazonSSMManagedInstanceCore", "AmazonEC2ContainerRegistryReadOnly"] as const;
+/**
+ * AWS managed policies, by node role. Only the workers pull from ECR (the credential
+ * provider is installed on workers only); the read-only policy cannot push or delete.
+ */
+export const MANAGED_POLICIES: Readonly<Record<"controlPlane" | "worker", readonly string[]>> = {
+  controlPlane: [],
+  worker: ["AmazonEC2ContainerRegistryReadOnly"],
+};
+
+/** Service accounts of the add-ons that call AWS; the Helm values (infra/cluster/addons/values.ts) name the same. */
+export const ADDON_SERVICE_ACCOUNTS = {
+  ebsCsiController: { namespace: "kube-system", name: "ebs-csi-controller-sa" },
+  nodeTerminationHandler: { namespace: "kube-system", name: "aws-node-termination-handler" },
+  clusterAutoscaler: { namespace: "kube-system", name: "cluster-autoscaler" },
+} as const satisfies Record<string, ServiceAccountRef>;
+
+/** The cluster's service-account issuer as IAM knows it ({@link import("./oidc").ServiceAccountIssuer}). */
+export interface IssuerRef {
+  readonly issuerUrl: pulumi.Input<string>;
+  readonly providerArn: pulumi.Input<string>;
+  /** Resources the roles wait for (the published documents). @default [] */
+  readonly dependsOn?: pulumi.Resource[];
+}
+
+/** A role one service account assumes. */
+export interface ServiceAccountRole {
+  readonly serviceAccount: ServiceAccountRef;
+  readonly role: aws.iam.Role;
+  readonly roleArn: pulumi.Output<string>;
+  readonly roleName: pulumi.Output<string>;
+}
 
 export interface IdentityArgs {
   readonly clusterName: string;
@@ -44,6 +84,8 @@ export interface IdentityArgs {
   readonly etcdBackupBucketArn: pulumi.Input<string>;
   /** Key prefix of etcd snapshots in the bucket. */
   readonly etcdBackupPrefix: string;
+  /** The service-account issuer the workload roles trust. */
+  readonly issuer: IssuerRef;
   /** Extra tags for every resource. @default {} */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -55,7 +97,7 @@ export interface IdentityPolicyInputs extends AccountContext, SecretsPolicyInput
   readonly etcdBackupPrefix: string;
 }
 
-/** The inline policies of each role, by policy name. Pure: the golden-file tests render these. */
+/** The inline policies of each node role, by policy name. Pure: the golden-file tests render these. */
 export function identityPolicies(i: IdentityPolicyInputs): {
   controlPlane: Record<string, PolicyDocument>;
   worker: Record<string, PolicyDocument>;
@@ -63,7 +105,6 @@ export function identityPolicies(i: IdentityPolicyInputs): {
   return {
     controlPlane: {
       "cloud-controller-manager": cloudControllerManagerPolicy(i),
-      "ebs-csi-driver": ebsCsiDriverPolicy(i),
       "cluster-secrets": controlPlaneSecretsPolicy(i),
       "etcd-backup": etcdBackupPolicy({
         region: i.region,
@@ -72,11 +113,18 @@ export function identityPolicies(i: IdentityPolicyInputs): {
         prefix: i.etcdBackupPrefix,
         kmsKeyArn: i.kmsKeyArn,
       }),
+      "session-manager": sessionManagerPolicy(i),
     },
     worker: {
       "cluster-secrets": workerSecretsPolicy(i),
+      "session-manager": sessionManagerPolicy(i),
     },
   };
+}
+
+/** The inline policies of the add-on roles this component declares, by role id. Pure. */
+export function addonRolePolicies(i: IdentityPolicyInputs): { ebsCsiController: Record<string, PolicyDocument> } {
+  return { ebsCsiController: { "ebs-csi-driver": ebsCsiDriverPolicy(i) } };
 }
 
 type Role = "controlPlane" | "worker";
@@ -94,13 +142,17 @@ export class Identity extends pulumi.ComponentResource {
   readonly controlPlanePolicies: pulumi.Resource[] = [];
   /** Every policy resource of the worker role; worker launch templates/ASGs depend on these. */
   readonly workerPolicies: pulumi.Resource[] = [];
+  /** The EBS CSI controller's role (kube-system/ebs-csi-controller-sa). */
+  readonly ebsCsiController: ServiceAccountRole;
 
   private readonly roles: Record<Role, aws.iam.Role>;
   private readonly resourceName: string;
+  private readonly args: IdentityArgs;
 
   constructor(name: string, args: IdentityArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:infra:Identity", name, {}, opts);
     this.resourceName = name;
+    this.args = args;
     const parent = { parent: this };
     const partition = aws.getPartitionOutput({}, parent);
     const caller = aws.getCallerIdentityOutput({}, parent);
@@ -115,7 +167,7 @@ export class Identity extends pulumi.ComponentResource {
     };
 
     for (const role of ["controlPlane", "worker"] as const) {
-      for (const managed of MANAGED_POLICIES) {
+      for (const managed of MANAGED_POLICIES[role]) {
         this.policies(role).push(
           new aws.iam.RolePolicyAttachment(
             `${name}-${kebab(role)}-${managed}`,
@@ -126,10 +178,10 @@ export class Identity extends pulumi.ComponentResource {
       }
     }
 
-    const documents = pulumi
+    const inputs = pulumi
       .all([partition.partition, partition.dnsSuffix, caller.accountId, args.vpcId, args.kmsKeyArn, args.pkiSecretArn, args.joinSecretArn, args.etcdBackupBucketArn])
-      .apply(([part, dnsSuffix, accountId, vpcId, kmsKeyArn, pkiSecretArn, joinSecretArn, etcdBackupBucketArn]) =>
-        identityPolicies({
+      .apply(
+        ([part, dnsSuffix, accountId, vpcId, kmsKeyArn, pkiSecretArn, joinSecretArn, etcdBackupBucketArn]): IdentityPolicyInputs => ({
           partition: part,
           dnsSuffix,
           accountId,
@@ -143,6 +195,7 @@ export class Identity extends pulumi.ComponentResource {
           etcdBackupPrefix: args.etcdBackupPrefix,
         }),
       );
+    const documents = inputs.apply(identityPolicies);
     // Policy names are known before the documents are, so the resources can be declared now.
     const names = identityPolicies(PLACEHOLDER_INPUTS);
     for (const policyName of Object.keys(names.controlPlane)) {
@@ -151,6 +204,10 @@ export class Identity extends pulumi.ComponentResource {
     for (const policyName of Object.keys(names.worker)) {
       this.addWorkerPolicy(policyName, documents.apply((d) => d.worker[policyName]));
     }
+
+    this.ebsCsiController = this.addServiceAccountRole("ebs-csi-controller", ADDON_SERVICE_ACCOUNTS.ebsCsiController, {
+      "ebs-csi-driver": inputs.apply((i) => addonRolePolicies(i).ebsCsiController["ebs-csi-driver"]),
+    });
 
     const profile = (role: Role) =>
       new aws.iam.InstanceProfile(`${name}-${kebab(role)}`, { role: this.roles[role].name, tags: tags(kebab(role)) }, parent);
@@ -171,6 +228,44 @@ export class Identity extends pulumi.ComponentResource {
       controlPlaneInstanceProfileName: this.controlPlaneInstanceProfileName,
       workerInstanceProfileName: this.workerInstanceProfileName,
     });
+  }
+
+  /**
+   * A role that only `serviceAccount` may assume, with a token of the cluster's issuer
+   * for the `sts.amazonaws.com` audience, holding `policies` (inline, by policy name)
+   * and `managedPolicyArns`. `id` names the role (`<cluster>-sa-<id>`) and is unique.
+   */
+  addServiceAccountRole(
+    id: string,
+    serviceAccount: ServiceAccountRef,
+    policies: Readonly<Record<string, pulumi.Input<PolicyDocument>>>,
+    managedPolicyArns: readonly pulumi.Input<string>[] = [],
+  ): ServiceAccountRole {
+    const { issuer, clusterName } = this.args;
+    const opts = { parent: this, dependsOn: issuer.dependsOn ?? [] };
+    const trust = pulumi
+      .all([issuer.providerArn, issuer.issuerUrl])
+      .apply(([providerArn, issuerUrl]) => JSON.stringify(serviceAccountTrustPolicy({ providerArn, issuerUrl, serviceAccount })));
+    const role = new aws.iam.Role(
+      `${this.resourceName}-sa-${id}`,
+      {
+        assumeRolePolicy: trust,
+        description: `${serviceAccount.namespace}/${serviceAccount.name} of ${clusterName} (service-account token)`,
+        tags: resourceTags(clusterName, this.args.tags ?? {}, `${clusterName}-sa-${id}`),
+      },
+      opts,
+    );
+    for (const [policyName, document] of Object.entries(policies)) {
+      new aws.iam.RolePolicy(
+        `${this.resourceName}-sa-${id}-${policyName}`,
+        { role: role.name, name: policyName, policy: pulumi.output(document).apply((d) => JSON.stringify(d)) },
+        { parent: this },
+      );
+    }
+    managedPolicyArns.forEach((policyArn, i) => {
+      new aws.iam.RolePolicyAttachment(`${this.resourceName}-sa-${id}-managed-${i}`, { role: role.name, policyArn }, { parent: this });
+    });
+    return { serviceAccount, role, roleArn: role.arn, roleName: role.name };
   }
 
   /** Adds an inline policy `policyName` (unique per role) to the control-plane role. */

@@ -1,10 +1,8 @@
 /**
  * The AWS side of log shipping and of Grafana's CloudWatch datasource: the
- * cluster's container log group (FluentD writes to it), a policy on the
- * control-plane and worker roles that lets FluentD write to that group and
- * nothing else, and a read policy on the worker role for Grafana, which runs
- * on the workers and uses the default AWS SDK credential chain (the instance
- * role).
+ * cluster's container log group (FluentD writes to it), a policy on FluentD's
+ * service-account role that lets it write to that group and nothing else, and a
+ * read policy on Grafana's (infra/aws/workload-roles.ts; a pod is never its node).
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -18,10 +16,10 @@ export interface LoggingArgs {
   readonly logGroupName: string;
   /** One of the periods CloudWatch Logs accepts (validated by the config section). */
   readonly retentionDays: number;
-  /** Roles of the nodes FluentD runs on (every node: control plane and workers). */
+  /** The roles that write container logs (FluentD's service-account role). */
   readonly writerRoleNames: readonly pulumi.Input<string>[];
   /**
-   * Roles of the nodes Grafana may run on; none means no CloudWatch read access.
+   * The roles that read CloudWatch (Grafana's service-account role); none means no read access.
    * @default []
    */
   readonly readerRoleNames?: readonly pulumi.Input<string>[];

@@ -63,6 +63,11 @@ export class ClusterPki extends pulumi.ComponentResource {
   readonly caCertPem: pulumi.Output<string>;
   /** JSON object `{ "<file under /etc/kubernetes/pki>": "<PEM>" }` for the PKI secret. Secret. */
   readonly pkiSecretString: pulumi.Output<string>;
+  /**
+   * The service-account signing key's public half (PEM); the issuer's JWKS is made from
+   * it (oidc.ts), so STS verifies exactly the tokens kube-apiserver signs.
+   */
+  readonly serviceAccountPublicKeyPem: pulumi.Output<string>;
   /** Admin client certificate (public) and key (secret). */
   readonly adminCertPem: pulumi.Output<string>;
   readonly adminKeyPem: pulumi.Output<string>;
@@ -115,6 +120,7 @@ export class ClusterPki extends pulumi.ComponentResource {
     );
 
     this.caCertPem = ca.cert.certPem;
+    this.serviceAccountPublicKeyPem = serviceAccountKey.publicKeyPem;
     this.adminCertPem = adminCert.certPem;
     this.adminKeyPem = pulumi.secret(adminKey.privateKeyPem);
     const files: Record<PkiFile, pulumi.Output<string>> = {

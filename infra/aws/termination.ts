@@ -78,8 +78,11 @@ export interface NodeTerminationArgs {
   readonly region: string;
   /** Names of the worker autoscaling groups whose lifecycle events go to the queue. */
   readonly asgNames: pulumi.Input<pulumi.Input<string>[]>;
-  /** The control-plane instance role, where the handler and the autoscaler run. */
-  readonly controlPlaneRoleName: pulumi.Input<string>;
+  /**
+   * The roles that get the policy: those of the handler's and the autoscaler's service
+   * accounts (infra/aws/identity.ts), never a node role.
+   */
+  readonly roleNames: readonly pulumi.Input<string>[];
   /**
    * Extra tags for every resource.
    * @default {}
@@ -159,11 +162,10 @@ export class NodeTermination extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.iam.RolePolicyAttachment(
-      `${name}-node-lifecycle`,
-      { role: args.controlPlaneRoleName, policyArn: lifecyclePolicy.arn },
-      parent,
-    );
+    // The first attachment keeps the name (and URN) it had when there was one role.
+    args.roleNames.forEach((role, i) => {
+      new aws.iam.RolePolicyAttachment(`${name}-node-lifecycle${i === 0 ? "" : `-${i}`}`, { role, policyArn: lifecyclePolicy.arn }, parent);
+    });
 
     this.queueUrl = queue.url;
     this.queueArn = queue.arn;

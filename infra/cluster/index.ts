@@ -9,7 +9,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { DeployContext } from "../../charts/registry";
 import type { PlatformValues } from "../../charts/values";
-import { ClusterAddons } from "./addons";
+import { ClusterAddons, ClusterAddonsArgs } from "./addons";
 import { IngressLoadBalancer } from "./addons/ingress";
 import { ClusterAccess } from "./access";
 
@@ -53,6 +53,11 @@ export interface ClusterSideArgs {
   readonly values: PlatformValues;
   readonly vpcId: pulumi.Output<string>;
   readonly terminationQueueUrl: pulumi.Output<string>;
+  /**
+   * The AWS roles of the add-ons that call AWS, with their service accounts.
+   * @default {}
+   */
+  readonly addonAwsRoles?: ClusterAddonsArgs["awsRoles"];
   /** What only the deployment knows (queue URLs, ...), by chart id, for the charts that declare AWS messaging. */
   readonly deployContexts?: Readonly<Record<string, pulumi.Output<DeployContext>>>;
   /** The AWS side that must outlive everything in the cluster on destroy (workers, control plane, network, ...). */
@@ -77,6 +82,7 @@ export function declareClusterSide(name: string, a: ClusterSideArgs): ClusterSid
     terminationQueueUrl: a.terminationQueueUrl,
     ingressClass: a.values.global.ingressClass,
     storageClassName: a.values.global.storageClass,
+    awsRoles: a.addonAwsRoles,
     dependsOn: a.infrastructure,
   });
   const teardown = new ClusterTeardown(`${name}-teardown`, {

@@ -68,6 +68,8 @@ export interface ControlPlaneBootstrapValues {
   readonly serviceCidr: string;
   readonly pkiSecretArn: string;
   readonly joinSecretArn: string;
+  /** `--service-account-issuer` (infra/aws/oidc.ts); the JWKS URL is derived from it. */
+  readonly serviceAccountIssuerUrl: string;
   readonly backupBucket: string;
   readonly kmsKeyArn: string;
   readonly backupIntervalMinutes: number;
@@ -92,6 +94,7 @@ export function controlPlaneBootstrapEnv(v: ControlPlaneBootstrapValues): Record
     SERVICE_CIDR: v.serviceCidr,
     PKI_SECRET_ARN: v.pkiSecretArn,
     JOIN_SECRET_ARN: v.joinSecretArn,
+    SERVICE_ACCOUNT_ISSUER_URL: v.serviceAccountIssuerUrl,
     ETCD_BACKUP_BUCKET: v.backupBucket,
     ETCD_BACKUP_KMS_KEY_ARN: v.kmsKeyArn,
     ETCD_BACKUP_INTERVAL_MINUTES: v.backupIntervalMinutes,
@@ -129,6 +132,8 @@ export interface ControlPlaneArgs {
   readonly joinSecretArn: pulumi.Input<string>;
   readonly kmsKeyArn: pulumi.Input<string>;
   readonly backupBucketName: pulumi.Input<string>;
+  /** The published service-account issuer URL (infra/aws/oidc.ts `ServiceAccountIssuer.issuerUrl`). */
+  readonly serviceAccountIssuerUrl: pulumi.Input<string>;
   /**
    * Lifetime of each bootstrap token the control plane writes to the join secret (config `joinTokenTtlHours`).
    * @default 24
@@ -186,9 +191,9 @@ export class ControlPlane extends pulumi.ComponentResource {
         subnetId: args.subnetId,
         privateIps: [this.privateIp],
         securityGroups: args.securityGroupIds,
-        // Pod traffic between nodes of one subnet is routed by pod IP, which EC2 drops
-        // unless the interface may carry addresses other than its own.
-        sourceDestCheck: false,
+        // Source/destination check stays on (EC2's default): Calico encapsulates pod
+        // traffic in VXLAN everywhere, so every packet leaves with the node's own address,
+        // as on the workers, whose interfaces never turned it off.
         tags: tags("control-plane-api"),
       },
       parent,
@@ -201,8 +206,8 @@ export class ControlPlane extends pulumi.ComponentResource {
 
     const ami = c.amiId ?? aws.ec2.getAmiOutput(ubuntuAmiQuery(c.controlPlaneInstanceType), parent).id;
     this.userData = pulumi
-      .all([eip.publicIp, eip.publicDns, args.pkiSecretArn, args.joinSecretArn, args.backupBucketName, args.kmsKeyArn])
-      .apply(([publicIp, publicDns, pkiSecretArn, joinSecretArn, backupBucket, kmsKeyArn]) =>
+      .all([eip.publicIp, eip.publicDns, args.pkiSecretArn, args.joinSecretArn, args.backupBucketName, args.kmsKeyArn, args.serviceAccountIssuerUrl])
+      .apply(([publicIp, publicDns, pkiSecretArn, joinSecretArn, backupBucket, kmsKeyArn, serviceAccountIssuerUrl]) =>
         renderControlPlaneUserData({
           clusterName: c.clusterName,
           region: c.region,
@@ -218,6 +223,7 @@ export class ControlPlane extends pulumi.ComponentResource {
           serviceCidr: c.serviceCidr,
           pkiSecretArn,
           joinSecretArn,
+          serviceAccountIssuerUrl,
           backupBucket,
           kmsKeyArn,
           backupIntervalMinutes: c.etcdBackupIntervalMinutes,
@@ -238,8 +244,11 @@ export class ControlPlane extends pulumi.ComponentResource {
         metadataOptions: {
           httpEndpoint: "enabled",
           httpTokens: "required",
-          // 2, not 1: pods that read instance credentials (EBS CSI, termination handler) sit one hop further.
-          httpPutResponseHopLimit: 2,
+          // 1: a pod's network namespace is one hop further, so no pod (FluentD, a
+          // compromised add-on) can get the role that reads the cluster CA key. The
+          // add-ons that call AWS use their own roles (infra/aws/identity.ts); only the
+          // host and host-network pods (the cloud controller manager) reach IMDS.
+          httpPutResponseHopLimit: 1,
           instanceMetadataTags: "disabled",
         },
         rootBlockDevice: {

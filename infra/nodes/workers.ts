@@ -209,7 +209,9 @@ export class NodePool extends pulumi.ComponentResource {
         metadataOptions: {
           httpEndpoint: "enabled",
           httpTokens: "required",
-          // 2, not 1: pods that read instance credentials sit one hop further than the host.
+          // Still 2: the object-detection services reach SQS/SNS/S3/DynamoDB with the
+          // worker role until their service accounts get roles (their access is declared
+          // per service); then 1, as on the control plane (design.md "A pod is never its node").
           httpPutResponseHopLimit: 2,
           instanceMetadataTags: "disabled",
         },

@@ -6,7 +6,11 @@
  * Left out of the documented list on purpose: the EBS volume actions
  * (CreateVolume, AttachVolume, ModifyVolume, ...). They served the in-tree volume
  * plugin, which the external cloud controller manager no longer contains; the
- * EBS CSI driver has its own, tag-scoped statements (ebs-csi.ts).
+ * EBS CSI driver has its own, tag-scoped statements (ebs-csi.ts). Also left out:
+ * the route controller's CreateRoute/DeleteRoute and ModifyInstanceAttribute (source/
+ * destination check). Cloud routes are off (`--configure-cloud-routes=false`, Calico
+ * carries pod traffic in VXLAN) and the route table carries the cluster tag, so the
+ * tag condition would have let the role delete the subnet's internet route.
  */
 import { AccountContext, ec2Arn, ownedByCluster, policy, PolicyDocument, taggedForCluster } from "./document";
 
@@ -65,14 +69,6 @@ export function cloudControllerManagerPolicy(ctx: CloudControllerContext): Polic
       Effect: "Allow",
       Action: ["ec2:AuthorizeSecurityGroupIngress", "ec2:RevokeSecurityGroupIngress", "ec2:DeleteSecurityGroup"],
       Resource: ec2Arn(ctx, "security-group/*"),
-      Condition: ownedByCluster(ctx),
-    },
-    {
-      // Route controller (only active with --configure-cloud-routes) and source/dest check.
-      Sid: "ManageClusterRoutesAndInstances",
-      Effect: "Allow",
-      Action: ["ec2:CreateRoute", "ec2:DeleteRoute", "ec2:ModifyInstanceAttribute"],
-      Resource: [ec2Arn(ctx, "route-table/*"), ec2Arn(ctx, "instance/*")],
       Condition: ownedByCluster(ctx),
     },
     {

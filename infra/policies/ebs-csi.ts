@@ -1,5 +1,5 @@
 /**
- * The AWS EBS CSI driver controller's permissions (control-plane role): the
+ * The AWS EBS CSI driver controller's permissions (its service account's role): the
  * actions of the AWS managed AmazonEBSCSIDriverPolicy, but every write limited to
  * volumes, snapshots and instances tagged `kubernetes.io/cluster/<name>=owned`
  * instead of any volume in the account. Pure.
@@ -7,9 +7,8 @@
  * Contract with the add-on that installs the driver: the chart must set
  * `controller.k8sTagClusterId: <clusterName>` (the driver then adds the cluster
  * tag to every volume and snapshot it creates, which `CreateVolume` here
- * requires) and run the controller on the control plane, whose role this is.
- * Worker roles deliberately lack these permissions: with IMDS hop limit 2 any
- * pod on a worker could use them.
+ * requires) and run the controller as `kube-system/ebs-csi-controller-sa`, the one
+ * service account the role trusts. No node role holds these permissions.
  */
 import { AccountContext, ec2Arn, ec2SnapshotArn, ownedByCluster, policy, PolicyDocument, taggedForCluster } from "./document";
 

@@ -5,12 +5,19 @@
  */
 import { PolicyDocument } from "./document";
 
+const SESSION_CHANNEL =
+  "Session Manager's channels have no resource type in IAM; a channel opens only for a session that Systems Manager authorized for a user.";
+
 /**
- * Write actions allowed on `*`, each with the reason. Empty today: every write
- * action the platform grants supports resource-level permissions. Entries here
- * must name an action that IAM documents as having no resource types.
+ * Write actions allowed on `*`, each with the reason. Entries here must name an
+ * action that IAM documents as having no resource types.
  */
-export const WILDCARD_WRITE_ALLOWLIST: Readonly<Record<string, string>> = {};
+export const WILDCARD_WRITE_ALLOWLIST: Readonly<Record<string, string>> = {
+  "ssmmessages:CreateControlChannel": SESSION_CHANNEL,
+  "ssmmessages:CreateDataChannel": SESSION_CHANNEL,
+  "ssmmessages:OpenControlChannel": SESSION_CHANNEL,
+  "ssmmessages:OpenDataChannel": SESSION_CHANNEL,
+};
 
 const READ_VERBS = ["Describe", "Get", "List"];
 

@@ -19,6 +19,19 @@ import { makeTestPki, randomToken } from "./pki";
 import { ServerProcess, freePort, startProcess, waitUntil } from "./processes";
 import { tool } from "./tool-paths";
 
+/** kubeadm's default issuer; the control plane keeps accepting it next to the published one. */
+export const KUBEADM_DEFAULT_ISSUER = "https://kubernetes.default.svc.cluster.local";
+
+export interface TestApiServerOptions {
+  /**
+   * A published service-account issuer, given as control-plane-init.sh gives it
+   * (`--service-account-issuer` twice: this one signs, kubeadm's default is still
+   * accepted; `--service-account-jwks-uri`; `--api-audiences` both issuers).
+   * @default - kubeadm's default issuer only
+   */
+  readonly serviceAccountIssuer?: string;
+}
+
 /** Service range of the test server; mirrors kubeadm's default. */
 export const TEST_SERVICE_CIDR = "10.96.0.0/12";
 
@@ -30,12 +43,14 @@ export class TestApiServer {
     readonly caCertPem: string,
     /** Bearer token of a system:masters member. */
     readonly token: string,
+    /** PEM of the service-account public key (what the issuer's JWKS must carry). */
+    readonly serviceAccountPublicKeyPem: string,
     private readonly dir: string,
     private readonly processes: ServerProcess[],
   ) {}
 
   /** Starts etcd and kube-apiserver and resolves once `/readyz` answers ok. */
-  static async start(): Promise<TestApiServer> {
+  static async start(options: TestApiServerOptions = {}): Promise<TestApiServer> {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "apiserver-"));
     const processes: ServerProcess[] = [];
     try {
@@ -83,7 +98,7 @@ export class TestApiServer {
           "--enable-admission-plugins=NodeRestriction",
           "--allow-privileged=true",
           `--service-cluster-ip-range=${TEST_SERVICE_CIDR}`,
-          "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
+          ...issuerFlags(options.serviceAccountIssuer),
           `--service-account-key-file=${pki.serviceAccountPub}`,
           `--service-account-signing-key-file=${pki.serviceAccountKey}`,
           "--profiling=false",
@@ -100,7 +115,7 @@ export class TestApiServer {
         async () => (await client.request("GET", "/readyz")).status === 200,
         120_000,
       );
-      return new TestApiServer(url, client, fs.readFileSync(pki.caCert, "utf8"), token, dir, processes);
+      return new TestApiServer(url, client, fs.readFileSync(pki.caCert, "utf8"), token, fs.readFileSync(pki.serviceAccountPub, "utf8"), dir, processes);
     } catch (err) {
       for (const p of processes.reverse()) await p.stop();
       fs.rmSync(dir, { recursive: true, force: true });
@@ -137,6 +152,16 @@ export class TestApiServer {
     for (const p of [...this.processes].reverse()) await p.stop();
     fs.rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+function issuerFlags(issuer: string | undefined): string[] {
+  if (!issuer) return [`--service-account-issuer=${KUBEADM_DEFAULT_ISSUER}`];
+  return [
+    `--service-account-issuer=${issuer}`,
+    `--service-account-issuer=${KUBEADM_DEFAULT_ISSUER}`,
+    `--service-account-jwks-uri=${issuer}/openid/v1/jwks`,
+    `--api-audiences=${issuer},${KUBEADM_DEFAULT_ISSUER}`,
+  ];
 }
 
 function httpOk(url: string): Promise<boolean> {

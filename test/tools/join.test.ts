@@ -95,6 +95,7 @@ function controlPlaneValues(pkiSecretArn: string, joinSecretArn: string): Contro
     serviceCidr: "10.96.0.0/12",
     pkiSecretArn,
     joinSecretArn,
+    serviceAccountIssuerUrl: "https://test-oidc-1.s3.us-east-1.amazonaws.com",
     backupBucket: "test-etcd-backups",
     kmsKeyArn: `arn:aws:kms:${REGION}:123456789012:key/00000000-0000-0000-0000-000000000000`,
     backupIntervalMinutes: 60,

@@ -99,6 +99,7 @@ function renderInit(stack: (typeof STACKS)[number]): string {
     serviceCidr: c.cluster.serviceCidr,
     pkiSecretArn: `arn:aws:secretsmanager:${c.cluster.region}:123456789012:secret:${c.cluster.clusterName}-pki-AbCdEf`,
     joinSecretArn: `arn:aws:secretsmanager:${c.cluster.region}:123456789012:secret:${c.cluster.clusterName}-join-AbCdEf`,
+    serviceAccountIssuerUrl: `https://${c.cluster.clusterName}-oidc-1.s3.${c.cluster.region}.amazonaws.com`,
     backupBucket: `${c.cluster.clusterName}-etcd-backups`,
     kmsKeyArn: `arn:aws:kms:${c.cluster.region}:123456789012:key/00000000-0000-0000-0000-000000000000`,
     backupIntervalMinutes: c.cluster.etcdBackupIntervalMinutes,

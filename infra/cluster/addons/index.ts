@@ -14,6 +14,7 @@
  * Order: Calico and the cloud controller manager first (nodes stay NotReady and
  * tainted "uninitialized" without them), then everything else.
  */
+import { patchTerminationHandler } from "./web-identity";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import {
@@ -87,6 +88,16 @@ export interface ClusterAddonsArgs {
   /** Name of the default StorageClass (charts' `global.storageClass`). */
   readonly storageClassName: string;
   /**
+   * The role ARN of each add-on that calls AWS (infra/aws/identity.ts); its pods get
+   * that role's web identity (web-identity.ts).
+   * @default {} (no add-on gets AWS credentials)
+   */
+  readonly awsRoles?: {
+    readonly ebsCsiDriver?: pulumi.Input<string>;
+    readonly nodeTerminationHandler?: pulumi.Input<string>;
+    readonly clusterAutoscaler?: pulumi.Input<string>;
+  };
+  /**
    * What must outlive the add-ons on `pulumi destroy` (the worker pools, the
    * termination queue): applied to every child, since a component's own
    * `dependsOn` does not reach the resources inside it.
@@ -123,16 +134,19 @@ export class ClusterAddons extends pulumi.ComponentResource {
       ]),
     ) as Record<string, k8s.core.v1.Namespace>;
 
-    const queueUrl = pulumi.output(args.terminationQueueUrl);
-    const values = queueUrl.apply((terminationQueueUrl) =>
-      addonValues({
-        clusterName: args.clusterName,
-        region: args.region,
-        podCidr: args.podCidr,
-        terminationQueueUrl,
-        ingressClass: args.ingressClass,
-      }),
-    );
+    const roles = args.awsRoles ?? {};
+    const values = pulumi
+      .all([args.terminationQueueUrl, roles.ebsCsiDriver, roles.clusterAutoscaler])
+      .apply(([terminationQueueUrl, ebsCsiDriver, clusterAutoscaler]) =>
+        addonValues({
+          clusterName: args.clusterName,
+          region: args.region,
+          podCidr: args.podCidr,
+          terminationQueueUrl,
+          ingressClass: args.ingressClass,
+          awsRoleArns: { ebsCsiDriver, clusterAutoscaler },
+        }),
+      );
 
     const chart = (addon: AddonName, dependsOn: pulumi.Resource[], extra: Partial<k8s.helm.v4.ChartArgs> = {}) => {
       const v = ADDON_VERSIONS[addon];
@@ -161,6 +175,13 @@ export class ClusterAddons extends pulumi.ComponentResource {
     // The VirtualServer CRDs are only needed with enableCustomResources (off).
     const nginx = chart("nginxIngress", base, { skipCrds: true });
     const nth = chart("nodeTerminationHandler", base);
+    if (roles.nodeTerminationHandler !== undefined) {
+      patchTerminationHandler(`${name}-${RELEASE_NAMES.nodeTerminationHandler}-web-identity`, ADDON_VERSIONS.nodeTerminationHandler.namespace, roles.nodeTerminationHandler, {
+        parent: this,
+        provider,
+        dependsOn: [nth],
+      });
+    }
     const autoscaler = chart("clusterAutoscaler", base);
     this.charts = {
       calico,

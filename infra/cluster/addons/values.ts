@@ -2,13 +2,15 @@
  * The reviewed Helm values of every add-on, as pure functions of the cluster's
  * settings, so tests read exactly what `pulumi up` hands to each chart.
  *
- * Placement: the controllers that call AWS with instance credentials (cloud
- * controller manager, EBS CSI controller, termination handler, cluster-autoscaler)
- * run on the control-plane node, because only the control-plane role holds their
- * permissions (infra/aws/identity.ts, infra/aws/termination.ts): no workload pod on a
- * worker can borrow them. They reach IMDS through hop limit 2.
+ * Placement: the controllers that call AWS run on the control-plane node. The cloud
+ * controller manager (host network) uses the control-plane role; the EBS CSI
+ * controller, termination handler and cluster-autoscaler each assume their own role
+ * through their service account (infra/aws/identity.ts, web-identity.ts), since no
+ * pod reaches the instance role (IMDS hop limit 1).
  */
+import { ADDON_SERVICE_ACCOUNTS } from "../../aws/identity";
 import { NTH_MANAGED_TAG } from "../../nodes/workers";
+import { clusterAutoscalerWebIdentity, ebsCsiControllerWebIdentity } from "./web-identity";
 import { ADDON_VERSIONS, PinnedImage } from "./versions";
 
 /** Settings the add-ons need from the rest of the program (plain data). */
@@ -21,6 +23,11 @@ export interface AddonSettings {
   readonly terminationQueueUrl: string;
   /** IngressClass the F5 NGINX Ingress Controller serves (charts' `global.ingressClass`). */
   readonly ingressClass: string;
+  /**
+   * The IAM roles of the add-ons that call AWS through their charts' values (infra/aws/identity.ts).
+   * @default {} (no AWS credentials in their pods)
+   */
+  readonly awsRoleArns?: { readonly ebsCsiDriver?: string; readonly clusterAutoscaler?: string };
 }
 
 export type Values = Record<string, unknown>;
@@ -138,6 +145,9 @@ export function ebsCsiDriverValues(s: AddonSettings): Values {
       // Tags every volume kubernetes.io/cluster/<name>: owned. The controller's IAM policy
       // only lets it touch volumes with that tag, and the teardown step finds leftovers by it.
       k8sTagClusterId: s.clusterName,
+      // The name its role trusts (ADDON_SERVICE_ACCOUNTS, infra/aws/identity.ts).
+      serviceAccount: { name: ADDON_SERVICE_ACCOUNTS.ebsCsiController.name },
+      ...(s.awsRoleArns?.ebsCsiDriver ? ebsCsiControllerWebIdentity(s.awsRoleArns.ebsCsiDriver) : {}),
       // One control-plane node: a second replica would only wait for the leader lease there.
       replicaCount: 1,
       ...controlPlanePlacement,
@@ -221,6 +231,8 @@ export function nodeTerminationHandlerValues(s: AddonSettings): Values {
   return {
     image: image(v.images.handler),
     enableSqsTerminationDraining: true,
+    // The name its role trusts (ADDON_SERVICE_ACCOUNTS, infra/aws/identity.ts).
+    serviceAccount: { name: ADDON_SERVICE_ACCOUNTS.nodeTerminationHandler.name },
     queueURL: s.terminationQueueUrl,
     awsRegion: s.region,
     // Only instances of this cluster's pools carry the tag (infra/nodes/workers.ts).
@@ -240,6 +252,9 @@ export function clusterAutoscalerValues(s: AddonSettings): Values {
   return {
     cloudProvider: "aws",
     awsRegion: s.region,
+    // The name its role trusts (ADDON_SERVICE_ACCOUNTS, infra/aws/identity.ts).
+    rbac: { serviceAccount: { name: ADDON_SERVICE_ACCOUNTS.clusterAutoscaler.name } },
+    ...(s.awsRoleArns?.clusterAutoscaler ? clusterAutoscalerWebIdentity(s.awsRoleArns.clusterAutoscaler) : {}),
     autoDiscovery: {
       clusterName: s.clusterName,
       // The tags infra/nodes/workers.ts puts on every pool's group.

@@ -24,6 +24,7 @@
 #   API_SERVER_CERT_SANS        space-separated addresses and names for the serving certificate
 #   POD_CIDR, SERVICE_CIDR
 #   PKI_SECRET_ARN              Secrets Manager secret: JSON object, one entry per file below
+#   SERVICE_ACCOUNT_ISSUER_URL  the published service-account issuer (infra/aws/oidc.ts)
 #   ETCD_BACKUP_BUCKET, ETCD_BACKUP_KMS_KEY_ARN, ETCD_BACKUP_INTERVAL_MINUTES, ETCD_BACKUP_KEEP
 #   (JOIN_SECRET_ARN, JOIN_TOKEN_TTL_HOURS, JOIN_TOKEN_ROTATION_HOURS: for join-token-rotate.sh)
 # and NODE_NAME / NODE_IP from /etc/platform/node.env (written by node-prepare.sh).
@@ -112,6 +113,8 @@ done
 # The kubeadm configuration (InitConfiguration, ClusterConfiguration and the cluster-wide
 # KubeletConfiguration). v1beta4 gives extra arguments as name/value lists.
 render_kubeadm_config() {
+  [[ "${SERVICE_ACCOUNT_ISSUER_URL:-}" =~ ^https://[a-z0-9.-]+(/[A-Za-z0-9._/-]*[A-Za-z0-9._-])?$ ]] ||
+    die "SERVICE_ACCOUNT_ISSUER_URL '${SERVICE_ACCOUNT_ISSUER_URL:-}' is not an https:// URL without a trailing '/'"
   cat <<EOF
 # Rendered by control-plane-init.sh from the bootstrap env file; read once by kubeadm init.
 apiVersion: ${KUBEADM_API_VERSION}
@@ -166,6 +169,19 @@ EOF
     # Secrets are encrypted in etcd (and so in every snapshot); encryption-config.sh writes it.
     - name: encryption-provider-config
       value: /etc/kubernetes/encryption/config.yaml
+    # The issuer AWS trusts (infra/aws/oidc.ts): every new token names it, and STS
+    # fetches the public keys from the JWKS URL. The second issuer is kubeadm's default,
+    # so tokens signed before the switch stay valid until they expire (the first signs).
+    - name: service-account-issuer
+      value: "${SERVICE_ACCOUNT_ISSUER_URL}"
+    - name: service-account-issuer
+      value: https://kubernetes.default.svc.cluster.local
+    - name: service-account-jwks-uri
+      value: "${SERVICE_ACCOUNT_ISSUER_URL}/openid/v1/jwks"
+    # Audiences the API server itself accepts: its own issuers, never sts.amazonaws.com
+    # (a token for STS must not authenticate to the cluster).
+    - name: api-audiences
+      value: "${SERVICE_ACCOUNT_ISSUER_URL},https://kubernetes.default.svc.cluster.local"
 controllerManager:
   extraArgs:
     # kube-apiserver has no --cloud-provider flag since 1.33; the controller manager

@@ -18,6 +18,7 @@
  * extend it, do not change it.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { mockPublicKeyPem } from "./tls-mocks";
 
 export const TEST_PROJECT = "kubeadm-aws-platform";
 export const TEST_STACK = "unit";
@@ -237,11 +238,12 @@ export class PulumiMockHarness {
       state.publicIp = "198.51.100.20";
       state.publicDns = "ec2-198-51-100-20.compute-1.amazonaws.com";
     }
-    // @pulumi/tls: syntactically PEM-shaped placeholders, so rendering code runs; never real keys.
+    // @pulumi/tls: syntactically PEM-shaped placeholders, so rendering code runs; no real private keys.
     if (type === "tls:index/privateKey:PrivateKey") {
       state.privateKeyPem = fakePem("RSA PRIVATE KEY", name);
       state.privateKeyPemPkcs8 = fakePem("PRIVATE KEY", name);
-      state.publicKeyPem = fakePem("PUBLIC KEY", name);
+      // A real public key: the service-account issuer turns it into its JWKS.
+      state.publicKeyPem = mockPublicKeyPem(name);
       state.publicKeyOpenssh = `ssh-rsa ${Buffer.from(name).toString("base64")}`;
     }
     if (type === "tls:index/selfSignedCert:SelfSignedCert" || type === "tls:index/locallySignedCert:LocallySignedCert") {

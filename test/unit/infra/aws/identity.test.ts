@@ -7,9 +7,10 @@ import { installPulumiMocks, RecordedResource, TEST_ACCOUNT, valueOf } from "../
 
 const mocks = installPulumiMocks();
 
-import { Identity, identityPolicies, MANAGED_POLICIES, PLACEHOLDER_INPUTS } from "../../../../infra/aws/identity";
+import { ADDON_SERVICE_ACCOUNTS, addonRolePolicies, Identity, identityPolicies, MANAGED_POLICIES, PLACEHOLDER_INPUTS } from "../../../../infra/aws/identity";
 import { PolicyDocument, PolicyStatement } from "../../../../infra/policies/document";
-import { ec2AssumeRolePolicy } from "../../../../infra/policies/trust";
+import { ec2AssumeRolePolicy, serviceAccountTrustPolicy, TrustPolicyDocument } from "../../../../infra/policies/trust";
+import { allows } from "../../support/iam-eval";
 import { isReadAction, wildcardWrites, WILDCARD_WRITE_ALLOWLIST } from "../../../../infra/policies/wildcards";
 import { goldenIn } from "../../support/golden";
 
@@ -17,9 +18,14 @@ import { goldenIn } from "../../support/golden";
 const expectGolden = goldenIn("iam");
 
 const rendered = identityPolicies(PLACEHOLDER_INPUTS);
-const allDocs: [string, PolicyDocument][] = [
+const addonDocs = addonRolePolicies(PLACEHOLDER_INPUTS);
+const nodeDocs: [string, PolicyDocument][] = [
   ...Object.entries(rendered.controlPlane).map(([n, d]): [string, PolicyDocument] => [`control-plane-${n}`, d]),
   ...Object.entries(rendered.worker).map(([n, d]): [string, PolicyDocument] => [`worker-${n}`, d]),
+];
+const allDocs: [string, PolicyDocument][] = [
+  ...nodeDocs,
+  ...Object.entries(addonDocs.ebsCsiController).map(([n, d]): [string, PolicyDocument] => [`ebs-csi-controller-${n}`, d]),
 ];
 
 /** Statements of `doc` that grant `action` (exact name) on a resource pattern matching `resource`. */
@@ -120,7 +126,7 @@ describe("least privilege", () => {
   });
 
   it("EBS and security-group writes require this cluster's tag", () => {
-    const scoped = [rendered.controlPlane["ebs-csi-driver"], rendered.controlPlane["cloud-controller-manager"]]
+    const scoped = [addonDocs.ebsCsiController["ebs-csi-driver"], rendered.controlPlane["cloud-controller-manager"]]
       .flatMap((d) => d.Statement)
       .filter((s) => s.Action.some((a) => /^ec2:(Delete|Attach|Detach|Modify|Authorize|Revoke|CreateVolume|CreateSnapshot|CreateRoute)/.test(a)));
     expect(scoped.length).toBeGreaterThan(0);
@@ -136,6 +142,126 @@ describe("least privilege", () => {
   });
 });
 
+/**
+ * What only a workload needs, with a resource it would be asked for. No node role may
+ * allow any of these: a pod that reached the node role (IMDS) would get them.
+ */
+const WORKLOAD_ONLY: [string, string][] = [
+  ["ec2:CreateVolume", "arn:aws:ec2:us-east-1:123456789012:volume/vol-1"],
+  ["ec2:AttachVolume", "arn:aws:ec2:us-east-1:123456789012:volume/vol-1"],
+  ["ec2:DeleteVolume", "arn:aws:ec2:us-east-1:123456789012:volume/vol-1"],
+  ["ec2:CreateRoute", "arn:aws:ec2:us-east-1:123456789012:route-table/rtb-1"],
+  ["ec2:DeleteRoute", "arn:aws:ec2:us-east-1:123456789012:route-table/rtb-1"],
+  ["ec2:ModifyInstanceAttribute", "arn:aws:ec2:us-east-1:123456789012:instance/i-1"],
+  ["autoscaling:SetDesiredCapacity", "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/demo-a"],
+  ["autoscaling:TerminateInstanceInAutoScalingGroup", "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/demo-a"],
+  ["autoscaling:CompleteLifecycleAction", "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:x:autoScalingGroupName/demo-a"],
+  ["sqs:ReceiveMessage", "arn:aws:sqs:us-east-1:123456789012:demo-node-termination"],
+  ["ssm:GetParameter", "arn:aws:ssm:us-east-1:123456789012:parameter/anything"],
+  ["ssm:GetParameters", "arn:aws:ssm:us-east-1:123456789012:parameter/anything"],
+  ["ec2messages:GetMessages", "*"],
+];
+const CLUSTER_TAG = { "aws:ResourceTag/kubernetes.io/cluster/demo": "owned", "aws:RequestTag/kubernetes.io/cluster/demo": "owned" };
+
+describe("node roles", () => {
+  it.each(["controlPlane", "worker"] as const)("the %s role grants no permission only a workload needs", (role) => {
+    const docs = Object.values(rendered[role]);
+    const granted = WORKLOAD_ONLY.filter(([action, resource]) => allows(docs, action, resource, CLUSTER_TAG));
+    expect(granted).toEqual([]);
+  });
+
+  it("the check fails when a node role is given a workload's policy (EBS CSI on the control plane)", () => {
+    const widened = [...Object.values(rendered.controlPlane), addonDocs.ebsCsiController["ebs-csi-driver"]];
+    expect(WORKLOAD_ONLY.filter(([a, r]) => allows(widened, a, r, CLUSTER_TAG)).map(([a]) => a)).toEqual(
+      expect.arrayContaining(["ec2:CreateVolume", "ec2:AttachVolume", "ec2:DeleteVolume"]),
+    );
+  });
+
+  it("Session Manager works without AmazonSSMManagedInstanceCore, and reads no parameter", () => {
+    const sm = rendered.worker["session-manager"];
+    for (const action of ["ssmmessages:CreateControlChannel", "ssmmessages:OpenDataChannel"]) expect(allows([sm], action, "*")).toBe(true);
+    expect(allows([sm], "ssm:UpdateInstanceInformation", "arn:aws:ec2:us-east-1:123456789012:instance/i-1")).toBe(true);
+    expect(allows([sm], "ssm:GetParameter", "arn:aws:ssm:us-east-1:123456789012:parameter/db-password")).toBe(false);
+    expect(Object.values(MANAGED_POLICIES).flat()).not.toContain("AmazonSSMManagedInstanceCore");
+  });
+
+  it("only workers pull from ECR; the control plane holds no managed policy", () => {
+    expect(MANAGED_POLICIES).toEqual({ controlPlane: [], worker: ["AmazonEC2ContainerRegistryReadOnly"] });
+  });
+});
+
+const PROVIDER_ARN = "arn:aws:iam::123456789012:oidc-provider/demo-oidc-1.s3.us-east-1.amazonaws.com";
+const ISSUER = "https://demo-oidc-1.s3.us-east-1.amazonaws.com";
+
+/**
+ * Whether a trust policy lets a web-identity caller in: what STS evaluates for
+ * AssumeRoleWithWebIdentity (federated principal = the provider, conditions on the
+ * token's claims as `<issuer host/path>:<claim>`).
+ */
+function admits(trust: TrustPolicyDocument, caller: { provider: string; sub: string; aud: string }): boolean {
+  const host = ISSUER.slice("https://".length);
+  return trust.Statement.some(
+    (s) =>
+      s.Effect === "Allow" &&
+      s.Action.includes("sts:AssumeRoleWithWebIdentity") &&
+      "Federated" in s.Principal &&
+      s.Principal.Federated === caller.provider &&
+      allows(
+        [{ Statement: [{ Effect: "Allow", Action: "sts:AssumeRoleWithWebIdentity", Resource: "*", Condition: s.Condition }] }],
+        "sts:AssumeRoleWithWebIdentity",
+        "*",
+        { [`${host}:sub`]: caller.sub, [`${host}:aud`]: caller.aud },
+      ),
+  );
+}
+
+describe("service-account trust policies", () => {
+  const sa = ADDON_SERVICE_ACCOUNTS.ebsCsiController;
+  const trust = serviceAccountTrustPolicy({ providerArn: PROVIDER_ARN, issuerUrl: ISSUER, serviceAccount: sa });
+  const own = { provider: PROVIDER_ARN, sub: "system:serviceaccount:kube-system:ebs-csi-controller-sa", aud: "sts.amazonaws.com" };
+
+  it("matches its golden file", () => {
+    expectGolden("service-account-trust.json", trust);
+  });
+
+  it("admits exactly the named service account with a token for STS", () => {
+    expect(admits(trust, own)).toBe(true);
+    expect(admits(trust, { ...own, sub: "system:serviceaccount:kube-system:default" })).toBe(false);
+    expect(admits(trust, { ...own, sub: "system:serviceaccount:apps:ebs-csi-controller-sa" })).toBe(false);
+    expect(admits(trust, { ...own, aud: "https://kubernetes.default.svc.cluster.local" })).toBe(false);
+    expect(admits(trust, { ...own, provider: "arn:aws:iam::123456789012:oidc-provider/other.example.com" })).toBe(false);
+  });
+
+  it("break-it: a trust policy widened to any service account of the cluster is caught", () => {
+    const widened: TrustPolicyDocument = JSON.parse(
+      JSON.stringify(trust).replace('"StringEquals"', '"StringLike"').replace("system:serviceaccount:kube-system:ebs-csi-controller-sa", "system:serviceaccount:*"),
+    );
+    expect(admits(widened, { ...own, sub: "system:serviceaccount:apps:default" })).toBe(true);
+    expect(() => expectTrustNamesOnly(widened, sa)).toThrow();
+    expect(() => expectTrustNamesOnly(trust, sa)).not.toThrow();
+  });
+
+  it("rejects an issuer with a trailing slash and an invalid service account", () => {
+    expect(() => serviceAccountTrustPolicy({ providerArn: PROVIDER_ARN, issuerUrl: `${ISSUER}/`, serviceAccount: sa })).toThrow(/trailing/);
+    expect(() => serviceAccountTrustPolicy({ providerArn: PROVIDER_ARN, issuerUrl: ISSUER, serviceAccount: { namespace: "kube-system", name: "*" } })).toThrow(
+      /not a valid/,
+    );
+  });
+});
+
+/** The shape every workload trust policy must have: one statement, StringEquals on sub (this account) and aud. */
+function expectTrustNamesOnly(trust: TrustPolicyDocument, sa: { namespace: string; name: string }): void {
+  expect(trust.Statement).toHaveLength(1);
+  const [s] = trust.Statement;
+  expect(s.Action).toEqual(["sts:AssumeRoleWithWebIdentity"]);
+  expect(Object.keys(s.Condition ?? {})).toEqual(["StringEquals"]);
+  const eq = s.Condition!.StringEquals;
+  const sub = Object.entries(eq).find(([k]) => k.endsWith(":sub"));
+  const aud = Object.entries(eq).find(([k]) => k.endsWith(":aud"));
+  expect(sub?.[1]).toBe(`system:serviceaccount:${sa.namespace}:${sa.name}`);
+  expect(aud?.[1]).toBe("sts.amazonaws.com");
+}
+
 describe("Identity component", () => {
   let identity: Identity;
   const inputs = {
@@ -147,9 +273,12 @@ describe("Identity component", () => {
     joinSecretArn: `arn:aws:secretsmanager:us-east-1:${TEST_ACCOUNT}:secret:demo/join-bbbbbb`,
     etcdBackupBucketArn: "arn:aws:s3:::demo-etcd-123",
     etcdBackupPrefix: "snapshots/",
+    issuer: { issuerUrl: ISSUER, providerArn: PROVIDER_ARN },
     tags: { team: "platform" },
   };
   const roleOf = (r: RecordedResource) => (r.inputs.role as string).includes("control-plane") ? "controlPlane" : "worker";
+  const nodeRoles = () => mocks.ofType("aws:iam/role:Role").filter((r) => !r.name.includes("-sa-"));
+  const nodeAttachments = () => mocks.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => !a.name.includes("-sa-"));
 
   beforeAll(async () => {
     identity = new Identity("demo", inputs);
@@ -157,11 +286,12 @@ describe("Identity component", () => {
       Version: "2012-10-17",
       Statement: [{ Sid: "Health", Effect: "Allow", Action: ["autoscaling:SetInstanceHealth"], Resource: "arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:*:autoScalingGroupName/demo-*" }],
     });
+    identity.addServiceAccountRole("cluster-autoscaler", ADDON_SERVICE_ACCOUNTS.clusterAutoscaler, {}, ["arn:aws:iam::123456789012:policy/lifecycle"]);
     await mocks.settle();
   });
 
-  it("creates two roles that only EC2 may assume, tagged as the cluster's", () => {
-    const roles = mocks.ofType("aws:iam/role:Role");
+  it("creates two node roles that only EC2 may assume, tagged as the cluster's", () => {
+    const roles = nodeRoles();
     expect(roles).toHaveLength(2);
     for (const role of roles) {
       expect(JSON.parse(role.inputs.assumeRolePolicy)).toEqual(ec2AssumeRolePolicy("amazonaws.com"));
@@ -169,25 +299,48 @@ describe("Identity component", () => {
     }
   });
 
-  it("gives each role an instance profile", async () => {
+  it("every service-account role may be assumed by its one service account and nothing else", () => {
+    const saRoles = mocks.ofType("aws:iam/role:Role").filter((r) => r.name.includes("-sa-"));
+    const expected: Record<string, { namespace: string; name: string }> = {
+      "demo-sa-ebs-csi-controller": ADDON_SERVICE_ACCOUNTS.ebsCsiController,
+      "demo-sa-cluster-autoscaler": ADDON_SERVICE_ACCOUNTS.clusterAutoscaler,
+    };
+    expect(saRoles.map((r) => r.name).sort()).toEqual(Object.keys(expected).sort());
+    for (const role of saRoles) {
+      const trust: TrustPolicyDocument = JSON.parse(role.inputs.assumeRolePolicy);
+      expectTrustNamesOnly(trust, expected[role.name]);
+      expect(trust.Statement[0].Principal).toEqual({ Federated: PROVIDER_ARN });
+      expect(role.inputs.tags).toMatchObject({ "kubernetes.io/cluster/demo": "owned" });
+    }
+  });
+
+  it("gives the EBS CSI controller's role the driver policy, not the control plane", () => {
+    const inline = mocks.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.name === "ebs-csi-driver");
+    expect(inline).toHaveLength(1);
+    expect(inline[0].name).toBe("demo-sa-ebs-csi-controller-ebs-csi-driver");
+    const attached = mocks.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.name.includes("-sa-cluster-autoscaler"));
+    expect(attached.map((a) => a.inputs.policyArn)).toEqual(["arn:aws:iam::123456789012:policy/lifecycle"]);
+  });
+
+  it("gives each node role an instance profile", async () => {
     const profiles = mocks.ofType("aws:iam/instanceProfile:InstanceProfile");
     expect(profiles.map(roleOf).sort()).toEqual(["controlPlane", "worker"]);
     expect(await valueOf(identity.workerInstanceProfileName)).toBe(profiles.find((p) => roleOf(p) === "worker")?.state.name);
   });
 
-  it("attaches exactly the managed policies it documents (SSM and ECR read-only), none of the broad EKS ones", () => {
-    const attachments = mocks.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
-    for (const role of ["controlPlane", "worker"]) {
+  it("attaches exactly the managed policies it documents (ECR read-only on workers), none of the broad EKS or SSM ones", () => {
+    const attachments = nodeAttachments();
+    for (const role of ["controlPlane", "worker"] as const) {
       const arns = attachments.filter((a) => roleOf(a) === role).map((a) => a.inputs.policyArn).sort();
-      expect(arns).toEqual(MANAGED_POLICIES.map((p) => `arn:aws:iam::aws:policy/${p}`).sort());
+      expect(arns).toEqual(MANAGED_POLICIES[role].map((p) => `arn:aws:iam::aws:policy/${p}`).sort());
     }
     const all = attachments.map((a) => a.inputs.policyArn).join(" ");
-    expect(all).not.toMatch(/EKS|FullAccess|AdministratorAccess/);
+    expect(all).not.toMatch(/EKS|FullAccess|AdministratorAccess|AmazonSSMManagedInstanceCore/);
   });
 
   it("renders the inline policies from the real inputs", () => {
     const expected = identityPolicies({ ...inputs, partition: "aws", dnsSuffix: "amazonaws.com", accountId: TEST_ACCOUNT });
-    const inline = mocks.ofType("aws:iam/rolePolicy:RolePolicy");
+    const inline = mocks.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => !p.name.includes("-sa-"));
     for (const [role, docs] of Object.entries(expected)) {
       for (const [policyName, doc] of Object.entries(docs)) {
         const found = inline.filter((p) => roleOf(p) === role && p.inputs.name === policyName);
@@ -202,7 +355,7 @@ describe("Identity component", () => {
     const extra = mocks.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.name === "autoscaling-health");
     expect(extra).toHaveLength(1);
     expect(roleOf(extra[0])).toBe("worker");
-    expect(identity.workerPolicies).toHaveLength(MANAGED_POLICIES.length + Object.keys(rendered.worker).length + 1);
-    expect(identity.controlPlanePolicies).toHaveLength(MANAGED_POLICIES.length + Object.keys(rendered.controlPlane).length);
+    expect(identity.workerPolicies).toHaveLength(MANAGED_POLICIES.worker.length + Object.keys(rendered.worker).length + 1);
+    expect(identity.controlPlanePolicies).toHaveLength(MANAGED_POLICIES.controlPlane.length + Object.keys(rendered.controlPlane).length);
   });
 });

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { parse } from "yaml";
 import { installPulumiMocks, TEST_ACCOUNT, TEST_REGION, valueOf } from "../../support/pulumi-mocks";
-import { fakePem, plain, tlsState } from "../../support/tls-mocks";
+import { fakePem, mockPublicKeyPem, plain, tlsState } from "../../support/tls-mocks";
 
 const mocks = installPulumiMocks({ resourceState: tlsState });
 
@@ -61,7 +61,7 @@ describe("ClusterPki", () => {
     expect(doc["ca.crt"]).toBe(fakePem("CERTIFICATE", "pki-ca"));
     expect(doc["ca.key"]).toBe(fakePem("RSA PRIVATE KEY", "pki-ca"));
     expect(doc["sa.key"]).toBe(fakePem("RSA PRIVATE KEY", "pki-sa"));
-    expect(doc["sa.pub"]).toBe(fakePem("PUBLIC KEY", "pki-sa"));
+    expect(doc["sa.pub"]).toBe(mockPublicKeyPem("pki-sa"));
     expect(doc["front-proxy-ca.key"]).toBe(fakePem("RSA PRIVATE KEY", "pki-front-proxy-ca"));
     expect(doc["etcd/ca.crt"]).toBe(fakePem("CERTIFICATE", "pki-etcd-ca"));
   });

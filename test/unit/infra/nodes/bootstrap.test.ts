@@ -44,6 +44,7 @@ export const SAMPLE_VALUES: ControlPlaneBootstrapValues = {
   serviceCidr: "10.96.0.0/12",
   pkiSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/pki-AbCdEf",
   joinSecretArn: "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/join-AbCdEf",
+  serviceAccountIssuerUrl: "https://demo-oidc-20260101000000000000000001.s3.us-east-1.amazonaws.com",
   backupBucket: "demo-etcd-20260101000000000000000001",
   kmsKeyArn: "arn:aws:kms:us-east-1:123456789012:key/0b9c7a5e-1111-2222-3333-444455556666",
   backupIntervalMinutes: 60,

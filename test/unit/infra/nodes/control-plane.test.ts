@@ -49,6 +49,7 @@ async function build(overrides: Record<string, unknown> = {}) {
     joinSecretArn: secrets.joinSecretArn,
     kmsKeyArn: secrets.kmsKeyArn,
     backupBucketName: "demo-etcd-backups",
+    serviceAccountIssuerUrl: "https://demo-oidc-1.s3.us-east-1.amazonaws.com",
   });
   const [userData, apiServerUrl, ssmCommand, secretDoc] = await valueOf(
     pulumi.all([cp.userData, cp.apiServerUrl, cp.ssmCommand, pki.pkiSecretString]),
@@ -58,10 +59,12 @@ async function build(overrides: Record<string, unknown> = {}) {
 }
 
 describe("ControlPlane", () => {
-  it("requires IMDSv2 with hop limit 2 and an encrypted gp3 root volume of the configured size", async () => {
+  it("requires IMDSv2 with hop limit 1 (no pod reaches the role) and an encrypted gp3 root volume of the configured size", async () => {
     await build({ rootVolumeSizeGiB: 40 });
     const instance = mocks.one("aws:ec2/instance:Instance");
-    expect(instance.inputs.metadataOptions).toMatchObject({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 });
+    expect(instance.inputs.metadataOptions).toMatchObject({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
+    // VXLAN everywhere: the interface only ever sends its own address.
+    expect(mocks.one("aws:ec2/networkInterface:NetworkInterface").inputs.sourceDestCheck).toBeUndefined();
     expect(instance.inputs.rootBlockDevice).toMatchObject({ volumeType: "gp3", encrypted: true, volumeSize: 40 });
     expect(instance.inputs.instanceType).toBe("t3.medium");
     expect(instance.inputs.iamInstanceProfile).toBe("demo-control-plane");

@@ -276,8 +276,8 @@ describe("the program with two pools", () => {
       const key = mocks.one("aws:kms/key:Key").state.arn;
       expect(allows(docs, "kms:Decrypt", key, viaSecretsManager)).toBe(true);
       expect(allows(docs, "kms:Decrypt", key)).toBe(false);
-      // The AWS-managed policies are not in the repository: pin the list (neither grants Secrets Manager access).
-      expect(awsManaged.sort()).toEqual(["AmazonEC2ContainerRegistryReadOnly", "AmazonSSMManagedInstanceCore"]);
+      // The AWS-managed policies are not in the repository: pin the list (it grants no Secrets Manager access).
+      expect(awsManaged.sort()).toEqual(["AmazonEC2ContainerRegistryReadOnly"]);
     });
 
     it("lets the control plane write the join secret, and not the PKI secret", () => {
@@ -288,9 +288,9 @@ describe("the program with two pools", () => {
       expect(allows(docs, "kms:GenerateDataKey", mocks.one("aws:kms/key:Key").state.arn, viaSecretsManager)).toBe(true);
     });
 
-    it("gives the termination handler its queue and this cluster's lifecycle hooks, on the control plane only", () => {
-      const cp = policiesOf(roleName("control-plane")).docs;
-      const worker = policiesOf(roleName("worker")).docs;
+    it("gives the termination handler its queue and this cluster's lifecycle hooks, on its own role only", () => {
+      const cp = policiesOf(roleName("-sa-node-termination-handler")).docs;
+      const worker = [...policiesOf(roleName("worker")).docs, ...policiesOf(roleName("control-plane")).docs];
       const queue = mocks.one("aws:sqs/queue:Queue", "-node-termination").state.arn;
       for (const action of ["sqs:ReceiveMessage", "sqs:DeleteMessage"]) {
         expect(allows(cp, action, queue)).toBe(true);
@@ -303,9 +303,9 @@ describe("the program with two pools", () => {
       expect(allows(cp, "ec2:DescribeInstances", "*")).toBe(true);
     });
 
-    it("lets the cluster autoscaler resize only groups tagged for this cluster, from the control plane only", () => {
-      const cp = policiesOf(roleName("control-plane")).docs;
-      const worker = policiesOf(roleName("worker")).docs;
+    it("lets the cluster autoscaler resize only groups tagged for this cluster, from its own role only", () => {
+      const cp = policiesOf(roleName("-sa-cluster-autoscaler")).docs;
+      const worker = [...policiesOf(roleName("worker")).docs, ...policiesOf(roleName("control-plane")).docs];
       const ours = { "aws:ResourceTag/k8s.io/cluster-autoscaler/demo": "owned" };
       const theirs = { "aws:ResourceTag/k8s.io/cluster-autoscaler/other": "owned" };
       for (const action of ["autoscaling:SetDesiredCapacity", "autoscaling:TerminateInstanceInAutoScalingGroup"]) {

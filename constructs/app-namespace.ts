@@ -1,3 +1,4 @@
+import { ApiObject, Chart, JsonPatch } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { assertDnsLabel } from "./names";
@@ -68,5 +69,10 @@ export class AppNamespace extends Construct {
         },
       },
     });
+    // A Namespace is cluster-scoped, but cdk8s gives it the chart's namespace like any
+    // object; Pulumi's ConfigGroup then sees a namespace inside itself (a cycle).
+    if (Chart.of(this).namespace !== undefined) {
+      ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove("/metadata/namespace"));
+    }
   }
 }

@@ -8,6 +8,17 @@ const synth = (name: string, podSecurity?: PodSecurityLevel) => {
 };
 
 describe("AppNamespace", () => {
+  test("is cluster-scoped even in a chart that sets a namespace for its objects", () => {
+    // Pulumi's ConfigGroup rejected `metadata.namespace` on a Namespace as a cycle
+    // (found by the engine test, test/tools/pulumi-engine-cluster.test.ts).
+    const chart = new Chart(Testing.app(), "t", { namespace: "monitoring" });
+    new AppNamespace(chart, "Ns", { name: "monitoring" });
+    const [ns] = Testing.synth(chart);
+    expect(ns.kind).toBe("Namespace");
+    expect(ns.metadata).not.toHaveProperty("namespace");
+    expect(ns.metadata.name).toBe("monitoring");
+  });
+
   test("enforces the restricted Pod Security Standard by default", () => {
     expect(synth("apps")).toEqual([
       {

@@ -376,3 +376,29 @@ describe("NodePool resource options", () => {
     expect(options["aws:ec2/launchTemplate:LaunchTemplate"].ignoreChanges).toBeUndefined();
   });
 });
+
+describe("the program's upgrade ordering", () => {
+  it("gives every pool's launch template a user-data that waits for the control plane's upgrade association", async () => {
+    mocks.reset();
+    mocks.setConfig(CONFIG);
+    const userData: Record<string, pulumi.Output<string>> = {};
+    jest.isolateModules(() => {
+      // Record each launch template's userData input as the program passes it (an Output), before Pulumi resolves it.
+      const mod = require("@pulumi/pulumi/runtime/resource") as Record<string, (...args: unknown[]) => unknown>; // eslint-disable-line @typescript-eslint/no-require-imports
+      const original = mod.registerResource;
+      mod.registerResource = (...args: unknown[]) => {
+        const [, , type, name, , , , props] = args as [unknown, unknown, string, string, unknown, unknown, unknown, Record<string, pulumi.Output<string>>];
+        if (type === "aws:ec2/launchTemplate:LaunchTemplate") userData[name] = props.userData;
+        return original(...args);
+      };
+      require("../../../../infra/index"); // eslint-disable-line @typescript-eslint/no-require-imports
+    });
+    await mocks.settle();
+    expect(Object.keys(userData).sort()).toEqual(["demo-arm", "demo-general", "demo-gpu"]);
+    for (const [name, output] of Object.entries(userData)) {
+      const deps = await (output as unknown as { allResources(): Promise<Set<pulumi.Resource>> }).allResources();
+      const urns = await Promise.all([...deps].map((r) => valueOf(r.urn)));
+      expect({ name, waitsForUpgrade: urns.some((u) => u.includes("aws:ssm/association:Association::")) }).toEqual({ name, waitsForUpgrade: true });
+    }
+  });
+});

@@ -176,7 +176,7 @@ export interface ChartAwsDeclaration<S extends AwsSettings> {
   images?(settings: S): ImagesDeclaration;
   /**
    * What each of the chart's service accounts may do with the declared resources,
-   * for a policy per service (and, while pods share the worker role, their union).
+   * for a role per service account that holds exactly that policy.
    * @default - none
    */
   access?(settings: S): readonly ServiceAccess[];
@@ -194,8 +194,8 @@ export interface ChartAwsDeclaration<S extends AwsSettings> {
 }
 
 /**
- * SQS queues and SNS topics, each queue with its own dead-letter queue, and a
- * least-privilege policy on the worker role for what the pods do with them.
+ * SQS queues and SNS topics, each queue with its own dead-letter queue; what each
+ * service may do with them is its `access` (a role per service account).
  */
 export interface MessagingDeclaration {
   /**

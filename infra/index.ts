@@ -12,7 +12,7 @@ import { ControlPlane } from "./nodes/control-plane";
 import { EtcdBackupBucket, SNAPSHOT_PREFIX } from "./aws/backups";
 import { ADDON_SERVICE_ACCOUNTS, Identity } from "./aws/identity";
 import { ServiceAccountIssuer } from "./aws/oidc";
-import { declarePlatformAccessRoles, roleNamesWith, withRoleArns } from "./aws/workload-roles";
+import { declarePlatformAccessRoles, declareServiceAccessRoles, roleNamesWith, withRoleArns } from "./aws/workload-roles";
 import { Logging } from "./aws/logging";
 import { Network } from "./aws/network";
 import { chartAwsStackOutputs, declareChartAws } from "./aws/app-resources";
@@ -151,18 +151,18 @@ const logging = obs.cloudWatchLogs
   : undefined;
 
 // The queues, topics, buckets, tables and images the charts declare (their registry
-// entries' `aws`), by chart id. Their pods reach AWS with the worker instance role, so
-// the (least-privilege) policies go on that role; each service's own policy is in
-// `serviceAccess`, for a role of its service account.
+// entries' `aws`), by chart id. No node role gets access to them: each service's policy
+// (`serviceAccess`) goes on a role of its own service account, below.
 const chartResources = declareChartAws({
   clusterName: name,
   region: c.region,
   tags: c.tags,
-  workerRoleName: identity.workerRoleName,
   settings: config.chartSettings,
   values: workloadValues,
 });
 const deployContexts = Object.fromEntries(Object.entries(chartResources).map(([id, r]) => [id, r.deployContext]));
+// Each service that calls AWS assumes its own role, holding exactly its declared access.
+const serviceAccessRoles = declareServiceAccessRoles(identity, chartResources, config.chartSettings);
 
 const adminKubeconfig = pki.adminKubeconfig(name, controlPlane.apiServerUrl);
 
@@ -192,7 +192,7 @@ const clusterSide = workloadValues && access
         nodeTerminationHandler: terminationHandlerRole.roleArn,
         clusterAutoscaler: clusterAutoscalerRole.roleArn,
       },
-      deployContexts: withRoleArns(deployContexts, platformRoles, c.region),
+      deployContexts: withRoleArns(deployContexts, [...platformRoles, ...serviceAccessRoles], c.region),
       // IAM stays too: the controllers need their permissions to delete what they made.
       infrastructure: [network, security, identity, controlPlane, workers, termination],
     })

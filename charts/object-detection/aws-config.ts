@@ -32,6 +32,12 @@ export interface ObjectDetectionAwsConfig {
    * @default - none: the images the values name
    */
   readonly images?: Readonly<Record<string, string>>;
+  /**
+   * The IAM role of each service's service account (its declared access), by service
+   * account name; the pods assume it with a projected token. Not part of the ConfigMap.
+   * @default - none: no AWS credentials in the pods
+   */
+  readonly roleArns?: Readonly<Record<string, string>>;
 }
 
 /** What `npm run synth` writes: obviously not an AWS value, and greppable. */

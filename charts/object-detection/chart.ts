@@ -59,7 +59,7 @@ export class ObjectDetectionChart extends Chart {
     // Images Pulumi built for this deployment win over the values' references.
     const image = (service: string, fromValues: string) => aws.images?.[service] ?? fromValues;
 
-    this.polybot = this.createPolybot(props.values, image("polybot", v.polybot.image), envFromConfigMaps);
+    this.polybot = this.createPolybot(props.values, image("polybot", v.polybot.image), envFromConfigMaps, aws.roleArns?.polybot);
     this.ingress = new TlsIngress(this, "Ingress", {
       name: "polybot",
       namespace: ns,
@@ -73,6 +73,7 @@ export class ObjectDetectionChart extends Chart {
 
     this.yolo5 = new Microservice(this, "Yolo5", {
       name: "yolo5",
+      awsRoleArn: aws.roleArns?.yolo5,
       namespace: ns,
       partOf,
       image: image("yolo5", v.yolo5.image),
@@ -96,6 +97,7 @@ export class ObjectDetectionChart extends Chart {
     const consumer = (id: string, name: string, c: PlatformValues["objectDetection"]["metering"]) =>
       new Microservice(this, id, {
         name,
+        awsRoleArn: aws.roleArns?.[name],
         namespace: ns,
         partOf,
         image: image(name, c.image),
@@ -110,10 +112,11 @@ export class ObjectDetectionChart extends Chart {
   }
 
   /** The Telegram bot: webhook behind the Ingress, token and webhook secret from the Telegram Secret. */
-  private createPolybot(values: PlatformValues, image: string, envFromConfigMaps: string[]): Microservice {
+  private createPolybot(values: PlatformValues, image: string, envFromConfigMaps: string[], awsRoleArn: string | undefined): Microservice {
     const v = values.objectDetection.polybot;
     return new Microservice(this, "Polybot", {
       name: "polybot",
+      awsRoleArn,
       namespace: OBJECT_DETECTION_NAMESPACE,
       partOf: PART_OF,
       image,

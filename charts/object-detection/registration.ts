@@ -42,6 +42,7 @@ export function objectDetectionAwsConfig(deploy: DeployContext): ObjectDetection
     meteringTable: deploy.tableNames?.[METERING_TABLE] ?? "",
     modelAnalyzerTable: deploy.tableNames?.[MODEL_ANALYZER_TABLE] ?? "",
     ...(deploy.images ? { images: deploy.images } : {}),
+    ...(deploy.roleArns ? { roleArns: deploy.roleArns } : {}),
   };
 }
 

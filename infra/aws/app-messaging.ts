@@ -1,8 +1,9 @@
 /**
  * The AWS messaging the charts declare (their registry entries' `aws`): SQS
  * queues, SNS topics with one SQS queue per subscriber, a dead-letter queue
- * behind every queue, and a least-privilege policy on the worker role for
- * exactly what the chart's pods do with them. Nothing here names a chart.
+ * behind every queue, and (only when a node role is given) the union of what the
+ * chart's pods do with them on that role; the platform gives none, each service's
+ * own role holds its access (infra/aws/workload-roles.ts). Nothing here names a chart.
  *
  * The policy documents are pure functions (golden-tested); the component only
  * wires resources together.
@@ -20,8 +21,13 @@ export interface AppMessagingArgs {
   readonly clusterName: string;
   readonly region: string;
   readonly tags: Readonly<Record<string, string>>;
-  /** Name of the IAM role of the worker nodes (where the pods' AWS credentials come from). */
-  readonly workerRoleName: pulumi.Input<string>;
+  /**
+   * A node role to give the union of the pods' access. Only for pods that cannot
+   * assume their own role; the platform passes none (each service's role holds its
+   * access, infra/aws/workload-roles.ts).
+   * @default - no node role policy
+   */
+  readonly workerRoleName?: pulumi.Input<string>;
   readonly declaration: MessagingDeclaration;
 }
 
@@ -36,7 +42,7 @@ export class AppMessaging extends pulumi.ComponentResource {
   /** The dead-letter queue of each, by the same key. */
   readonly deadLetterQueues: Readonly<Record<string, aws.sqs.Queue>>;
   readonly topics: Readonly<Record<string, aws.sns.Topic>>;
-  readonly workerPolicy: aws.iam.RolePolicy;
+  readonly workerPolicy?: aws.iam.RolePolicy;
   /** What the chart is synthesized with. */
   readonly deployContext: pulumi.Output<DeployContext>;
 
@@ -109,7 +115,7 @@ export class AppMessaging extends pulumi.ComponentResource {
     this.topics = topics;
 
     const arnsOf = <T extends { arn: pulumi.Output<string> }>(rs: Record<string, T>) => pulumi.all(mapValues(rs, (r) => r.arn));
-    this.workerPolicy = new aws.iam.RolePolicy(
+    this.workerPolicy = args.workerRoleName === undefined ? undefined : new aws.iam.RolePolicy(
       `${name}-worker`,
       {
         role: args.workerRoleName,

@@ -20,7 +20,7 @@ export interface ChartAws {
   readonly messaging: AppMessaging;
   readonly storage?: AppStorage;
   readonly images?: AppImages;
-  /** Policy on the worker role for the declared storage, while the pods share that role. */
+  /** Policy on a node role for the declared storage; only when one is given (the platform gives none). */
   readonly storageWorkerPolicy?: aws.iam.RolePolicy;
   /**
    * The policy each service account needs, by service account name: what a role for
@@ -60,7 +60,8 @@ export function declareChartAws(args: ChartAwsArgs, charts: readonly ChartEntry[
     const arns: pulumi.Output<AppResourceArns> = pulumi
       .all([arnsByKey(messaging.queues), arnsByKey(messaging.topics), arnsByKey(storage?.buckets ?? {}), arnsByKey(storage?.tables ?? {})])
       .apply(([queues, topics, buckets, tables]) => ({ queues, topics, buckets, tables }));
-    const storagePolicy = storage && accessWorkerPolicy(`${name}-storage-worker`, args.workerRoleName, access, arns, storage);
+    const storagePolicy =
+      storage && args.workerRoleName !== undefined ? accessWorkerPolicy(`${name}-storage-worker`, args.workerRoleName, access, arns, storage) : undefined;
     const deployContext = pulumi
       .all([messaging.deployContext, storage?.bucketNames ?? {}, storage?.tableNames ?? {}, images?.imageRefs ?? {}])
       .apply(([m, bucketNames, tableNames, refs]) => ({

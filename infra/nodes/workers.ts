@@ -209,10 +209,11 @@ export class NodePool extends pulumi.ComponentResource {
         metadataOptions: {
           httpEndpoint: "enabled",
           httpTokens: "required",
-          // Still 2: the object-detection services reach SQS/SNS/S3/DynamoDB with the
-          // worker role until their service accounts get roles (their access is declared
-          // per service); then 1, as on the control plane (design.md "A pod is never its node").
-          httpPutResponseHopLimit: 2,
+          // 1: a pod's network namespace is one hop further, so no pod can read the join
+          // token (and join as any node) with the worker role. Pods that call AWS assume
+          // their own roles (infra/aws/identity.ts); the kubelet's ECR credential
+          // provider and the bootstrap run on the host.
+          httpPutResponseHopLimit: 1,
           instanceMetadataTags: "disabled",
         },
         blockDeviceMappings: [

@@ -8,6 +8,7 @@ import { CHARTS, selectedCharts } from "../../../charts/registry";
 import { synthCharts } from "../../../charts/synth";
 import { defaultValues } from "../../../charts/values";
 import { STS_AUDIENCE, WEB_IDENTITY_TOKEN_FILE } from "../../../lib/aws-web-identity";
+import { Validator } from "../../../lib/validate";
 
 interface Pod {
   serviceAccountName?: string;
@@ -23,6 +24,10 @@ const HOST_NETWORK = { "node-exporter": "reads the host's network interface stat
 const values = defaultValues();
 const pods = (manifests: readonly unknown[]) =>
   (manifests as Manifest[]).filter((m) => m.spec?.template?.spec).map((m) => ({ m, pod: m.spec!.template!.spec! }));
+/** A Validator over an empty stack configuration: every setting at its default. */
+function noStackSettings(): Validator {
+  return new Validator({}, "");
+}
 const roleArn = (sa: string) => `arn:aws:iam::123456789012:role/demo-sa-${sa}`;
 
 describe("AWS identity of the charts' pods", () => {
@@ -49,6 +54,22 @@ describe("AWS identity of the charts' pods", () => {
         ]),
       );
       expect(main.volumeMounts?.some((m) => m.name === token!.name && WEB_IDENTITY_TOKEN_FILE.startsWith(m.mountPath))).toBe(true);
+    }
+  });
+
+  const declaring = CHARTS.filter((c) => c.aws?.access);
+  it.each(declaring.map((c) => [c.id, c] as const))("%s: each service that declares AWS access mounts an STS token and names its own role", (_id, entry) => {
+    const accounts = entry.aws!.access!(entry.aws!.parse(noStackSettings())).map((a) => a.serviceAccount);
+    expect(accounts.length).toBeGreaterThan(0);
+    const deploy = { region: "us-east-1", queueUrls: {}, topicArns: {}, roleArns: Object.fromEntries(accounts.map((sa) => [sa, roleArn(sa)])) };
+    const [chart] = synthCharts(values, [entry], deploy);
+    for (const sa of accounts) {
+      const withSa = pods(chart.manifests).filter(({ pod }) => pod.serviceAccountName === sa);
+      expect(withSa.length).toBeGreaterThan(0);
+      for (const { pod } of withSa) {
+        expect(pod.volumes?.some((v) => v.projected?.sources.some((s) => s.serviceAccountToken?.audience === STS_AUDIENCE))).toBe(true);
+        expect(pod.containers[0].env).toEqual(expect.arrayContaining([{ name: "AWS_ROLE_ARN", value: roleArn(sa) }]));
+      }
     }
   });
 

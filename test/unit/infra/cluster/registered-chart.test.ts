@@ -48,6 +48,7 @@ const THROWAWAY: ChartEntry = {
       queues: [{ key: "work", label: "Work", retentionSeconds: 3600, visibilityTimeoutSeconds: 30, send: true, consume: true }],
       topics: [],
     }),
+    access: () => [{ serviceAccount: "worker", label: "Worker", sendQueues: ["work"], consumeQueues: ["work"] }],
   },
   create: (app, _values, deploy) => {
     // The App's own cdk8s module: the program may load a separate copy of it.
@@ -112,15 +113,20 @@ describe("a chart registered only in a test registry", () => {
     await recorder.resolve();
   }, 60_000);
 
-  it("creates the queue it declares, with its dead-letter queue and a worker policy for it", () => {
+  it("creates the queue it declares, with its dead-letter queue and a role for the service account that uses it", () => {
     mocks.one("platform:infra:ThrowawayQueues", "demo-tw");
     const work = mocks.ofType("aws:sqs/queue:Queue").find((q) => q.name === "demo-tw-work")!;
     const dlq = mocks.ofType("aws:sqs/queue:Queue").find((q) => q.name === "demo-tw-work-dlq")!;
     expect(JSON.parse(work.inputs.redrivePolicy)).toEqual({ deadLetterTargetArn: dlq.state.arn, maxReceiveCount: 3 });
     expect(work.inputs.tags).toMatchObject({ Name: "demo-tw-work", "platform/app": "throwaway" });
-    const policy = JSON.parse(mocks.one("aws:iam/rolePolicy:RolePolicy", "demo-tw-worker").inputs.policy);
-    expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).toEqual(["SendWork", "ConsumeWork"]);
-    expect(policy.Statement[0].Resource).toBe(work.state.arn);
+    // Its service account's own role, not the worker node role (a pod is never its node).
+    expect(mocks.ofType("aws:iam/rolePolicy:RolePolicy").filter((p) => p.name.startsWith("demo-tw-"))).toEqual([]);
+    const role = mocks.one("aws:iam/role:Role", "demo-sa-throwaway-worker");
+    const conditions: Record<string, string> = JSON.parse(role.inputs.assumeRolePolicy).Statement[0].Condition.StringEquals;
+    expect(Object.entries(conditions).find(([k]) => k.endsWith(":sub"))?.[1]).toBe(`system:serviceaccount:${NS}:worker`);
+    const policy = JSON.parse(mocks.one("aws:iam/rolePolicy:RolePolicy", "demo-sa-throwaway-worker-access").inputs.policy);
+    const granted = policy.Statement.flatMap((s: { Action: string[]; Resource: string | string[] }) => [s.Resource].flat().includes(work.state.arn) ? s.Action : []);
+    expect(granted).toEqual(expect.arrayContaining(["sqs:SendMessage", "sqs:ReceiveMessage", "sqs:DeleteMessage"]));
   });
 
   it("deploys its objects, synthesized with the real queue URL, in their own ConfigGroup", () => {

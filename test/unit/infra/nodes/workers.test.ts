@@ -159,9 +159,9 @@ describe("the program with two pools", () => {
     for (const g of groups) expect(g.inputs.tags.length).toBeLessThanOrEqual(50);
   });
 
-  it("requires IMDSv2 with hop limit 2, encrypts a gp3 root volume and tags instances and volumes as the cluster's", () => {
+  it("requires IMDSv2 with hop limit 1 (no pod reaches the worker role), encrypts a gp3 root volume and tags instances and volumes as the cluster's", () => {
     for (const t of templates) {
-      expect(t.inputs.metadataOptions).toMatchObject({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 2 });
+      expect(t.inputs.metadataOptions).toMatchObject({ httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 });
       expect(t.inputs.blockDeviceMappings).toHaveLength(1);
       expect(t.inputs.blockDeviceMappings[0]).toMatchObject({ deviceName: "/dev/sda1", ebs: { volumeType: "gp3", encrypted: "true" } });
       const kinds = t.inputs.tagSpecifications.map((s: { resourceType: string }) => s.resourceType);
@@ -315,6 +315,31 @@ describe("the program with two pools", () => {
         expect(allows(worker, action, groups[0].state.arn, ours)).toBe(false);
       }
       expect(allows(cp, "ec2:DescribeLaunchTemplateVersions", "*")).toBe(true);
+    });
+
+    it("no node role grants what only a workload needs, and every other role trusts one service account", () => {
+      const nodeDocs = [...policiesOf(roleName("worker")).docs, ...policiesOf(roleName("control-plane")).docs];
+      const queue = mocks.one("aws:sqs/queue:Queue", "-node-termination").state.arn;
+      const tagged = { "aws:ResourceTag/kubernetes.io/cluster/demo": "owned", "aws:ResourceTag/k8s.io/cluster-autoscaler/demo": "owned" };
+      const workloadOnly: [string, string][] = [
+        ["sqs:ReceiveMessage", queue],
+        ["autoscaling:SetDesiredCapacity", groups[0].state.arn],
+        ["autoscaling:CompleteLifecycleAction", groups[0].state.arn],
+        ["ec2:CreateVolume", `arn:aws:ec2:${TEST_REGION}:${TEST_ACCOUNT}:volume/vol-1`],
+        ["logs:PutLogEvents", `arn:aws:logs:${TEST_REGION}:${TEST_ACCOUNT}:log-group:x:log-stream:y`],
+        ["cloudwatch:GetMetricData", "*"],
+        ["ssm:GetParameter", `arn:aws:ssm:${TEST_REGION}:${TEST_ACCOUNT}:parameter/x`],
+      ];
+      expect(workloadOnly.filter(([action, resource]) => allows(nodeDocs, action, resource, tagged))).toEqual([]);
+      for (const role of mocks.ofType("aws:iam/role:Role").filter((r) => !/-(worker|control-plane)$/.test(r.name) && !r.name.includes("-ci-"))) {
+        const trust = JSON.parse(role.inputs.assumeRolePolicy);
+        expect({ role: role.name, statements: trust.Statement.length, action: trust.Statement[0].Action }).toEqual({
+          role: role.name,
+          statements: 1,
+          action: ["sts:AssumeRoleWithWebIdentity"],
+        });
+        expect(Object.keys(trust.Statement[0].Condition.StringEquals).sort()).toEqual([expect.stringMatching(/:aud$/), expect.stringMatching(/:sub$/)]);
+      }
     });
 
     it("lets a worker mark an instance of this cluster's groups unhealthy, and nothing more of Auto Scaling", () => {

@@ -27,7 +27,7 @@ describe("README", () => {
   describe("Where things are", () => {
     const start = readme.indexOf("\n## Where things are");
     const table = readme.slice(start, readme.indexOf("\n## ", start + 1));
-    const listed = [...table.matchAll(/^\| `([^`]+)` \|/gm)].map((m) => m[1].replace(/\/$/, ""));
+    const listed = [...table.matchAll(/^\| ((?:`[^`]+`(?:, )?)+) \|/gm)].flatMap((m) => [...m[1].matchAll(/`([^`]+)`/g)].map((p) => p[1].replace(/\/$/, "")));
 
     it("lists only paths that exist", () => {
       expect(listed.length).toBeGreaterThan(5);

@@ -1,5 +1,6 @@
 import { ApiObject, Chart, JsonPatch } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
+import { KubeNetworkPolicy } from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { assertDnsLabel } from "./names";
 
@@ -31,7 +32,18 @@ export interface AppNamespaceProps {
    * @default - none
    */
   readonly labels?: Record<string, string>;
+  /**
+   * Deny every pod of the namespace egress to the EC2 instance metadata service (a
+   * NetworkPolicy allowing all other egress). The second wall after IMDS hop limit 1:
+   * pods assume their own roles and never need the node's. Host-network pods are not
+   * subject to NetworkPolicies.
+   * @default true
+   */
+  readonly denyInstanceMetadata?: boolean;
 }
+
+/** The instance metadata service's addresses (IPv4, and IPv6 on Nitro instances). */
+export const INSTANCE_METADATA_CIDRS = { ipv4: "169.254.169.254/32", ipv6: "fd00:ec2::254/128" } as const;
 
 /**
  * A namespace for one application, with Pod Security Admission enforcing the
@@ -73,6 +85,25 @@ export class AppNamespace extends Construct {
     // object; Pulumi's ConfigGroup then sees a namespace inside itself (a cycle).
     if (Chart.of(this).namespace !== undefined) {
       ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove("/metadata/namespace"));
+    }
+    if (props.denyInstanceMetadata ?? true) {
+      new KubeNetworkPolicy(this, "DenyInstanceMetadata", {
+        metadata: { name: "deny-instance-metadata", namespace: props.name },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              to: [
+                // Pods of every namespace (Calico matches pod addresses by ipBlock too; this keeps them explicit).
+                { namespaceSelector: {} },
+                { ipBlock: { cidr: "0.0.0.0/0", except: [INSTANCE_METADATA_CIDRS.ipv4] } },
+                { ipBlock: { cidr: "::/0", except: [INSTANCE_METADATA_CIDRS.ipv6] } },
+              ],
+            },
+          ],
+        },
+      });
     }
   }
 }

@@ -290,7 +290,8 @@ describe("GostyChart", () => {
 
   test("only Gosty's pods (and Prometheus, FluentD on their ports) may connect to the datastores", () => {
     const policies = Object.fromEntries(ofKind(full, "NetworkPolicy").map((p) => [p.metadata.name, p.spec]));
-    expect(Object.keys(policies).sort()).toEqual(["elasticsearch-ingress", "mongodb-ingress", "rabbitmq-ingress"]);
+    // deny-instance-metadata: every AppNamespace's (constructs/app-namespace.ts).
+    expect(Object.keys(policies).sort()).toEqual(["deny-instance-metadata", "elasticsearch-ingress", "mongodb-ingress", "rabbitmq-ingress"]);
     const gostyPods = { podSelector: { matchLabels: { "app.kubernetes.io/part-of": "gosty" } } };
     expect(policies["mongodb-ingress"]).toEqual({
       podSelector: { matchLabels: { "app.kubernetes.io/name": "mongodb" } },
@@ -309,7 +310,7 @@ describe("GostyChart", () => {
     for (const w of full.filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind))) {
       expect([w.metadata.name, w.spec.template.metadata.labels["app.kubernetes.io/part-of"]]).toEqual([w.metadata.name, "gosty"]);
     }
-    expect(ofKind(objs, "NetworkPolicy").map((p) => p.metadata.name).sort()).toEqual(["mongodb-ingress", "rabbitmq-ingress"]);
+    expect(ofKind(objs, "NetworkPolicy").map((p) => p.metadata.name).sort()).toEqual(["deny-instance-metadata", "mongodb-ingress", "rabbitmq-ingress"]);
   });
 
   test("the API server is exposed through the TLS ingress at the configured host", () => {

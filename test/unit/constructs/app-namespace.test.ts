@@ -20,7 +20,7 @@ describe("AppNamespace", () => {
   });
 
   test("enforces the restricted Pod Security Standard by default", () => {
-    expect(synth("apps")).toEqual([
+    expect(synth("apps").filter((o) => o.kind === "Namespace")).toEqual([
       {
         apiVersion: "v1",
         kind: "Namespace",
@@ -36,6 +36,33 @@ describe("AppNamespace", () => {
         spec: {},
       },
     ]);
+  });
+
+  test("denies every pod egress to the instance metadata service, and nothing else", () => {
+    const policies = synth("apps").filter((o) => o.kind === "NetworkPolicy");
+    expect(policies).toEqual([
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "deny-instance-metadata", namespace: "apps" },
+        spec: {
+          podSelector: {},
+          policyTypes: ["Egress"],
+          egress: [
+            {
+              to: [
+                { namespaceSelector: {} },
+                { ipBlock: { cidr: "0.0.0.0/0", except: ["169.254.169.254/32"] } },
+                { ipBlock: { cidr: "::/0", except: ["fd00:ec2::254/128"] } },
+              ],
+            },
+          ],
+        },
+      },
+    ]);
+    const chart = new Chart(Testing.app(), "t");
+    new AppNamespace(chart, "Ns", { name: "apps", denyInstanceMetadata: false });
+    expect(Testing.synth(chart).map((o) => o.kind)).toEqual(["Namespace"]);
   });
 
   test("a lower level when asked", () => {

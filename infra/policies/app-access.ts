@@ -5,7 +5,7 @@
  * statements for the worker role the pods share until they have one. Pure.
  */
 import type { ServiceAccess } from "../../charts/chart-entry";
-import type { PolicyDocument, PolicyStatement, ResourcePolicyDocument } from "./document";
+import { denyRequestsWithoutTls, PolicyDocument, PolicyStatement, ResourcePolicyDocument } from "./document";
 
 /** ARNs of a chart's declared resources, by key. */
 export interface AppResourceArns {
@@ -86,14 +86,7 @@ export function tlsOnlyBucketPolicy(bucketArn: string): ResourcePolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "DenyRequestsWithoutTls",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyRequestsWithoutTls(bucketArn),
     ],
   };
 }

@@ -1,19 +1,12 @@
 /** The etcd snapshot bucket's resource policy. Pure. */
-import type { ResourcePolicyDocument } from "./document";
+import { denyRequestsWithoutTls, ResourcePolicyDocument } from "./document";
 
 /** Denies any request that does not use TLS, and uploads that ask for an encryption other than KMS. Pure. */
 export function backupBucketPolicy(bucketArn: string): ResourcePolicyDocument {
   return {
     Version: "2012-10-17",
     Statement: [
-      {
-        Sid: "DenyRequestsWithoutTls",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyRequestsWithoutTls(bucketArn),
       {
         Sid: "DenyUploadsNotEncryptedWithKms",
         Effect: "Deny",

@@ -65,3 +65,15 @@ export function ownedByCluster(ctx: AccountContext, prefix = "aws:ResourceTag"):
 export function taggedForCluster(ctx: AccountContext): Condition {
   return { StringEquals: { [`aws:RequestTag/kubernetes.io/cluster/${ctx.clusterName}`]: "owned" } };
 }
+
+/** The bucket-policy statement that refuses every request made without TLS. */
+export function denyRequestsWithoutTls(bucketArn: string): ResourcePolicyStatement {
+  return {
+    Sid: "DenyRequestsWithoutTls",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  };
+}

@@ -22,8 +22,8 @@ export interface SecurityRule {
   readonly name: string;
   readonly group: NodeGroup;
   readonly direction: "ingress" | "egress";
-  /** "tcp", "udp" or "-1" (every protocol). */
-  readonly protocol: "tcp" | "udp" | "-1";
+  /** "tcp", "udp", "icmp" (ports are ICMP type and code) or "-1" (every protocol). */
+  readonly protocol: "tcp" | "udp" | "icmp" | "-1";
   readonly fromPort?: number;
   readonly toPort?: number;
   /** Exactly one of `cidr` and `sourceGroup` is set. */
@@ -33,6 +33,21 @@ export interface SecurityRule {
 }
 
 export const API_PORT = 6443;
+
+/**
+ * What workers may open on the control plane, and why; nothing else (not etcd
+ * 2379-2380, not the controller manager 10257 or scheduler 10259). Pod-to-pod traffic
+ * travels between node addresses as VXLAN, so pods on the control plane (CoreDNS,
+ * the add-on controllers) stay reachable through 4789.
+ */
+export const WORKER_TO_CONTROL_PLANE: readonly Omit<SecurityRule, "group" | "direction" | "sourceGroup" | "cidr">[] = [
+  { name: "api", protocol: "tcp", fromPort: API_PORT, toPort: API_PORT, description: "Kubernetes API from worker kubelets and pods" },
+  { name: "kubelet", protocol: "tcp", fromPort: 10250, toPort: 10250, description: "Kubelet API (metrics-server, Prometheus) from workers" },
+  { name: "vxlan", protocol: "udp", fromPort: 4789, toPort: 4789, description: "Calico VXLAN: pod traffic from workers" },
+  { name: "typha", protocol: "tcp", fromPort: 5473, toPort: 5473, description: "Calico Typha (host network, may run on the control plane) from calico-node" },
+  { name: "node-exporter", protocol: "tcp", fromPort: 9100, toPort: 9100, description: "node-exporter (host network) scraped by Prometheus on workers" },
+  { name: "pmtu", protocol: "icmp", fromPort: 3, toPort: 4, description: "ICMP fragmentation needed (path MTU discovery; VXLAN adds 50 bytes)" },
+];
 export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
 
 export interface SecurityRuleInputs {
@@ -48,17 +63,23 @@ function cidrSlug(cidr: string): string {
 /**
  * Every rule of both groups. Pure.
  *
- * Between cluster nodes every protocol is allowed ("-1"), not only TCP and UDP:
- * Calico's IP-in-IP encapsulation is IP protocol 4 (neither TCP nor UDP), its
- * VXLAN mode is UDP 4789 and BGP peering TCP 179, and path-MTU discovery needs
- * ICMP. Sources are the two node groups, never a CIDR, so etcd (2379-2380) and
- * the kubelet (10250) are reachable from cluster nodes only.
+ * Within a group, and from the control plane to workers, every protocol is allowed
+ * ("-1": the API server calls kubelets and webhooks, Calico carries pod traffic).
+ * Workers reach the control plane only on {@link WORKER_TO_CONTROL_PLANE}: a
+ * compromised worker cannot talk to etcd or the controller manager. Sources are the
+ * node groups, never a CIDR, so etcd and the kubelet are reachable from nodes only.
  */
 export function securityRules(inputs: SecurityRuleInputs): SecurityRule[] {
   const rules: SecurityRule[] = [];
   const groups: NodeGroup[] = ["controlPlane", "worker"];
   for (const group of groups) {
     for (const source of groups) {
+      if (group === "controlPlane" && source === "worker") {
+        for (const r of WORKER_TO_CONTROL_PLANE) {
+          rules.push({ ...r, name: `controlPlane-from-worker-${r.name}`, group, direction: "ingress", sourceGroup: source });
+        }
+        continue;
+      }
       rules.push({
         name: `${group}-from-${source}`,
         group,

@@ -29,11 +29,23 @@ describe("securityRules (pure)", () => {
     }
   });
 
-  it("lets cluster nodes reach each other with every protocol (Calico IP-in-IP is protocol 4), by group, not by CIDR", () => {
-    const rules = securityRules(closed).filter((r) => r.sourceGroup !== undefined);
+  it("lets nodes of a group, and the control plane to workers, use every protocol, by group, not by CIDR", () => {
+    const rules = securityRules(closed).filter((r) => r.sourceGroup !== undefined && r.protocol === "-1");
     const pairs = rules.map((r) => `${r.sourceGroup}->${r.group}:${r.protocol}`).sort();
-    expect(pairs).toEqual(["controlPlane->controlPlane:-1", "controlPlane->worker:-1", "worker->controlPlane:-1", "worker->worker:-1"]);
-    expect(rules.every((r) => r.cidr === undefined)).toBe(true);
+    expect(pairs).toEqual(["controlPlane->controlPlane:-1", "controlPlane->worker:-1", "worker->worker:-1"]);
+    expect(securityRules(closed).filter((r) => r.sourceGroup !== undefined).every((r) => r.cidr === undefined)).toBe(true);
+  });
+
+  it("lets workers reach the control plane only on the API, kubelet, Calico and node-exporter ports, never etcd or the controllers", () => {
+    const rules = securityRules(closed);
+    const reaches = (rs: typeof rules, protocol: "tcp" | "udp", port: number) =>
+      rs.some((r) => r.group === "controlPlane" && r.sourceGroup === "worker" && (r.protocol === protocol || r.protocol === "-1") && opens(r, port));
+    for (const port of [6443, 10250, 5473, 9100]) expect(reaches(rules, "tcp", port)).toBe(true);
+    expect(reaches(rules, "udp", 4789)).toBe(true);
+    for (const port of [2379, 2380, 10257, 10259, 22]) expect(reaches(rules, "tcp", port)).toBe(false);
+    // Break it: the all-protocol rule workers had before reaches etcd again, and the check says so.
+    const widened = [...rules, { ...rules.find((r) => r.sourceGroup === "worker" && r.group === "controlPlane")!, protocol: "-1" as const }];
+    expect(reaches(widened, "tcp", 2379)).toBe(true);
   });
 
   it("opens SSH on both groups only from the configured CIDRs", () => {
@@ -97,13 +109,15 @@ describe("SecurityGroups component", () => {
     expect(ingress).toHaveLength(expected.filter((r) => r.direction === "ingress").length);
     expect(egress).toHaveLength(2);
 
-    const api = ingress.filter((r) => r.inputs.fromPort === 6443);
+    const api = ingress.filter((r) => r.inputs.fromPort === 6443 && r.inputs.cidrIpv4 !== undefined);
     expect(api.map((r) => [r.inputs.securityGroupId, r.inputs.cidrIpv4, r.inputs.ipProtocol])).toEqual([
       [byName["demo-control-plane"], "203.0.113.7/32", "tcp"],
     ]);
     const fromWorkers = ingress.filter((r) => r.inputs.referencedSecurityGroupId === byName["demo-worker"]);
-    expect(fromWorkers.map((r) => r.inputs.securityGroupId).sort()).toEqual([byName["demo-control-plane"], byName["demo-worker"]].sort());
-    expect(fromWorkers.every((r) => r.inputs.ipProtocol === "-1" && r.inputs.cidrIpv4 === undefined)).toBe(true);
+    expect(fromWorkers.filter((r) => r.inputs.securityGroupId === byName["demo-worker"]).map((r) => r.inputs.ipProtocol)).toEqual(["-1"]);
+    const toControlPlane = fromWorkers.filter((r) => r.inputs.securityGroupId === byName["demo-control-plane"]);
+    expect(toControlPlane.map((r) => `${r.inputs.ipProtocol}/${r.inputs.fromPort}`).sort()).toEqual(["icmp/3", "tcp/10250", "tcp/5473", "tcp/6443", "tcp/9100", "udp/4789"]);
+    expect(fromWorkers.every((r) => r.inputs.cidrIpv4 === undefined)).toBe(true);
     for (const r of ingress.filter((x) => x.inputs.cidrIpv4 !== undefined)) {
       expect([22, 6443]).toContain(r.inputs.fromPort);
     }

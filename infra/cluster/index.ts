@@ -82,6 +82,7 @@ export function declareClusterSide(name: string, a: ClusterSideArgs): ClusterSid
     terminationQueueUrl: a.terminationQueueUrl,
     ingressClass: a.values.global.ingressClass,
     storageClassName: a.values.global.storageClass,
+    kubernetesVersion: c.kubernetesVersion,
     awsRoles: a.addonAwsRoles,
     dependsOn: a.infrastructure,
   });

@@ -29,7 +29,7 @@ import {
   nodeTerminationHandlerValues,
   Values,
 } from "./values";
-import { ADDON_VERSIONS, AddonName } from "./versions";
+import { ADDON_VERSIONS, AddonName, minorBoundImages } from "./versions";
 
 /** The default StorageClass every PVC of the charts uses (encrypted gp3). */
 export function defaultStorageClassSpec(name: string) {
@@ -88,6 +88,12 @@ export interface ClusterAddonsArgs {
   /** Name of the default StorageClass (charts' `global.storageClass`). */
   readonly storageClassName: string;
   /**
+   * The cluster's Kubernetes release, whose minor picks the cloud controller manager and
+   * cluster-autoscaler images (values.ts).
+   * @default KUBERNETES_VERSION (infra/versions.ts)
+   */
+  readonly kubernetesVersion?: pulumi.Input<string>;
+  /**
    * The role ARN of each add-on that calls AWS (infra/aws/identity.ts); its pods get
    * that role's web identity (web-identity.ts).
    * @default {} (no add-on gets AWS credentials)
@@ -134,10 +140,12 @@ export class ClusterAddons extends pulumi.ComponentResource {
       ]),
     ) as Record<string, k8s.core.v1.Namespace>;
 
+    // An unpinned minor stops the program here, not inside an apply after resources were declared.
+    if (typeof args.kubernetesVersion === "string") minorBoundImages(args.kubernetesVersion);
     const roles = args.awsRoles ?? {};
     const values = pulumi
-      .all([args.terminationQueueUrl, roles.ebsCsiDriver, roles.clusterAutoscaler])
-      .apply(([terminationQueueUrl, ebsCsiDriver, clusterAutoscaler]) =>
+      .all([args.terminationQueueUrl, roles.ebsCsiDriver, roles.clusterAutoscaler, args.kubernetesVersion])
+      .apply(([terminationQueueUrl, ebsCsiDriver, clusterAutoscaler, kubernetesVersion]) =>
         addonValues({
           clusterName: args.clusterName,
           region: args.region,
@@ -145,6 +153,7 @@ export class ClusterAddons extends pulumi.ComponentResource {
           terminationQueueUrl,
           ingressClass: args.ingressClass,
           awsRoleArns: { ebsCsiDriver, clusterAutoscaler },
+          kubernetesVersion,
         }),
       );
 

@@ -11,7 +11,7 @@
 import { ADDON_SERVICE_ACCOUNTS } from "../../aws/identity";
 import { NTH_MANAGED_TAG } from "../../nodes/workers";
 import { clusterAutoscalerWebIdentity, ebsCsiControllerWebIdentity } from "./web-identity";
-import { ADDON_VERSIONS, PinnedImage } from "./versions";
+import { ADDON_VERSIONS, minorBoundImages, PinnedImage } from "./versions";
 
 /** Settings the add-ons need from the rest of the program (plain data). */
 export interface AddonSettings {
@@ -28,6 +28,12 @@ export interface AddonSettings {
    * @default {} (no AWS credentials in their pods)
    */
   readonly awsRoleArns?: { readonly ebsCsiDriver?: string; readonly clusterAutoscaler?: string };
+  /**
+   * The cluster's Kubernetes release: the cloud controller manager and cluster-autoscaler
+   * images are its minor's row of MINOR_BOUND_IMAGES (./versions.ts).
+   * @default KUBERNETES_VERSION (infra/versions.ts)
+   */
+  readonly kubernetesVersion?: string;
 }
 
 export type Values = Record<string, unknown>;
@@ -115,9 +121,8 @@ export function calicoValues(s: AddonSettings): Values {
 
 /** AWS cloud controller manager: node initialization and Service type LoadBalancer (NLB/CLB). */
 export function cloudControllerManagerValues(s: AddonSettings): Values {
-  const v = ADDON_VERSIONS.cloudControllerManager;
   return {
-    image: image(v.images.controller),
+    image: image(minorBoundImages(s.kubernetesVersion).cloudControllerManager),
     args: [
       "--v=2",
       "--cloud-provider=aws",
@@ -248,7 +253,6 @@ export function nodeTerminationHandlerValues(s: AddonSettings): Values {
 
 /** cluster-autoscaler discovering this cluster's worker groups by tag. */
 export function clusterAutoscalerValues(s: AddonSettings): Values {
-  const v = ADDON_VERSIONS.clusterAutoscaler;
   return {
     cloudProvider: "aws",
     awsRegion: s.region,
@@ -260,7 +264,7 @@ export function clusterAutoscalerValues(s: AddonSettings): Values {
       // The tags infra/nodes/workers.ts puts on every pool's group.
       tags: ["k8s.io/cluster-autoscaler/enabled", `k8s.io/cluster-autoscaler/${s.clusterName}`],
     },
-    image: image(v.images.autoscaler),
+    image: image(minorBoundImages(s.kubernetesVersion).clusterAutoscaler),
     // No CA bundle from the host: the image carries its own, and the chart (9.59.0) has no
     // `sslCertPath` value (an earlier pin set one; Helm ignored it).
     extraArgs: {

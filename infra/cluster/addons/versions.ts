@@ -12,11 +12,11 @@
  *
  * Pins verified on 2026-11-30. Every image listed under `images` is set explicitly in
  * the add-on's values (so a chart bump never changes it silently); controllers that
- * must match the Kubernetes minor (cloud controller manager, cluster-autoscaler) derive
- * their tag from infra/versions.ts. An add-on with no `images` runs the tags its pinned
- * chart version pins, for the reason given there.
+ * must match the Kubernetes minor (cloud controller manager, cluster-autoscaler) take
+ * their image from {@link MINOR_BOUND_IMAGES}, by the cluster's minor. An add-on with no
+ * `images` runs the tags its pinned chart version pins, for the reason given there.
  */
-import { KUBERNETES_VERSION } from "../../versions";
+import { KUBERNETES_VERSION, SUPPORTED_KUBERNETES_MINORS } from "../../versions";
 
 /** `1.35` from `1.35.4`. */
 export function kubernetesMinor(version: string = KUBERNETES_VERSION): string {
@@ -51,7 +51,50 @@ export interface AddonChart {
   readonly images: Readonly<Record<string, PinnedImage>>;
 }
 
-const minor = kubernetesMinor();
+const CCM_REPOSITORY = "registry.k8s.io/provider-aws/cloud-controller-manager";
+const CLUSTER_AUTOSCALER_REPOSITORY = "registry.k8s.io/autoscaling/cluster-autoscaler";
+
+/**
+ * The images that must move with the cluster's minor, one row per minor: both projects
+ * release one line per Kubernetes minor and support only that one. The patch is chosen
+ * per row, not derived (`v${minor}.0` is not always published: cloud-provider-aws'
+ * v1.36.0 image build failed and was never promoted). The charts stay at the pins
+ * below for every row: they only name the app version as the default image, which the
+ * values replace. A minor with no row (1.37: no published image verified yet) is
+ * refused by {@link minorBoundImages} before anything is declared. The repositories are
+ * constants, not literals, on purpose: Renovate's image manager would otherwise move a
+ * row's tag to the newest release of any minor; a patch bump is a hand edit with its note.
+ */
+export const MINOR_BOUND_IMAGES: Readonly<Record<string, { readonly cloudControllerManager: PinnedImage; readonly clusterAutoscaler: PinnedImage }>> = {
+  "1.35": {
+    // evidence: https://github.com/kubernetes/cloud-provider-aws/releases/tag/v1.35.0 (2025-12-22; registry.k8s.io/images/k8s-staging-provider-aws/images.yaml promotes v1.35.0; the appVersion of chart 0.0.11)
+    cloudControllerManager: { repository: CCM_REPOSITORY, tag: "v1.35.0" },
+    // evidence: https://github.com/kubernetes/autoscaler/releases/tag/cluster-autoscaler-1.35.0 (2026-02-06; chart 9.59.0's appVersion)
+    clusterAutoscaler: { repository: CLUSTER_AUTOSCALER_REPOSITORY, tag: "v1.35.0" },
+  },
+  "1.36": {
+    // evidence: https://github.com/kubernetes/k8s.io/pull/9796 (merged 2026-07-30: promotes cloud-controller-manager v1.36.1, tag 2026-07-15; v1.36.0's image was never staged, kubernetes/cloud-provider-aws#1450)
+    cloudControllerManager: { repository: CCM_REPOSITORY, tag: "v1.36.1" },
+    // evidence: https://github.com/kubernetes/autoscaler/releases/tag/cluster-autoscaler-1.36.1 (2026-07-22, the newest 1.36 tag on the date of the pin)
+    clusterAutoscaler: { repository: CLUSTER_AUTOSCALER_REPOSITORY, tag: "v1.36.1" },
+  },
+};
+
+/** The row of {@link MINOR_BOUND_IMAGES} for `kubernetesVersion`, or an error naming the minors that have one. */
+export function minorBoundImages(kubernetesVersion: string = KUBERNETES_VERSION) {
+  const minor = kubernetesMinor(kubernetesVersion);
+  const row = MINOR_BOUND_IMAGES[minor];
+  if (!row) {
+    const known = Object.keys(MINOR_BOUND_IMAGES).join(", ");
+    throw new Error(
+      `kubernetesVersion ${kubernetesVersion}: no cloud controller manager / cluster-autoscaler images are pinned for Kubernetes ${minor} ` +
+        `(pinned: ${known}; supported minors: ${SUPPORTED_KUBERNETES_MINORS.join(", ")}); add a verified row to MINOR_BOUND_IMAGES in infra/cluster/addons/versions.ts`,
+    );
+  }
+  return row;
+}
+
+const defaultImages = minorBoundImages();
 
 export const ADDON_VERSIONS = {
   /** Calico through the Tigera operator: pod networking and NetworkPolicy. */
@@ -77,11 +120,8 @@ export const ADDON_VERSIONS = {
     // evidence: https://github.com/kubernetes/cloud-provider-aws/blob/helm-chart-aws-cloud-controller-manager-0.0.11/charts/aws-cloud-controller-manager/Chart.yaml (version 0.0.11, appVersion v1.35.0; still the chart at tag v1.37.1, 2026-11-05; 0.0.12 was never published)
     version: "0.0.11",
     namespace: "kube-system",
-    images: {
-      // Follows KUBERNETES_VERSION's minor (infra/versions.ts), so no bot moves it.
-      // evidence: https://github.com/kubernetes/cloud-provider-aws/releases/tag/v1.35.0 (the appVersion of chart 0.0.11)
-      controller: { repository: "registry.k8s.io/provider-aws/cloud-controller-manager", tag: `v${minor}.0` },
-    },
+    // The default minor's image; the values take the cluster's row of MINOR_BOUND_IMAGES.
+    images: { controller: defaultImages.cloudControllerManager },
   },
   /** AWS EBS CSI driver (kubernetes-sigs/aws-ebs-csi-driver); chart 2.N ships driver 1.N. */
   ebsCsiDriver: {
@@ -163,11 +203,8 @@ export const ADDON_VERSIONS = {
     // evidence: https://github.com/kubernetes/autoscaler/releases/tag/cluster-autoscaler-chart-9.59.0 (2026-07-21, appVersion 1.35.0; 9.59.1 was never published)
     version: "9.59.0",
     namespace: "kube-system",
-    images: {
-      // Follows KUBERNETES_VERSION's minor (infra/versions.ts), so no bot moves it.
-      // evidence: https://github.com/kubernetes/autoscaler/releases/tag/cluster-autoscaler-1.35.0 (chart 9.59.0's appVersion)
-      autoscaler: { repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: `v${minor}.0` },
-    },
+    // The default minor's image; the values take the cluster's row of MINOR_BOUND_IMAGES.
+    images: { autoscaler: defaultImages.clusterAutoscaler },
   },
 } as const satisfies Record<string, AddonChart>;
 

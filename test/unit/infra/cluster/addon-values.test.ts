@@ -7,7 +7,7 @@
 import { DEFAULT_INGRESS_CLASS } from "../../../../charts/global-values";
 import { addonValues } from "../../../../infra/cluster/addons";
 import { AddonSettings, CONTROL_PLANE_NODE_SELECTOR } from "../../../../infra/cluster/addons/values";
-import { ADDON_VERSIONS, AddonName, kubernetesMinor, PinnedImage } from "../../../../infra/cluster/addons/versions";
+import { ADDON_VERSIONS, AddonName, kubernetesMinor, MINOR_BOUND_IMAGES, minorBoundImages, PinnedImage } from "../../../../infra/cluster/addons/versions";
 import { goldenIn } from "../../support/golden";
 
 const SETTINGS: AddonSettings = {
@@ -40,8 +40,33 @@ describe("add-on values", () => {
   it("derives the version-coupled controllers' minor from the pinned Kubernetes release", () => {
     expect(kubernetesMinor("1.35.4")).toBe("1.35");
     expect(() => kubernetesMinor("1.35")).toThrow("x.y.z");
-    expect(ADDON_VERSIONS.cloudControllerManager.images.controller.tag).toBe(`v${kubernetesMinor()}.0`);
-    expect(ADDON_VERSIONS.clusterAutoscaler.images.autoscaler.tag).toBe(`v${kubernetesMinor()}.0`);
+    expect(ADDON_VERSIONS.cloudControllerManager.images.controller).toEqual(MINOR_BOUND_IMAGES[kubernetesMinor()].cloudControllerManager);
+    expect(ADDON_VERSIONS.clusterAutoscaler.images.autoscaler).toEqual(MINOR_BOUND_IMAGES[kubernetesMinor()].clusterAutoscaler);
+    // Every row's images are releases of that row's minor, at an exact patch.
+    for (const [minor, row] of Object.entries(MINOR_BOUND_IMAGES)) {
+      for (const image of Object.values(row)) expect([minor, image.tag]).toEqual([minor, expect.stringMatching(new RegExp(`^v${minor.replace(".", "\\.")}\\.\\d+$`))]);
+    }
+  });
+
+  it("takes the cloud controller manager and cluster-autoscaler images from the cluster's minor", () => {
+    const imageOf = (v: unknown) => (v as { image: { repository: string; tag: string } }).image;
+    const at135 = addonValues({ ...SETTINGS, kubernetesVersion: "1.35.4" });
+    const at136 = addonValues({ ...SETTINGS, kubernetesVersion: "1.36.2" });
+    expect(imageOf(at135.cloudControllerManager)).toEqual({ repository: "registry.k8s.io/provider-aws/cloud-controller-manager", tag: "v1.35.0" });
+    expect(imageOf(at136.cloudControllerManager)).toEqual({ repository: "registry.k8s.io/provider-aws/cloud-controller-manager", tag: "v1.36.1" });
+    expect(imageOf(at135.clusterAutoscaler)).toEqual({ repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.35.0" });
+    expect(imageOf(at136.clusterAutoscaler)).toEqual({ repository: "registry.k8s.io/autoscaling/cluster-autoscaler", tag: "v1.36.1" });
+    // Nothing else depends on the minor.
+    const { cloudControllerManager: _c, clusterAutoscaler: _a, ...rest135 } = at135;
+    const { cloudControllerManager: _c2, clusterAutoscaler: _a2, ...rest136 } = at136;
+    expect(rest136).toEqual(rest135);
+    // The default (no kubernetesVersion) is the pinned release's row: what the golden files show.
+    expect(imageOf(values.clusterAutoscaler)).toEqual(imageOf(at135.clusterAutoscaler));
+  });
+
+  it("refuses a minor without pinned images, naming the key, the minor and what is pinned", () => {
+    expect(() => minorBoundImages("1.37.0")).toThrow(/kubernetesVersion 1\.37\.0: .*Kubernetes 1\.37 \(pinned: 1\.35, 1\.36;/);
+    expect(() => addonValues({ ...SETTINGS, kubernetesVersion: "1.34.9" })).toThrow(/Kubernetes 1\.34/);
   });
 
   it("follows the settings it is given", () => {

@@ -117,7 +117,6 @@ const workers = new WorkerPools(name, {
   securityGroupId: security.workerSecurityGroupId,
   instanceProfileArn: identity.workerInstanceProfileArn,
   joinSecretArn: secrets.joinSecretArn,
-  workerRoleName: identity.workerRoleName,
   // The worker security group opens 22 to sshAllowedCidrs too: the key belongs on the workers as well.
   sshKeyName: c.sshKeyName,
   tags: c.tags,

@@ -20,7 +20,6 @@ import { CA_LABEL_TAG_PREFIX, CA_TAINT_TAG_PREFIX, PLATFORM_ASG_TAG_COUNT } from
 import { encodeUserData, renderNodeUserData } from "./user-data";
 import { ubuntuAmiQuery } from "./ami";
 import { resourceTags } from "../aws/tags";
-import { workerSelfHealthPolicy } from "../policies/worker-health";
 import { ECR_CREDENTIAL_PROVIDER_VERSION, KUBEADM_API_VERSION, KUBERNETES_PACKAGE_REVISION } from "../versions";
 
 /** How long an instance may stay in Terminating:Wait while the handler drains it. */
@@ -308,11 +307,14 @@ export class NodePool extends pulumi.ComponentResource {
 
 export interface WorkerPoolsArgs extends Omit<NodePoolArgs, "pool"> {
   readonly pools: readonly NodePoolConfig[];
-  /** The worker instance role: gets {@link workerSelfHealthPolicy}. */
-  readonly workerRoleName: pulumi.Input<string>;
 }
 
-/** Every configured pool, plus the worker role's permission to report a failed join. */
+/**
+ * Every configured pool. The worker role cannot mark instances unhealthy (IAM cannot
+ * limit that to the caller's own instance, so any worker could have replaced a peer):
+ * a worker whose bootstrap fails powers itself off, and the launch template's
+ * shutdown behaviour "terminate" makes its group replace it.
+ */
 export class WorkerPools extends pulumi.ComponentResource {
   readonly pools: NodePool[];
   /** Pool name to autoscaling group name. */
@@ -322,32 +324,9 @@ export class WorkerPools extends pulumi.ComponentResource {
   constructor(name: string, args: WorkerPoolsArgs, opts?: pulumi.ComponentResourceOptions) {
     super("platform:infra:WorkerPools", name, {}, opts);
     const parent = { parent: this };
-    const identity = aws.getCallerIdentityOutput({}, parent);
-    const partition = aws.getPartitionOutput({}, parent);
 
-    const healthPolicy = new aws.iam.RolePolicy(
-      `${name}-self-health`,
-      {
-        role: args.workerRoleName,
-        name: "mark-unhealthy-on-failed-join",
-        policy: pulumi
-          .all([identity.accountId, partition.partition])
-          .apply(([accountId, part]) =>
-            JSON.stringify(workerSelfHealthPolicy({ partition: part, region: args.region, accountId, clusterName: args.clusterName })),
-          ),
-      },
-      parent,
-    );
-
-    const { pools, workerRoleName: _role, ...shared } = args;
-    this.pools = pools.map(
-      (pool) =>
-        new NodePool(
-          `${name}-${pool.name}`,
-          { ...shared, pool, dependsOn: [...(args.dependsOn ?? []), healthPolicy] },
-          parent,
-        ),
-    );
+    const { pools, ...shared } = args;
+    this.pools = pools.map((pool) => new NodePool(`${name}-${pool.name}`, { ...shared, pool }, parent));
     this.asgNameList = pulumi.all(this.pools.map((p) => p.asgName));
     this.asgNames = this.asgNameList.apply((names) => Object.fromEntries(pools.map((p, i) => [p.name, names[i]])));
     this.registerOutputs({ asgNames: this.asgNames });

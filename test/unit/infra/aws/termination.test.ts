@@ -7,7 +7,6 @@ import { parseConfig } from "../../../../infra/config";
 import { terminationEventRules } from "../../../../infra/aws/termination";
 import { asgTags, usesMixedInstancesPolicy } from "../../../../infra/nodes/workers";
 import { asgArnPattern, nodeLifecyclePolicy, terminationQueuePolicy } from "../../../../infra/policies/node-lifecycle";
-import { workerSelfHealthPolicy } from "../../../../infra/policies/worker-health";
 import { allows } from "../../support/iam-eval";
 import { goldenIn } from "../../support/golden";
 
@@ -22,10 +21,6 @@ describe("IAM documents", () => {
     expectGolden("control-plane-node-lifecycle.json", nodeLifecyclePolicy({ ctx: CTX, queueArn: QUEUE, asgNames: ASGS }));
   });
 
-  it("worker self-health matches the golden file", () => {
-    expectGolden("worker-self-health.json", workerSelfHealthPolicy(CTX));
-  });
-
   it("termination queue policy matches the golden file", () => {
     expectGolden(
       "termination-queue-policy.json",
@@ -34,7 +29,7 @@ describe("IAM documents", () => {
   });
 
   it("uses '*' only on Describe/Get calls, which have no resource-level permissions", () => {
-    const docs = [nodeLifecyclePolicy({ ctx: CTX, queueArn: QUEUE, asgNames: ASGS }), workerSelfHealthPolicy(CTX)];
+    const docs = [nodeLifecyclePolicy({ ctx: CTX, queueArn: QUEUE, asgNames: ASGS })];
     for (const st of docs.flatMap((d) => d.Statement)) {
       if (st.Resource === "*") for (const a of st.Action) expect(a).toMatch(/^(autoscaling|ec2):(Describe|Get)/);
     }

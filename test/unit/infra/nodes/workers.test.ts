@@ -342,10 +342,10 @@ describe("the program with two pools", () => {
       }
     });
 
-    it("lets a worker mark an instance of this cluster's groups unhealthy, and nothing more of Auto Scaling", () => {
+    it("a worker cannot mark any instance unhealthy (a failed boot powers itself off), nor do anything else of Auto Scaling", () => {
       const worker = policiesOf(roleName("worker")).docs;
       const tagged = { "aws:ResourceTag/kubernetes.io/cluster/demo": "owned" };
-      expect(allows(worker, "autoscaling:SetInstanceHealth", groups[0].state.arn, tagged)).toBe(true);
+      expect(allows(worker, "autoscaling:SetInstanceHealth", groups[0].state.arn, tagged)).toBe(false);
       expect(allows(worker, "autoscaling:SetInstanceHealth", asgArn("x"), { "aws:ResourceTag/kubernetes.io/cluster/other": "owned" })).toBe(false);
       expect(allows(worker, "autoscaling:UpdateAutoScalingGroup", groups[0].state.arn, tagged)).toBe(false);
     });

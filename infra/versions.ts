@@ -40,3 +40,23 @@ export const KUBERNETES_PACKAGE_REVISION = "1.1";
  */
 // evidence: https://artifacts.k8s.io/binaries/cloud-provider-aws/v1.31.0/linux/amd64/ecr-credential-provider-linux-amd64 (Go module proxy: k8s.io/cloud-provider-aws v1.31.0, 2024-08-16)
 export const ECR_CREDENTIAL_PROVIDER_VERSION = "1.31.0";
+
+/**
+ * The container runtime every node installs: containerd 2.x, because Kubernetes 1.35 is
+ * the last release that supports containerd 1.x ("switch to containerd 2.0 or later
+ * before upgrading to the next Kubernetes version",
+ * https://docs.aws.amazon.com/eks/latest/userguide/kubernetes-versions-standard.html),
+ * and one runtime for every minor keeps a rolling upgrade from changing two things at once. From Ubuntu's own archive
+ * (noble-updates and noble-security, source `containerd-app`), not Docker's
+ * `containerd.io`: Canonical's security maintenance, no third-party repository or
+ * signing key in the boot path (one network step less, and the control plane's
+ * user-data stays under EC2's 16 KiB), and Docker's repository has advertised a
+ * containerd.io 2.x whose .deb was missing (docker/for-linux#1557). The cost: the
+ * archive lists only the newest build of each pocket, so when Canonical supersedes this
+ * one a new node cannot install it and fails its boot (bounded, then replaced);
+ * Renovate's deb datasource proposes the new build first. Installed exactly and held
+ * by infra/nodes/bootstrap/node-prepare.sh.
+ */
+// renovate: datasource=deb depName=containerd registryUrl=https://archive.ubuntu.com/ubuntu?suite=noble-updates&components=main&binaryArch=amd64 versioning=deb
+// evidence: https://packages.ubuntu.com/noble-updates/containerd (containerd 2.2.1-0ubuntu1~24.04.3 in noble-updates and noble-security; noble itself ships 1.7.12-0ubuntu4)
+export const CONTAINERD_PACKAGE_VERSION = "2.2.1-0ubuntu1~24.04.3";

@@ -15,6 +15,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as zlib from "zlib";
 import { stringify } from "yaml";
+import { CONTAINERD_PACKAGE_VERSION } from "../versions";
 
 /** Where the scripts and units live in this repository. */
 export const BOOTSTRAP_SOURCE_DIR = path.join(__dirname, "bootstrap");
@@ -108,7 +109,12 @@ export function renderNodeUserData(props: NodeUserDataProps): string {
   const scripts = ["bootstrap", ...props.steps, ...(props.extraScripts ?? [])];
   const unique = [...new Set(scripts)];
   const env = renderEnvFile(
-    { ...props.env, BOOTSTRAP_STEPS: props.steps.join(" ") },
+    {
+      ...props.env,
+      // Every node that prepares itself installs the one pinned runtime (infra/versions.ts says why).
+      ...(unique.includes("node-prepare") ? { CONTAINERD_PACKAGE_VERSION } : {}),
+      BOOTSTRAP_STEPS: props.steps.join(" "),
+    },
     props.header ?? "Rendered by infra/nodes/user-data.ts. Non-secret values only.",
   );
   const doc = {

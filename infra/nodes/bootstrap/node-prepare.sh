@@ -5,8 +5,8 @@
 # Inputs (non-secret, from the env file $BOOTSTRAP_ENV, default /etc/platform/bootstrap.env):
 #   KUBERNETES_VERSION           release to install, e.g. 1.35.4
 #   KUBERNETES_PACKAGE_VERSION   its pkgs.k8s.io Debian version, e.g. 1.35.4-1.1
-#   CONTAINERD_PACKAGE_VERSION   optional exact Ubuntu containerd version; unset takes the
-#                                archive's current one (security-maintained by Canonical)
+#   CONTAINERD_PACKAGE_VERSION   exact Ubuntu containerd version, installed and held (the
+#                                program always sets it; unset takes the archive's current one)
 # Output: /etc/platform/node.env with NODE_NAME, NODE_IP, INSTANCE_ID and
 # AVAILABILITY_ZONE as read from the instance metadata service, for the scripts that follow.
 #
@@ -163,9 +163,19 @@ if [[ "${#missing[@]}" -gt 0 ]]; then
       to_install+=("$p")
     fi
   done
-  apt_get install --no-install-recommends "${to_install[@]}" || die "could not install ${to_install[*]} from the Ubuntu archive"
+  apt_get install --no-install-recommends --allow-downgrades --allow-change-held-packages "${to_install[@]}" ||
+    die "could not install ${to_install[*]} from the Ubuntu archive"
 else
   log "base packages and containerd are already installed"
+fi
+if [[ -n "$CONTAINERD_PACKAGE_VERSION" ]]; then
+  apt-mark hold containerd >/dev/null
+  log "held containerd at ${CONTAINERD_PACKAGE_VERSION}"
+fi
+# Kubernetes 1.35 is the last release that runs on containerd 1.x.
+containerd_version="$(dpkg-query -W -f='${Version}' containerd 2>/dev/null || true)"
+if ((${KUBERNETES_MINOR#*.} > 35)) && [[ ! "$containerd_version" =~ ^([2-9]|[1-9][0-9]+)\. ]]; then
+  die "Kubernetes ${KUBERNETES_MINOR} needs containerd 2.x, this node has '${containerd_version}'"
 fi
 
 keyring=/etc/apt/keyrings/kubernetes-apt-keyring.gpg

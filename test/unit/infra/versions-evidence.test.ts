@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { DEFAULT_GRAFANA_IMAGE } from "../../../charts/grafana/values";
 import { ADDON_VERSIONS, AddonName } from "../../../infra/cluster/addons/versions";
-import { KUBERNETES_VERSION } from "../../../infra/versions";
+import { CONTAINERD_PACKAGE_VERSION, KUBERNETES_VERSION } from "../../../infra/versions";
 
 /** Image tags written as `v${minor}.0`: they move with KUBERNETES_VERSION, not by the image manager. */
 const FOLLOW_KUBERNETES = new Set(["cloudControllerManager.controller", "clusterAutoscaler.autoscaler"]);
@@ -103,8 +103,8 @@ describe("version pins", () => {
     expect(extracted("infra/cluster/addons/versions.ts")).toEqual(expected.sort());
   });
 
-  it("lets Renovate find the Kubernetes release", () => {
-    expect(extracted("infra/versions.ts")).toEqual([`kubernetes/kubernetes@${KUBERNETES_VERSION} (github-releases)`]);
+  it("lets Renovate find the Kubernetes release and the containerd package", () => {
+    expect(extracted("infra/versions.ts")).toEqual([`containerd@${CONTAINERD_PACKAGE_VERSION} (deb)`, `kubernetes/kubernetes@${KUBERNETES_VERSION} (github-releases)`]);
   });
 
   it("lets Renovate find the Session Manager plugin the workflows install, with its evidence note", () => {

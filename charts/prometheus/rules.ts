@@ -10,6 +10,12 @@ export interface AlertRuleInput {
   readonly certificateExpiryDays: number;
   /** Alert when a persistent volume has less than this percentage of its space free. */
   readonly volumeFreePercent: number;
+  /**
+   * Ship the etcd snapshot alerts. Off where no control plane of this platform takes
+   * snapshots (kind, another distribution): there EtcdBackupMissing would fire forever.
+   * @default true
+   */
+  readonly etcdBackups?: boolean;
 }
 
 export interface AlertRule {
@@ -142,7 +148,7 @@ export function alertingRules(input: AlertRuleInput): { groups: RuleGroup[] } {
           ),
         ],
       },
-      etcdBackupRules(),
+      ...(input.etcdBackups ?? true ? [etcdBackupRules()] : []),
       {
         name: "prometheus",
         rules: [

@@ -49,7 +49,7 @@ export interface PrometheusValues {
   readonly verifyKubeletCertificates: boolean;
   readonly ingressController: AddonMetricsTarget;
   readonly certManager: AddonMetricsTarget;
-  readonly alerts: { readonly certificateExpiryDays: number; readonly volumeFreePercent: number };
+  readonly alerts: { readonly certificateExpiryDays: number; readonly volumeFreePercent: number; readonly etcdBackups: boolean };
   /** Labels put on every series, e.g. `{cluster: prod}`. */
   readonly externalLabels: Readonly<Record<string, string>>;
   readonly resources: {
@@ -68,7 +68,8 @@ export const PROMETHEUS_DEFAULTS = {
   // Ingress Controller exposes Prometheus metrics on 9113, cert-manager on 9402.
   ingressController: { namespace: "nginx-ingress", metricsPort: 9113 },
   certManager: { namespace: "cert-manager", metricsPort: 9402 },
-  alerts: { certificateExpiryDays: 10, volumeFreePercent: 10 },
+  // etcdBackups: the snapshot alerts, for the control plane infra/ deploys (kind has none).
+  alerts: { certificateExpiryDays: 10, volumeFreePercent: 10, etcdBackups: true },
   resources: {
     prometheus: { cpu: { request: "250m", limit: "1" }, memory: { request: "1Gi", limit: "2Gi" } },
     nodeExporter: { cpu: { request: "50m", limit: "250m" }, memory: { request: "64Mi", limit: "128Mi" } },
@@ -154,7 +155,7 @@ export function parsePrometheusValues(v: Validator, global: GlobalValues): Prome
   });
 
   const a = section(v, "alerts");
-  a.rejectUnknownKeys(["certificateExpiryDays", "volumeFreePercent"]);
+  a.rejectUnknownKeys(["certificateExpiryDays", "volumeFreePercent", "etcdBackups"]);
   const r = section(v, "resources");
   r.rejectUnknownKeys(["prometheus", "nodeExporter", "kubeStateMetrics"]);
   const res = PROMETHEUS_DEFAULTS.resources;
@@ -187,6 +188,7 @@ export function parsePrometheusValues(v: Validator, global: GlobalValues): Prome
         min: 1,
         max: 50,
       }),
+      etcdBackups: a.boolean("etcdBackups", PROMETHEUS_DEFAULTS.alerts.etcdBackups),
     },
     externalLabels: v.stringMap(
       "externalLabels",

@@ -1,3 +1,5 @@
+import * as fs from "fs";
+import * as path from "path";
 import { Testing } from "cdk8s";
 import { parse } from "yaml";
 import { KSM_RESOURCES, PROMETHEUS_NAMES, PrometheusChart } from "../../../charts/prometheus/chart";
@@ -96,6 +98,19 @@ describe("PrometheusChart", () => {
     expect(byName(ALERT.hpaAtMax).for).toBe("15m");
     expect(byName(ALERT.certificateExpiring).expr).toContain(`< ${7 * 86400}`);
     expect(byName(ALERT.certificateExpiring).expr).toContain("certmanager_certificate_expiration_timestamp_seconds");
+  });
+
+  test("ships the etcd snapshot alerts unless prometheus.alerts.etcdBackups is false (values/kind.yaml: nothing snapshots kind's etcd)", () => {
+    const alertNames = (o: Obj[]) => rulesOf(o).groups.flatMap((g: Obj) => g.rules.map((r: Obj) => r.alert));
+    expect(alertNames(objs)).toEqual(expect.arrayContaining([ALERT.etcdBackupMissing, ALERT.etcdBackupFailed]));
+    const off = alertNames(synth({ prometheus: { alerts: { etcdBackups: false } } }));
+    expect(off).not.toContain(ALERT.etcdBackupMissing);
+    expect(off).not.toContain(ALERT.etcdBackupFailed);
+    // Only those two go: every other alert stays.
+    expect(off).toEqual(alertNames(objs).filter((a: string) => a !== ALERT.etcdBackupMissing && a !== ALERT.etcdBackupFailed));
+    const kind = parse(fs.readFileSync(path.join(__dirname, "../../../values/kind.yaml"), "utf8"));
+    expect(kind.prometheus.alerts.etcdBackups).toBe(false);
+    expect(() => synth({ prometheus: { alerts: { etcdBackups: "no" } } })).toThrow(/prometheus\.alerts\.etcdBackups/);
   });
 
   test("data on a PVC of the configured class and size; retention from values", () => {

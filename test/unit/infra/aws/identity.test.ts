@@ -115,13 +115,15 @@ describe("least privilege", () => {
     }
   });
 
-  it("the control plane may upload and read etcd snapshots in this cluster's bucket but not delete them", () => {
+  it("the control plane may upload, read and retire etcd snapshots in this cluster's bucket, never destroy a version", () => {
     const b = rendered.controlPlane["etcd-backup"];
     const bucket = PLACEHOLDER_INPUTS.etcdBackupBucketArn;
     expect(grants(b, "s3:PutObject", `${bucket}/snapshots/etcd-20260101T000000Z.db`)).toHaveLength(1);
     expect(grants(b, "s3:GetObject", `${bucket}/snapshots/etcd-20260101T000000Z.db`)).toHaveLength(1);
     expect(grants(b, "s3:PutObject", "arn:aws:s3:::another-bucket/snapshots/x")).toEqual([]);
-    expect(grants(b, "s3:DeleteObject", `${bucket}/snapshots/x`)).toEqual([]);
+    // Retiring (a delete marker on the versioned bucket; lifecycle expires the old version later) only under snapshots/.
+    expect(grants(b, "s3:DeleteObject", `${bucket}/snapshots/x`)).toHaveLength(1);
+    expect(grants(b, "s3:DeleteObject", `${bucket}/other/x`)).toEqual([]);
     expect(grants(b, "s3:DeleteObjectVersion", `${bucket}/snapshots/x`)).toEqual([]);
   });
 

@@ -6,7 +6,7 @@
 import { ResourceSpec } from "../../constructs/resources";
 import { Validator } from "../../lib/validate";
 import type { GlobalValues } from "../global-values";
-import { containerLogGroupName } from "./log-group";
+import { containerLogGroupName } from "../../lib/log-group";
 import { readDataKey, readImage, readResources, readSecretName, section } from "../values-common";
 
 /**

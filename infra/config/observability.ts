@@ -6,7 +6,7 @@
  *
  * Pure (no Pulumi).
  */
-import { containerLogGroupName } from "../../charts/fluentd/log-group";
+import { containerLogGroupName } from "../../lib/log-group";
 import type { ClusterConfig } from "./cluster";
 import { Validator } from "../../lib/validate";
 

@@ -7,7 +7,7 @@ import { installPulumiMocks, TEST_ACCOUNT, TEST_REGION } from "../../support/pul
 
 const mocks = installPulumiMocks();
 
-import { containerLogGroupName } from "../../../../charts/fluentd/log-group";
+import { containerLogGroupName } from "../../../../lib/log-group";
 import { parseConfig } from "../../../../infra/config";
 import { Logging } from "../../../../infra/aws/logging";
 import { cloudWatchReadPolicy, logWriterPolicy } from "../../../../infra/policies/logs";

@@ -97,7 +97,8 @@ export function parseObjectDetection(v: Validator): ObjectDetectionConfig {
     imagePlatform: s.string("imagePlatform", d.imagePlatform, { oneOf: ["linux/amd64", "linux/arm64"] }),
     keepImages: s.number("keepImages", d.keepImages, { min: 1, max: 1000 }),
   };
-  if (out.build && out.yolov5WeightsSha256 === "") {
+  // A bad value was reported above (and fell back to ""): say "required" only when it is absent.
+  if (out.build && out.yolov5WeightsSha256 === "" && !s.has("yolov5WeightsSha256")) {
     s.fail(
       "yolov5WeightsSha256",
       "",

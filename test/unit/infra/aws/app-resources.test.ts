@@ -186,6 +186,19 @@ describe("objectDetection build settings", () => {
     expect(() => parse({ imagePlatform: "windows/amd64" })).toThrow(/imagePlatform/);
   });
 
+  test("a malformed checksum with building on is one problem, not also 'required'", () => {
+    const error = (() => {
+      try {
+        parse({ build: true, yolov5WeightsSha256: "abc" });
+      } catch (e) {
+        return e as ConfigError;
+      }
+      throw new Error("expected a ConfigError");
+    })();
+    expect(error.problems.map((p) => p.key)).toEqual(["objectDetection.yolov5WeightsSha256"]);
+    expect(error.message).toMatch(/64 lower-case hex digits/);
+  });
+
   test("a stack that neither builds nor names real images is warned", () => {
     expect(objectDetectionWarnings(OBJECT_DETECTION_DEFAULTS, defaultValues())).toHaveLength(1);
     expect(objectDetectionWarnings({ ...OBJECT_DETECTION_DEFAULTS, build: true, yolov5WeightsSha256: "a".repeat(64) }, defaultValues())).toEqual([]);

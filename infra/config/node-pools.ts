@@ -49,7 +49,7 @@ export interface NodePoolsConfig {
   readonly joinTokenTtlHours: number;
   /** How often the control plane writes a fresh token; at most half the TTL. */
   readonly joinTokenRotationHours: number;
-  /** How long a worker waits for a valid token before it marks itself unhealthy. */
+  /** How long a worker waits for a valid token before it gives up and powers off (and is replaced). */
   readonly workerJoinTimeoutMinutes: number;
 }
 
@@ -176,7 +176,7 @@ export function parseNodePools(v: Validator, inherited: NodePoolDefaults): NodeP
   }
   // The ceiling keeps the whole worker bootstrap inside platform-bootstrap.service's
   // TimeoutStartSec (45 min): systemd must not kill the wait before the worker can
-  // mark itself unhealthy.
+  // log why it gives up and power off.
   const workerJoinTimeoutMinutes = v.number("workerJoinTimeoutMinutes", NODE_POOL_DEFAULTS.workerJoinTimeoutMinutes, {
     min: 5,
     max: MAX_WORKER_JOIN_TIMEOUT_MINUTES,

@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as http from "node:http";
 import { KubeClient } from "./kube-client";
-import { makeTestPki, randomToken } from "./pki";
+import { makeTestPki, randomToken, TestPki } from "./pki";
 import { ServerProcess, freePort, startProcess, waitUntil } from "./processes";
 import { tool } from "./tool-paths";
 
@@ -30,6 +30,27 @@ export interface TestApiServerOptions {
    * @default - kubeadm's default issuer only
    */
   readonly serviceAccountIssuer?: string;
+  /**
+   * Working directory (logs, token file, certificates); it is kept on stop.
+   * @default - a temporary directory, removed on stop
+   */
+  readonly dir?: string;
+  /**
+   * The cluster PKI (a restore starts a second server with the first one's).
+   * @default - a new one under the working directory
+   */
+  readonly pki?: TestPki;
+  /**
+   * etcd's data directory and member name, as kubeadm's static pod has them: an
+   * existing directory keeps its data and membership (a restored snapshot).
+   * @default - `etcd` under the working directory, member `test`
+   */
+  readonly etcd?: { readonly dataDir: string; readonly memberName: string };
+  /**
+   * Further kube-apiserver flags (e.g. `--encryption-provider-config`).
+   * @default - none
+   */
+  readonly extraArgs?: readonly string[];
 }
 
 /** Service range of the test server; mirrors kubeadm's default. */
@@ -45,16 +66,22 @@ export class TestApiServer {
     readonly token: string,
     /** PEM of the service-account public key (what the issuer's JWKS must carry). */
     readonly serviceAccountPublicKeyPem: string,
-    private readonly dir: string,
+    /** etcd's client URL (for etcdctl and the backup script). */
+    readonly etcdUrl: string,
+    /** Removed on stop; undefined when the caller owns the working directory. */
+    private readonly tempDir: string | undefined,
     private readonly processes: ServerProcess[],
   ) {}
 
   /** Starts etcd and kube-apiserver and resolves once `/readyz` answers ok. */
   static async start(options: TestApiServerOptions = {}): Promise<TestApiServer> {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "apiserver-"));
+    const tempDir = options.dir === undefined ? fs.mkdtempSync(path.join(os.tmpdir(), "apiserver-")) : undefined;
+    const dir = options.dir ?? (tempDir as string);
+    fs.mkdirSync(dir, { recursive: true });
+    const member = options.etcd?.memberName ?? "test";
     const processes: ServerProcess[] = [];
     try {
-      const pki = makeTestPki(path.join(dir, "pki"));
+      const pki = options.pki ?? makeTestPki(path.join(dir, "pki"));
       const token = randomToken();
       const tokenFile = path.join(dir, "tokens.csv");
       fs.writeFileSync(tokenFile, `${token},test-admin,test-admin,"system:masters"\n`, { mode: 0o600 });
@@ -65,13 +92,13 @@ export class TestApiServer {
         "etcd",
         tool("ETCD"),
         [
-          "--name=test",
-          `--data-dir=${path.join(dir, "etcd")}`,
+          `--name=${member}`,
+          `--data-dir=${options.etcd?.dataDir ?? path.join(dir, "etcd")}`,
           `--listen-client-urls=${etcdUrl}`,
           `--advertise-client-urls=${etcdUrl}`,
           `--listen-peer-urls=http://127.0.0.1:${etcdPeer}`,
           `--initial-advertise-peer-urls=http://127.0.0.1:${etcdPeer}`,
-          `--initial-cluster=test=http://127.0.0.1:${etcdPeer}`,
+          `--initial-cluster=${member}=http://127.0.0.1:${etcdPeer}`,
           // Test data is thrown away: skip fsync, which dominates etcd latency on shared disks.
           "--unsafe-no-fsync",
           "--log-level=warn",
@@ -79,7 +106,8 @@ export class TestApiServer {
         path.join(dir, "etcd.log"),
       );
       processes.push(etcd);
-      await waitUntil(etcd, "etcd /health", () => httpOk(`${etcdUrl}/health`), 30_000);
+      // A restored data directory takes longer to open than an empty one.
+      await waitUntil(etcd, "etcd /health", () => httpOk(`${etcdUrl}/health`), 60_000);
 
       const apiserver = startProcess(
         "kube-apiserver",
@@ -103,6 +131,7 @@ export class TestApiServer {
           `--service-account-signing-key-file=${pki.serviceAccountKey}`,
           "--profiling=false",
           "--v=1",
+          ...(options.extraArgs ?? []),
         ],
         path.join(dir, "kube-apiserver.log"),
       );
@@ -115,10 +144,11 @@ export class TestApiServer {
         async () => (await client.request("GET", "/readyz")).status === 200,
         120_000,
       );
-      return new TestApiServer(url, client, fs.readFileSync(pki.caCert, "utf8"), token, fs.readFileSync(pki.serviceAccountPub, "utf8"), dir, processes);
+      const caCertPem = fs.readFileSync(pki.caCert, "utf8");
+      return new TestApiServer(url, client, caCertPem, token, fs.readFileSync(pki.serviceAccountPub, "utf8"), etcdUrl, tempDir, processes);
     } catch (err) {
       for (const p of processes.reverse()) await p.stop();
-      fs.rmSync(dir, { recursive: true, force: true });
+      if (tempDir) fs.rmSync(tempDir, { recursive: true, force: true });
       throw err;
     }
   }
@@ -150,7 +180,7 @@ export class TestApiServer {
 
   async stop(): Promise<void> {
     for (const p of [...this.processes].reverse()) await p.stop();
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    if (this.tempDir) fs.rmSync(this.tempDir, { recursive: true, force: true });
   }
 }
 

@@ -12,8 +12,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ENCRYPTION_KEY_ENTRY, withEncryptionKey } from "../../infra/aws/encryption";
-import { ControlPlaneProcesses } from "./control-plane-processes";
-import { makeTestPki } from "./pki";
+import { TestApiServer } from "./apiserver";
 import { tool } from "./tool-paths";
 
 jest.setTimeout(300_000);
@@ -32,7 +31,7 @@ function etcdValue(etcdUrl: string, key: string): Buffer {
 
 describe("Secrets encryption at rest", () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "encryption-at-rest-"));
-  let cp: ControlPlaneProcesses | undefined;
+  let cp: TestApiServer | undefined;
   afterAll(async () => {
     await cp?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
@@ -47,9 +46,7 @@ describe("Secrets encryption at rest", () => {
     expect(written.stderr.includes(pkiSecret[ENCRYPTION_KEY_ENTRY])).toBe(false);
     expect(fs.statSync(config).mode & 0o777).toBe(0o600);
 
-    cp = await ControlPlaneProcesses.start(dir, path.join(dir, "etcd"), makeTestPki(path.join(dir, "pki")), "encryption", [
-      `--encryption-provider-config=${config}`,
-    ]);
+    cp = await TestApiServer.start({ dir, etcd: { dataDir: path.join(dir, "etcd"), memberName: "encryption" }, extraArgs: [`--encryption-provider-config=${config}`] });
     for (const [kind, body] of [
       ["secrets", { apiVersion: "v1", kind: "Secret", metadata: { name: "db-password" }, stringData: { password: CANARY } }],
       ["configmaps", { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "not-secret" }, data: { value: CANARY } }],

@@ -25,7 +25,7 @@ import * as path from "node:path";
 import { renderControlPlaneUserData } from "../../infra/nodes/control-plane";
 import { KUBERNETES_VERSION } from "../../infra/versions";
 import { BootstrapHarness } from "./bootstrap-harness";
-import { ControlPlaneProcesses } from "./control-plane-processes";
+import { TestApiServer } from "./apiserver";
 import { KubeClient } from "./kube-client";
 import { makeTestCa, makeTestPki, TestPki } from "./pki";
 
@@ -96,7 +96,7 @@ function pkiSecret(dir: string, pki: TestPki): Record<string, string> {
 
 describe("a replaced control plane restores etcd from the newest snapshot by itself", () => {
   let h: BootstrapHarness;
-  const running: ControlPlaneProcesses[] = [];
+  const running: TestApiServer[] = [];
   afterAll(async () => {
     for (const cp of running) await cp.stop();
     await h?.stop();
@@ -137,7 +137,7 @@ describe("a replaced control plane restores etcd from the newest snapshot by its
     h.installUserData(userData);
 
     // --- the running cluster, and what etcd-backup.sh needs on the node -------------------
-    const before = await ControlPlaneProcesses.start(path.join(h.dir, "before"), dataDir, pki, NODE_NAME);
+    const before = await TestApiServer.start({ dir: path.join(h.dir, "before"), pki, etcd: { dataDir, memberName: NODE_NAME } });
     running.push(before);
     await create(before.client, "configmaps", "dr-proof", { written: "before the snapshot" });
     await create(before.client, "secrets", "dr-secret", { password: "kept-in-the-snapshot" });
@@ -192,7 +192,7 @@ describe("a replaced control plane restores etcd from the newest snapshot by its
     await waitForFile(`${ready}.started`, 240_000, boot);
     // kubeadm init has been called: the data directory was restored before it.
     expect(fs.existsSync(path.join(dataDir, "member", "snap", "db"))).toBe(true);
-    const after = await ControlPlaneProcesses.start(path.join(h.dir, "after"), dataDir, pki, NODE_NAME);
+    const after = await TestApiServer.start({ dir: path.join(h.dir, "after"), pki, etcd: { dataDir, memberName: NODE_NAME } });
     running.push(after);
     fs.writeFileSync(path.join(h.root, "etc", "kubernetes", "admin.conf"), after.kubeconfig(), { mode: 0o600 });
     fs.writeFileSync(ready, "");

@@ -16,6 +16,9 @@
 #
 # Inputs (environment): KUBERNETES_VERSION (x.y.z), KUBERNETES_PACKAGE_VERSION (its Debian
 # version); the rest from $BOOTSTRAP_ENV and node.env as for the other scripts.
+# UPGRADE_DRY_RUN=1 rehearses: it installs the target kubeadm (the only change), runs
+# `kubeadm upgrade plan` and `kubeadm upgrade apply --dry-run` (which prints the static pod
+# manifests and objects it would write) and stops there: no drain, no kubelet, nothing recorded.
 # Redirectable for the test harness: ROOT_DIR, K8S_APT_REPO_BASE, WAIT_SECONDS (default 2400
 # for the init, 600 for the API server), POLL_SECONDS (default 10), NETWORK_ATTEMPTS.
 set -euo pipefail
@@ -30,6 +33,7 @@ INIT_WAIT_SECONDS="${INIT_WAIT_SECONDS:-2400}"
 WAIT_SECONDS="${WAIT_SECONDS:-600}"
 POLL_SECONDS="${POLL_SECONDS:-10}"
 NETWORK_ATTEMPTS="${NETWORK_ATTEMPTS:-5}"
+DRY_RUN="${UPGRADE_DRY_RUN:-0}"
 PATH="${PATH}:/snap/bin"
 export DEBIAN_FRONTEND=noninteractive
 
@@ -60,6 +64,7 @@ package="${KUBERNETES_PACKAGE_VERSION:-}"
 target_minor="${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
 [[ "$package" == "$target"-* ]] || die "KUBERNETES_PACKAGE_VERSION '$package' is not a package of $target"
 [[ -r "$BOOTSTRAP_ENV" ]] || die "cannot read the bootstrap env file $BOOTSTRAP_ENV"
+[[ "$DRY_RUN" == 0 || "$DRY_RUN" == 1 ]] || die "UPGRADE_DRY_RUN '$DRY_RUN' is not 0 or 1"
 
 # Control planes booted from earlier user-data write no marker; their finished bootstrap
 # unit (oneshot, RemainAfterExit) says the same.
@@ -99,8 +104,14 @@ else
 
   log "kubeadm upgrade plan v$target"
   kubeadm upgrade plan "v$target" || die "kubeadm upgrade plan refused v$target (see above)"
-  log "kubeadm upgrade apply v$target"
-  kubeadm upgrade apply -y "v$target" || die "kubeadm upgrade apply v$target failed; kubeadm rolled back what it changed (see above)"
+  apply_args=(-y)
+  [[ "$DRY_RUN" == 1 ]] && apply_args+=(--dry-run)
+  log "kubeadm upgrade apply ${apply_args[*]} v$target"
+  kubeadm upgrade apply "${apply_args[@]}" "v$target" || die "kubeadm upgrade apply v$target failed; kubeadm rolled back what it changed (see above)"
+  if [[ "$DRY_RUN" == 1 ]]; then
+    log "dry run: kubeadm would upgrade the control plane to v$target; stopping before the drain"
+    exit 0
+  fi
 
   log "draining $NODE_NAME"
   kube drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout=5m ||
@@ -116,6 +127,7 @@ else
   log "the control plane runs v$target"
 fi
 
+[[ "$DRY_RUN" == 0 ]] || { log "dry run: nothing recorded"; exit 0; }
 # Reboots run node-prepare.sh with the env file: it must install this version from now on.
 sed -i -E \
   -e "s/^KUBERNETES_VERSION=.*/KUBERNETES_VERSION='${target}'/" \

@@ -106,13 +106,17 @@ export function nodeScript(text: string): string {
 /** The cloud-config document (plain text, for golden files and secret scans). */
 export function renderNodeUserData(props: NodeUserDataProps): string {
   if (props.steps.length === 0) throw new Error("user-data: at least one bootstrap step is required");
-  const scripts = ["bootstrap", ...props.steps, ...(props.extraScripts ?? [])];
+  const prepares = [...props.steps, ...(props.extraScripts ?? [])].includes("node-prepare");
+  // Every node that prepares itself closes IMDS to non-root host processes (node-prepare.sh
+  // installs the unit), so no node type can leave it out.
+  const scripts = ["bootstrap", ...props.steps, ...(props.extraScripts ?? []), ...(prepares ? ["imds-firewall"] : [])];
   const unique = [...new Set(scripts)];
+  const units = [...new Set([...(props.units ?? []), ...(prepares ? ["imds-firewall.service"] : [])])];
   const env = renderEnvFile(
     {
       ...props.env,
       // Every node that prepares itself installs the one pinned runtime (infra/versions.ts says why).
-      ...(unique.includes("node-prepare") ? { CONTAINERD_PACKAGE_VERSION } : {}),
+      ...(prepares ? { CONTAINERD_PACKAGE_VERSION } : {}),
       BOOTSTRAP_STEPS: props.steps.join(" "),
     },
     props.header ?? "Rendered by infra/nodes/user-data.ts. Non-secret values only.",
@@ -128,7 +132,7 @@ export function renderNodeUserData(props: NodeUserDataProps): string {
         permissions: "0755",
         content: nodeScript(readBootstrapFile(`${name}.sh`)),
       })),
-      ...(props.units ?? []).map((name) => ({
+      ...units.map((name) => ({
         path: `${NODE_UNITS_DIR}/${name}`,
         owner: "root:root",
         permissions: "0644",

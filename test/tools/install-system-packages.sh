@@ -3,7 +3,7 @@
 # root; test/tools/global-setup.ts runs it itself as root or with passwordless sudo).
 set -euo pipefail
 
-packages=(shellcheck awscli openssl curl jq gpg haproxy mosquitto mosquitto-clients wget)
+packages=(shellcheck awscli openssl curl jq gpg haproxy mosquitto mosquitto-clients wget iptables)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -38,6 +38,8 @@ export const SYSTEM_TOOLS: Readonly<Record<string, string>> = {
   mosquitto_pub: "mosquitto-clients",
   mosquitto_sub: "mosquitto-clients",
   wget: "wget",
+  iptables: "iptables",
+  ip6tables: "iptables",
 };
 
 const ENV_PREFIX = "PLATFORM_TOOL_";

@@ -77,6 +77,19 @@ retry() {
 # First boot races unattended-upgrades and cloud-init for the dpkg lock: wait instead of failing.
 apt_get() { retry apt-get -o DPkg::Lock::Timeout=600 -o Acquire::Retries=3 -y -q "$@"; }
 
+# --- instance metadata closed to non-root host-network processes, before any pod runs ---
+# The unit (placed by the user-data) runs imds-firewall.sh at every boot before containerd and
+# the kubelet; started here too, because on the first boot it was not enabled yet.
+imds_unit_source="${ROOT_DIR}/opt/platform/units/imds-firewall.service"
+[[ -r "$imds_unit_source" ]] || die "cannot read $imds_unit_source (the user-data places it)"
+if write_if_changed /etc/systemd/system/imds-firewall.service 0644 <"$imds_unit_source"; then
+  systemctl daemon-reload
+  systemctl enable imds-firewall.service
+  systemctl restart imds-firewall.service || die "imds-firewall.service failed (journalctl -u imds-firewall)"
+else
+  systemctl start imds-firewall.service || die "imds-firewall.service failed (journalctl -u imds-firewall)"
+fi
+
 # --- instance identity (IMDSv2: a session token first, then the reads) ---------------
 log "reading instance identity from the instance metadata service (IMDSv2)"
 imds_token="$(curl -fsS --retry 10 --retry-connrefused --retry-delay 2 --max-time 5 -X PUT \

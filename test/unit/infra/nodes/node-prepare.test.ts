@@ -13,7 +13,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { NODE_BOOTSTRAP_ENV } from "../../../../infra/nodes/user-data";
 import { renderWorkerUserData } from "../../../../infra/nodes/workers";
-import { CONTAINERD_PACKAGE_VERSION, KUBERNETES_PACKAGE_REVISION } from "../../../../infra/versions";
+import { CONTAINERD_PACKAGE_VERSION, KUBERNETES_PACKAGE_REVISION, KUBERNETES_VERSION } from "../../../../infra/versions";
 
 const SCRIPT = path.resolve(__dirname, "../../../../infra/nodes/bootstrap/node-prepare.sh");
 const PAUSE = "registry.k8s.io/pause:3.10.1";
@@ -60,8 +60,8 @@ function sandbox(): string {
   return dir;
 }
 
-/** The env file of a worker's user-data, as the program renders it for `kubernetesVersion`. */
-function workerEnv(kubernetesVersion: string): string {
+/** The files of a worker's user-data, as the program renders them for `kubernetesVersion`. */
+function workerFiles(kubernetesVersion: string): { path: string; content: string }[] {
   const doc = parse(
     renderWorkerUserData({
       clusterName: "demo",
@@ -72,13 +72,23 @@ function workerEnv(kubernetesVersion: string): string {
       pool: { name: "general", labels: {}, taints: [] },
     }),
   ) as { write_files: { path: string; content: string }[] };
-  return doc.write_files.find((f) => f.path === NODE_BOOTSTRAP_ENV)!.content;
+  return doc.write_files;
+}
+
+/** The env file of a worker's user-data. */
+function workerEnv(kubernetesVersion: string): string {
+  return workerFiles(kubernetesVersion).find((f) => f.path === NODE_BOOTSTRAP_ENV)!.content;
 }
 
 function run(env: string, installed: Record<string, string> = {}) {
   const dir = sandbox();
   for (const [p, v] of Object.entries(installed)) fs.writeFileSync(path.join(dir, "pkgs", p), `${v}\n`);
   fs.writeFileSync(path.join(dir, "bootstrap.env"), env);
+  // The units the user-data places beside the scripts (node-prepare.sh installs them).
+  for (const f of workerFiles(KUBERNETES_VERSION).filter((f) => f.path.startsWith("/opt/platform/units/"))) {
+    fs.mkdirSync(path.join(dir, "root", path.dirname(f.path)), { recursive: true });
+    fs.writeFileSync(path.join(dir, "root", f.path), f.content);
+  }
   const r = spawnSync("bash", [SCRIPT], {
     encoding: "utf8",
     env: {
@@ -141,5 +151,33 @@ describe("node-prepare.sh: the container runtime", () => {
     const r135 = run(unpinned("1.35.4"));
     expect(r135.status).toBe(0);
     expect(r135.containerd).toBe(NOBLE_CONTAINERD);
+  });
+});
+
+describe("node-prepare.sh: instance metadata closed to non-root host processes", () => {
+  it("installs and starts imds-firewall.service first, from the unit the user-data places", () => {
+    const r = run(workerEnv("1.35.4"));
+    expect(r.status).toBe(0);
+    const calls = r.calls.split("\n").filter(Boolean);
+    expect(calls.slice(0, 3)).toEqual(["systemctl daemon-reload", "systemctl enable imds-firewall.service", "systemctl restart imds-firewall.service"]);
+    expect(r.stderr).toContain("wrote /etc/systemd/system/imds-firewall.service");
+  });
+
+  it("stops the boot when the firewall unit fails", () => {
+    const env = workerEnv("1.35.4");
+    const dir = sandbox();
+    fs.writeFileSync(path.join(dir, "bin", "systemctl"), `#!/usr/bin/env bash\n[ "$1" = restart ] && exit 1\nexit 0\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "bootstrap.env"), env);
+    const unit = workerFiles(KUBERNETES_VERSION).find((f) => f.path.endsWith("/imds-firewall.service"))!;
+    fs.mkdirSync(path.join(dir, "root", path.dirname(unit.path)), { recursive: true });
+    fs.writeFileSync(path.join(dir, "root", unit.path), unit.content);
+    const r = spawnSync("bash", [SCRIPT], {
+      encoding: "utf8",
+      env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, SANDBOX: dir, ROOT_DIR: path.join(dir, "root"), BOOTSTRAP_ENV: path.join(dir, "bootstrap.env") },
+    });
+    fs.rmSync(dir, { recursive: true, force: true });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("imds-firewall.service failed");
+    expect(r.stderr).not.toContain("reading instance identity");
   });
 });

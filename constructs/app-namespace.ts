@@ -40,7 +40,20 @@ export interface AppNamespaceProps {
    * @default true
    */
   readonly denyInstanceMetadata?: boolean;
+  /**
+   * Deny every pod of the namespace all incoming connections (a NetworkPolicy
+   * selecting all pods, with no ingress rule): a component admits its callers
+   * with a policy of its own (CallerPolicy, which Microservice, StatefulService
+   * and HostDaemonSet create from their `callers`). Connections from a pod's own
+   * node (the kubelet's probes) are always allowed; host-network pods are not
+   * subject to NetworkPolicies.
+   * @default true
+   */
+  readonly denyIngress?: boolean;
 }
+
+/** Name of the namespace-wide default-deny ingress policy. */
+export const DEFAULT_DENY_INGRESS = "default-deny-ingress";
 
 /** The instance metadata service's addresses (IPv4, and IPv6 on Nitro instances). */
 export const INSTANCE_METADATA_CIDRS = { ipv4: "169.254.169.254/32", ipv6: "fd00:ec2::254/128" } as const;
@@ -48,7 +61,8 @@ export const INSTANCE_METADATA_CIDRS = { ipv4: "169.254.169.254/32", ipv6: "fd00
 /**
  * A namespace for one application, with Pod Security Admission enforcing the
  * chosen Pod Security Standards level and warning and auditing at that level
- * or a stricter one.
+ * or a stricter one, no incoming connection but those its components admit, and
+ * no way to the instance metadata service.
  */
 export class AppNamespace extends Construct {
   readonly namespace: kplus.Namespace;
@@ -85,6 +99,12 @@ export class AppNamespace extends Construct {
     // object; Pulumi's ConfigGroup then sees a namespace inside itself (a cycle).
     if (Chart.of(this).namespace !== undefined) {
       ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove("/metadata/namespace"));
+    }
+    if (props.denyIngress ?? true) {
+      new KubeNetworkPolicy(this, "DenyIngress", {
+        metadata: { name: DEFAULT_DENY_INGRESS, namespace: props.name },
+        spec: { podSelector: {}, policyTypes: ["Ingress"] },
+      });
     }
     if (props.denyInstanceMetadata ?? true) {
       new KubeNetworkPolicy(this, "DenyInstanceMetadata", {

@@ -2,6 +2,7 @@ import { ApiObject } from "cdk8s";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { withWebIdentity } from "../lib/aws-web-identity";
+import { CallerPolicy } from "./caller-policy";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 import { ResourceSpec, resourceSpecProblems, toKubeResources } from "./resources";
 import {
@@ -72,7 +73,8 @@ export interface HostDaemonSetProps extends WorkloadBase {
   readonly resources: ResourceSpec;
   /**
    * Use the node's network namespace: for metrics about the node's own
-   * interfaces, scraped at the node's address.
+   * interfaces, scraped at the node's address. NetworkPolicies do not apply to
+   * such pods: {@link callers} must be empty, and no policy is emitted.
    * @default false
    */
   readonly hostNetwork?: boolean;
@@ -156,6 +158,11 @@ export class HostDaemonSet extends Construct {
   readonly selectorLabels: Readonly<Record<string, string>>;
   /** Name of the ServiceAccount, for RBAC bindings. */
   readonly serviceAccountName: string;
+  /**
+   * The NetworkPolicy admitting the callers (`<name>-callers`); undefined with
+   * host networking, where NetworkPolicies do not apply.
+   */
+  readonly callerPolicy?: CallerPolicy;
 
   constructor(scope: Construct, id: string, props: HostDaemonSetProps) {
     super(scope, id);
@@ -179,6 +186,15 @@ export class HostDaemonSet extends Construct {
       },
     });
     if (props.shutdown?.preStopSleepSeconds !== undefined) addPreStopSleep(ApiObject.of(this.daemonSet), props.shutdown.preStopSleepSeconds);
+    if (!props.hostNetwork) {
+      this.callerPolicy = new CallerPolicy(this, "Callers", {
+        name: `${props.name}-callers`,
+        namespace: props.namespace,
+        podSelector: this.selectorLabels,
+        labels,
+        callers: props.callers,
+      });
+    }
   }
 }
 
@@ -242,6 +258,13 @@ function validate(props: HostDaemonSetProps): void {
   const what = (key: string) => `HostDaemonSet ${JSON.stringify(props.name)}: ${key}`;
   validateWorkloadBase("HostDaemonSet", what, props);
   if (props.ports.length === 0) throw new Error(`${what("ports")}: got []; allowed: at least one port`);
+  if (props.hostNetwork && props.callers.length > 0) {
+    // Calico (like every NetworkPolicy implementation) does not police host-network
+    // pods: a caller list would promise a wall that is not there.
+    throw new Error(
+      `${what("callers")}: got ${props.callers.length} with hostNetwork; allowed: [] (a host-network pod is outside NetworkPolicy; the node's security group decides who reaches its ports)`,
+    );
+  }
   for (const p of props.ports) {
     if (!PORT_NAME.test(p.name)) {
       throw new Error(`${what("ports name")}: got ${JSON.stringify(p.name)}; allowed: a port name (lower-case letters, digits and '-', at most 15 characters)`);

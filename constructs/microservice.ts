@@ -7,8 +7,11 @@ import { isPinnedImage, PINNED_IMAGE_ALLOWED } from "./image";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 import { DEFAULT_RESOURCES, ResourceSpec, resourceSpecProblems, toContainerResources } from "./resources";
 import { SpreadPolicy, spreadOverNodes } from "./spread-over-nodes";
+import { CallerPolicy, Peer } from "./caller-policy";
 import {
   addPreStopSleep,
+  MetricsEndpoint,
+  scrapeAnnotations,
   probeToKube,
   ResolvedSecurity,
   resolveSecurity,
@@ -43,20 +46,6 @@ export interface MicroserviceAutoscaling {
    * @default - memory is not a scaling metric
    */
   readonly memoryUtilization?: number;
-}
-
-/** Where Prometheus scrapes the service's metrics. */
-export interface MetricsEndpoint {
-  /**
-   * Port serving metrics.
-   * @default - the service's HTTP port
-   */
-  readonly port?: number;
-  /**
-   * HTTP path of the metrics.
-   * @default "/metrics"
-   */
-  readonly path?: string;
 }
 
 /** Props of {@link Microservice}. */
@@ -161,7 +150,8 @@ export interface MicroserviceProps extends WorkloadBase {
    */
   readonly shutdown?: WorkloadShutdown;
   /**
-   * Publish Prometheus scrape annotations on the pods.
+   * Publish Prometheus scrape annotations on the pods, and admit Prometheus to
+   * the metrics port (a caller of its own).
    * @default - no scrape annotations
    */
   readonly metrics?: MetricsEndpoint;
@@ -189,7 +179,7 @@ export interface MicroserviceProps extends WorkloadBase {
 export type MicroserviceSecurity = WorkloadSecurity;
 /** @deprecated use {@link WorkloadShutdown}. */
 export type MicroserviceShutdown = WorkloadShutdown;
-export type { SecretKeyRef };
+export type { MetricsEndpoint, SecretKeyRef };
 
 /**
  * A helper container beside the main one (e.g. a config reloader), with the
@@ -229,6 +219,8 @@ export class Microservice extends Construct {
   readonly serviceAccount: kplus.ServiceAccount;
   readonly autoscaler?: kplus.HorizontalPodAutoscaler;
   readonly podDisruptionBudget?: KubePodDisruptionBudget;
+  /** The NetworkPolicy admitting the callers (`<name>-callers`); `allow` admits more. */
+  readonly callerPolicy: CallerPolicy;
   /** Labels that select this microservice's pods. */
   readonly selectorLabels: Readonly<Record<string, string>>;
   readonly servicePort: number;
@@ -277,6 +269,14 @@ export class Microservice extends Construct {
         metrics,
       });
     }
+
+    this.callerPolicy = new CallerPolicy(this, "Callers", {
+      name: `${props.name}-callers`,
+      namespace: props.namespace,
+      podSelector: this.selectorLabels,
+      labels,
+      callers: [...props.callers, ...(props.metrics ? [{ peer: Peer.prometheus(), ports: [props.metrics.port ?? port] }] : [])],
+    });
 
     const mayRunSeveral = props.autoscaling ? props.autoscaling.maxReplicas > 1 : (props.replicas ?? 1) > 1;
     if (mayRunSeveral) {
@@ -336,12 +336,7 @@ export class Microservice extends Construct {
 
   private createDeployment(props: MicroserviceProps, metadata: ApiObjectMetadata, labels: Record<string, string>): kplus.Deployment {
     const security = this.security;
-    const podAnnotations: Record<string, string> = {};
-    if (props.metrics) {
-      podAnnotations["prometheus.io/scrape"] = "true";
-      podAnnotations["prometheus.io/port"] = String(props.metrics.port ?? this.containerPort);
-      podAnnotations["prometheus.io/path"] = props.metrics.path ?? "/metrics";
-    }
+    const podAnnotations = scrapeAnnotations(props.metrics, this.containerPort);
     const deployment = new kplus.Deployment(this, "Deployment", {
       metadata,
       // Stable, human-readable selector instead of cdk8s' construct-path label:

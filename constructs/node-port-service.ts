@@ -1,5 +1,6 @@
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
+import { CallerPolicy, Peer } from "./caller-policy";
 import { assertDnsLabel, assertIntegerInRange } from "./names";
 
 /** Range the API server allocates node ports from (`--service-node-port-range` default). */
@@ -43,10 +44,13 @@ export interface NodePortServiceProps {
 
 /**
  * A Service reachable from outside the cluster on a fixed port of every node
- * (the node security group must allow it).
+ * (the node security group must allow it), with a NetworkPolicy
+ * (`<name>-node-port`) admitting any source to the pods' target ports: after
+ * kube-proxy the source is the client or a node, never a pod a policy could name.
  */
 export class NodePortService extends Construct {
   readonly service: kplus.Service;
+  readonly callerPolicy: CallerPolicy;
 
   constructor(scope: Construct, id: string, props: NodePortServiceProps) {
     super(scope, id);
@@ -67,5 +71,12 @@ export class NodePortService extends Construct {
       ports: props.ports.map((p) => ({ name: p.name, port: p.port, targetPort: p.targetPort, nodePort: p.nodePort })),
     });
     for (const [key, value] of Object.entries(props.selector)) this.service.selectLabel(key, value);
+    this.callerPolicy = new CallerPolicy(this, "FromAnywhere", {
+      name: `${props.name}-node-port`,
+      namespace: props.namespace,
+      podSelector: props.selector,
+      labels: props.labels,
+      callers: [{ peer: Peer.anywhere(), ports: props.ports.map((p) => p.targetPort) }],
+    });
   }
 }

@@ -2,6 +2,7 @@ import { ApiObject } from "cdk8s";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
+import { CallerPolicy, Peer } from "./caller-policy";
 import { memoryMebibytes, ResourceSpec, resourceSpecProblems, toKubeResources } from "./resources";
 import {
   addPreStopSleep,
@@ -10,9 +11,11 @@ import {
   FileMount,
   fileMountVolumes,
   kubeEnv,
+  MetricsEndpoint,
   probeToKube,
   ResolvedSecurity,
   resolveSecurity,
+  scrapeAnnotations,
   validateFileMounts,
   validateSecurity,
   validateShutdown,
@@ -116,6 +119,12 @@ export interface StatefulServiceProps extends WorkloadBase {
    */
   readonly podAnnotations?: Record<string, string>;
   /**
+   * Publish Prometheus scrape annotations on the pods, and admit Prometheus to
+   * the metrics port (a caller of its own).
+   * @default - no scrape annotations
+   */
+  readonly metrics?: MetricsEndpoint;
+  /**
    * Name of a Secret holding registry credentials (`kubernetes.io/dockerconfigjson`).
    * @default - none
    */
@@ -165,6 +174,8 @@ export class StatefulService extends Construct {
   readonly service: k8s.KubeService;
   readonly serviceAccount: k8s.KubeServiceAccount;
   readonly podDisruptionBudget?: k8s.KubePodDisruptionBudget;
+  /** The NetworkPolicy admitting the callers (`<name>-callers`); `allow` admits more. */
+  readonly callerPolicy: CallerPolicy;
   readonly selectorLabels: Readonly<Record<string, string>>;
   /** Name of the client Service. */
   readonly serviceName: string;
@@ -218,7 +229,7 @@ export class StatefulService extends Construct {
         podManagementPolicy: props.podManagementPolicy ?? "OrderedReady",
         selector: { matchLabels: { ...this.selectorLabels } },
         updateStrategy: { type: "RollingUpdate" },
-        template: { metadata: { labels, annotations: props.podAnnotations }, spec: this.podSpec(props, n) },
+        template: { metadata: { labels, annotations: podAnnotations(props) }, spec: this.podSpec(props, n) },
         volumeClaimTemplates: props.volumeClaims.map((c) => ({
           metadata: { name: c.name, labels },
           spec: {
@@ -230,6 +241,15 @@ export class StatefulService extends Construct {
       },
     });
     if (n.shutdown.preStopSleepSeconds !== undefined) addPreStopSleep(ApiObject.of(this.statefulSet), n.shutdown.preStopSleepSeconds);
+
+    const metricsPort = props.metrics?.port ?? props.ports[0].port;
+    this.callerPolicy = new CallerPolicy(this, "Callers", {
+      name: `${props.name}-callers`,
+      namespace: props.namespace,
+      podSelector: this.selectorLabels,
+      labels,
+      callers: [...props.callers, ...(props.metrics ? [{ peer: Peer.prometheus(), ports: [metricsPort] }] : [])],
+    });
 
     if (replicas > 1) {
       this.podDisruptionBudget = new k8s.KubePodDisruptionBudget(this, "DisruptionBudget", {
@@ -301,6 +321,12 @@ export class StatefulService extends Construct {
   }
 }
 
+/** The given pod annotations and the scrape annotations; none when both are empty. */
+function podAnnotations(props: StatefulServiceProps): Record<string, string> | undefined {
+  const annotations = { ...props.podAnnotations, ...scrapeAnnotations(props.metrics, props.ports[0].port) };
+  return Object.keys(annotations).length > 0 ? annotations : undefined;
+}
+
 /** Spread replicas over nodes so one node loss takes at most one member. */
 function spreadMembers(selectorLabels: Readonly<Record<string, string>>): k8s.Affinity {
   return {
@@ -340,6 +366,9 @@ function validate(props: StatefulServiceProps): void {
     assertIntegerInRange(what(`ports ${p.name}`), p.port, 1, 65535);
   }
   validateVolumes(what, props);
+  if (props.metrics?.port !== undefined && !props.ports.some((p) => p.port === props.metrics?.port)) {
+    throw new Error(`${what("metrics.port")}: got ${props.metrics.port}; allowed: one of the ports (${props.ports.map((p) => p.port).join(", ")})`);
+  }
   if (props.probes?.readiness === undefined || props.probes.liveness === undefined) {
     throw new Error(`${what("probes")}: allowed: readiness and liveness probes (every long-running workload has both)`);
   }

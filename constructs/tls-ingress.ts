@@ -1,5 +1,7 @@
+import { ApiObject } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
+import { CallerPolicy, Peer } from "./caller-policy";
 import { CertIssuer } from "./cert-issuer";
 import { CertManagerCertificate, CertManagerIssuerRef } from "./cert-manager-api";
 import { assertDnsLabel, assertDnsSubdomain, assertHostName } from "./names";
@@ -50,6 +52,12 @@ export interface TlsIngressProps {
    * @default - none
    */
   readonly annotations?: Record<string, string>;
+  /**
+   * The ingress controller's pods, admitted to the service's pods on the routed
+   * port by a NetworkPolicy of this construct (`<name>-from-ingress-controller`).
+   * @default Peer.ingressController() (the platform's F5 NGINX Ingress Controller)
+   */
+  readonly controller?: Peer;
 }
 
 /**
@@ -64,6 +72,8 @@ export class TlsIngress extends Construct {
   readonly certificate: CertManagerCertificate;
   readonly tlsSecretName: string;
   readonly issuer: CertManagerIssuerRef;
+  /** Admits the ingress controller to the backend's pods on the routed port. */
+  readonly controllerPolicy: CallerPolicy;
 
   constructor(scope: Construct, id: string, props: TlsIngressProps) {
     super(scope, id);
@@ -115,6 +125,8 @@ export class TlsIngress extends Construct {
       );
     }
 
+    this.controllerPolicy = this.admitController(props, port);
+
     this.ingress = new kplus.Ingress(this, "Ingress", {
       metadata: { name: props.name, namespace: props.namespace, annotations: props.annotations },
       className,
@@ -127,6 +139,25 @@ export class TlsIngress extends Construct {
         },
       ],
       tls: [{ hosts: [props.host], secret: kplus.Secret.fromSecretName(this, "TlsSecret", this.tlsSecretName) }],
+    });
+  }
+
+  /**
+   * The application namespace denies all ingress: the controller gets in on the
+   * pods' port behind the routed Service port. Read from the Service as it is now
+   * (its selector and ports are set when it is created).
+   */
+  private admitController(props: TlsIngressProps, servicePort: number): CallerPolicy {
+    const spec = ApiObject.of(props.service).toJson().spec as { selector?: Record<string, string> };
+    if (spec.selector === undefined || Object.keys(spec.selector).length === 0) {
+      throw new Error(`TlsIngress ${props.name}: service: got a Service without a pod selector; allowed: a Service that selects its pods (the controller is admitted to them)`);
+    }
+    const routed = props.service.ports.find((p) => p.port === servicePort)!;
+    return new CallerPolicy(this, "FromController", {
+      name: `${props.name}-from-ingress-controller`,
+      namespace: props.namespace,
+      podSelector: spec.selector,
+      callers: [{ peer: props.controller ?? Peer.ingressController(), ports: [routed.targetPort ?? routed.port] }],
     });
   }
 }

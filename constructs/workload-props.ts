@@ -7,6 +7,7 @@
 import { ApiObject } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import * as k8s from "cdk8s-plus-28/lib/imports/k8s";
+import type { Caller } from "./caller-policy";
 import { isPinnedImage, PINNED_IMAGE_ALLOWED } from "./image";
 import { assertDnsLabel, assertDnsSubdomain, assertIntegerInRange } from "./names";
 
@@ -96,6 +97,17 @@ export interface WorkloadBase extends WorkloadEnv {
    * @default - the image's CMD
    */
   readonly args?: string[];
+  /**
+   * Who may connect to the pods: each caller a peer (`Peer.pods`, `Peer.podsIn`,
+   * `Peer.namespace`, ...) and the container ports it may use. The construct
+   * emits the NetworkPolicy `<name>-callers` selecting its pods; the
+   * application namespace denies every other connection (AppNamespace). `[]`
+   * when nothing calls the pods. Prometheus (for a workload that declares
+   * metrics), the ingress controller (TlsIngress) and node-port clients
+   * (NodePortService) are admitted by those props and constructs themselves;
+   * the kubelet's probes come from the node, which NetworkPolicy never filters.
+   */
+  readonly callers: readonly Caller[];
 }
 
 /** The selector labels (`app.kubernetes.io/name`) and every label of a workload's objects and pods. */
@@ -116,6 +128,11 @@ export function validateWorkloadBase(kind: string, what: (key: string) => string
     throw new Error(`${what("image")}: got ${JSON.stringify(props.image)}; allowed: ${PINNED_IMAGE_ALLOWED}`);
   }
   validateEnv(what, props);
+  if (!Array.isArray(props.callers)) {
+    throw new Error(
+      `${what("callers")}: got ${JSON.stringify(props.callers)}; allowed: the pods' callers, e.g. [{ peer: Peer.pods({ "app.kubernetes.io/name": "web" }), ports: [8080] }] ([] when nothing calls them)`,
+    );
+  }
 }
 
 /**
@@ -150,6 +167,30 @@ export interface WorkloadSecurity {
    * @default false
    */
   readonly writableRootFilesystem?: boolean;
+}
+
+/** Where Prometheus scrapes the service's metrics. */
+export interface MetricsEndpoint {
+  /**
+   * Port serving metrics.
+   * @default - the service's HTTP port
+   */
+  readonly port?: number;
+  /**
+   * HTTP path of the metrics.
+   * @default "/metrics"
+   */
+  readonly path?: string;
+}
+
+/** The Prometheus scrape annotations of the pods (none without metrics). */
+export function scrapeAnnotations(metrics: MetricsEndpoint | undefined, defaultPort: number): Record<string, string> {
+  if (metrics === undefined) return {};
+  return {
+    "prometheus.io/scrape": "true",
+    "prometheus.io/port": String(metrics.port ?? defaultPort),
+    "prometheus.io/path": metrics.path ?? "/metrics",
+  };
 }
 
 /** Graceful shutdown. */

@@ -81,6 +81,7 @@ async function child(mode: string): Promise<void> {
         name: `svc-${i}`,
         namespace: "bench",
         image: `registry.example.com/bench/svc-${i}:1.0.0`,
+        callers: [],
         // Alternate the two shapes: fixed replicas (with PDB) and autoscaled.
         ...(i % 2 === 0 ? { replicas: 2 } : { autoscaling: { maxReplicas: 4 } }),
         metrics: {},

@@ -8,6 +8,7 @@
  * through their service account (infra/aws/identity.ts, web-identity.ts), since no
  * pod reaches the instance role (IMDS hop limit 1).
  */
+import { INGRESS_CONTROLLER_PODS } from "../../../lib/platform-pods";
 import { ADDON_SERVICE_ACCOUNTS } from "../../aws/identity";
 import { NTH_MANAGED_TAG } from "../../nodes/workers";
 import { clusterAutoscalerWebIdentity, ebsCsiControllerWebIdentity } from "./web-identity";
@@ -61,11 +62,11 @@ const NOT_READY_TOLERATION = { key: "node.kubernetes.io/not-ready", operator: "E
 /** Name of the LoadBalancer Service in front of the ingress controller (declared outside the chart, see ingress.ts). */
 export const INGRESS_SERVICE_NAME = "nginx-ingress-controller";
 
-/** Pod labels of the ingress controller; the external Service selects on them. */
-export const INGRESS_SELECTOR_LABELS: Readonly<Record<string, string>> = {
-  "app.kubernetes.io/name": "nginx-ingress",
-  "app.kubernetes.io/instance": "nginx-ingress",
-};
+/**
+ * Pod labels of the ingress controller; the external Service selects on them and
+ * the applications' NetworkPolicies admit them (lib/platform-pods.ts).
+ */
+export const INGRESS_SELECTOR_LABELS: Readonly<Record<string, string>> = INGRESS_CONTROLLER_PODS.labels;
 
 /** The ingress controller's Prometheus exporter port (the prometheus chart scrapes it). */
 export const INGRESS_METRICS_PORT = 9113;

@@ -38,8 +38,23 @@ describe("AppNamespace", () => {
     ]);
   });
 
+  test("denies every pod all ingress by default (a component admits its callers with a policy of its own)", () => {
+    const deny = synth("apps").filter((o) => o.kind === "NetworkPolicy" && o.metadata.name === "default-deny-ingress");
+    expect(deny).toEqual([
+      {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "NetworkPolicy",
+        metadata: { name: "default-deny-ingress", namespace: "apps" },
+        spec: { podSelector: {}, policyTypes: ["Ingress"] },
+      },
+    ]);
+    const chart = new Chart(Testing.app(), "t");
+    new AppNamespace(chart, "Ns", { name: "apps", denyIngress: false });
+    expect(Testing.synth(chart).map((o) => o.metadata.name)).toEqual(["apps", "deny-instance-metadata"]);
+  });
+
   test("denies every pod egress to the instance metadata service, and nothing else", () => {
-    const policies = synth("apps").filter((o) => o.kind === "NetworkPolicy");
+    const policies = synth("apps").filter((o) => o.kind === "NetworkPolicy" && o.metadata.name !== "default-deny-ingress");
     expect(policies).toEqual([
       {
         apiVersion: "networking.k8s.io/v1",
@@ -61,7 +76,7 @@ describe("AppNamespace", () => {
       },
     ]);
     const chart = new Chart(Testing.app(), "t");
-    new AppNamespace(chart, "Ns", { name: "apps", denyInstanceMetadata: false });
+    new AppNamespace(chart, "Ns", { name: "apps", denyInstanceMetadata: false, denyIngress: false });
     expect(Testing.synth(chart).map((o) => o.kind)).toEqual(["Namespace"]);
   });
 

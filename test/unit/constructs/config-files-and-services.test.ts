@@ -96,7 +96,7 @@ describe("NodePortService", () => {
 describe("spreadOverNodes", () => {
   test("adds one hostname spread constraint over the given pods", () => {
     const c = chart();
-    const ms = new Microservice(c, "M", { name: "web", image: "team/web:1.0", replicas: 3 });
+    const ms = new Microservice(c, "M", { name: "web", image: "team/web:1.0", replicas: 3, callers: [] });
     spreadOverNodes(ms.deployment, ms.selectorLabels, "DoNotSchedule");
     const pod = find(Testing.synth(c) as Obj[], "Deployment")[0].spec.template.spec;
     expect(pod.topologySpreadConstraints).toEqual([
@@ -111,7 +111,7 @@ describe("spreadOverNodes", () => {
   });
 
   test("rejects an empty selector and unknown policies", () => {
-    const ms = new Microservice(chart(), "M", { name: "web", image: "team/web:1.0" });
+    const ms = new Microservice(chart(), "M", { name: "web", image: "team/web:1.0", callers: [] });
     expect(() => spreadOverNodes(ms.deployment, {}, "DoNotSchedule")).toThrow(/podLabels: got none/);
     expect(() => spreadOverNodes(ms.deployment, ms.selectorLabels, "Sometimes" as "DoNotSchedule")).toThrow(/policy: got "Sometimes"/);
   });

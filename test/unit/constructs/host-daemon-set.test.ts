@@ -10,6 +10,7 @@ const BASE: HostDaemonSetProps = {
   namespace: "node-agents",
   image: "team/agent:1.0",
   ports: [{ name: "metrics", port: 9100 }],
+  callers: [],
   probes: { readiness: probe, liveness: probe },
   resources: { cpu: { request: "50m", limit: "200m" }, memory: { request: "32Mi", limit: "64Mi" } },
 };
@@ -27,7 +28,7 @@ describe("HostDaemonSet", () => {
   const objs = synth();
 
   test("a DaemonSet and a token-less ServiceAccount, selected by name", () => {
-    expect(objs.map((o) => o.kind).sort()).toEqual(["DaemonSet", "ServiceAccount"]);
+    expect(objs.map((o) => o.kind).sort()).toEqual(["DaemonSet", "NetworkPolicy", "ServiceAccount"]);
     expect(daemonSet(objs).spec.selector).toEqual({ matchLabels: { "app.kubernetes.io/name": "agent" } });
     expect(daemonSet(objs).spec.updateStrategy).toEqual({ type: "RollingUpdate", rollingUpdate: { maxUnavailable: "10%" } });
     expect(objs.find((o) => o.kind === "ServiceAccount")?.automountServiceAccountToken).toBe(false);

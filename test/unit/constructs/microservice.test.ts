@@ -8,7 +8,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 function synth(props: Partial<MicroserviceProps> = {}): Obj[] {
   const chart = new Chart(Testing.app(), "test");
-  new Microservice(chart, "Svc", { name: "api", namespace: "demo", image: "team/api:1.2.3", ...props });
+  new Microservice(chart, "Svc", { name: "api", namespace: "demo", image: "team/api:1.2.3", callers: [], ...props });
   return Testing.synth(chart) as Obj[];
 }
 const kinds = (objs: Obj[]) => objs.map((o) => o.kind).sort();
@@ -18,7 +18,7 @@ const container = (objs: Obj[]) => of(objs, "Deployment")[0].spec.template.spec.
 describe("Microservice", () => {
   test("defaults: Deployment, Service, ServiceAccount; one replica, no HPA, no PDB", () => {
     const objs = synth();
-    expect(kinds(objs)).toEqual(["Deployment", "Service", "ServiceAccount"]);
+    expect(kinds(objs)).toEqual(["Deployment", "NetworkPolicy", "Service", "ServiceAccount"]);
     expect(of(objs, "Deployment")[0].spec.replicas).toBe(1);
     assertChartInvariants(objs);
   });
@@ -118,7 +118,7 @@ describe("Microservice", () => {
   });
 
   test("expose: false leaves out the Service", () => {
-    expect(kinds(synth({ expose: false }))).toEqual(["Deployment", "ServiceAccount"]);
+    expect(kinds(synth({ expose: false }))).toEqual(["Deployment", "NetworkPolicy", "ServiceAccount"]);
   });
 
   test("probes replace the defaults one by one; a tcp liveness probe for a busy server", () => {
@@ -194,7 +194,7 @@ describe("Microservice", () => {
 
   test("a sidecar gets the main container's security context and pull policy", () => {
     const chart = new Chart(Testing.app(), "test");
-    const ms = new Microservice(chart, "Svc", { name: "api", image: "team/api:1.2.3", security: { runAsUser: 65534, runAsGroup: 65534 } });
+    const ms = new Microservice(chart, "Svc", { name: "api", image: "team/api:1.2.3", callers: [], security: { runAsUser: 65534, runAsGroup: 65534 } });
     const probe = kplus.Probe.fromHttpGet("/healthz", { port: 8081 });
     ms.addSidecar({
       name: "reloader",

@@ -10,6 +10,7 @@ const BASE: StatefulServiceProps = {
   namespace: "data",
   image: "postgres:17.6",
   ports: [{ name: "pg", port: 5432 }],
+  callers: [],
   volumeClaims: [{ name: "data", mountPath: "/var/lib/postgresql/data", size: "10Gi", storageClassName: "ebs-gp3" }],
   probes: {
     readiness: kplus.Probe.fromTcpSocket({ port: 5432, periodSeconds: Duration.seconds(10) }),

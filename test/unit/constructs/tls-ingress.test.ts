@@ -1,5 +1,6 @@
 import { Chart, Testing } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
+import { Peer } from "../../../constructs/caller-policy";
 import { CertIssuer } from "../../../constructs/cert-issuer";
 import { TlsIngress, TlsIngressProps } from "../../../constructs/tls-ingress";
 
@@ -8,6 +9,7 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 function synth(props: Partial<TlsIngressProps> = {}, servicePorts: kplus.ServicePort[] = [{ port: 80, targetPort: 8080 }]): Obj[] {
   const chart = new Chart(Testing.app(), "test");
   const service = new kplus.Service(chart, "Svc", { metadata: { name: "web", namespace: "demo" }, ports: servicePorts });
+  service.selectLabel("app.kubernetes.io/name", "web");
   new TlsIngress(chart, "Ing", { name: "web", namespace: "demo", host: "web.example.com", service, ...props });
   return Testing.synth(chart) as Obj[];
 }
@@ -38,6 +40,39 @@ describe("TlsIngress", () => {
       "acme.cert-manager.io/http01-override-ingress-name": ing.metadata.name,
       "cert-manager.io/issue-temporary-certificate": "true",
     });
+  });
+
+  test("admits the ingress controller to the backend's pods on the routed target port, and nothing else", () => {
+    const policy = one(synth(), "NetworkPolicy");
+    expect(policy).toEqual({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "NetworkPolicy",
+      metadata: { name: "web-from-ingress-controller", namespace: "demo" },
+      spec: {
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "web" } },
+        policyTypes: ["Ingress"],
+        ingress: [
+          {
+            from: [
+              {
+                namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "nginx-ingress" } },
+                podSelector: { matchLabels: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "nginx-ingress" } },
+              },
+            ],
+            ports: [{ protocol: "TCP", port: 8080 }],
+          },
+        ],
+      },
+    });
+    // Another controller when asked; a Service port without targetPort is the pod's port.
+    const other = one(synth({ servicePort: 9090, controller: Peer.namespace("edge") }, [{ port: 80, targetPort: 8080, name: "http" }, { port: 9090, name: "metrics" }]), "NetworkPolicy");
+    expect(other.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } } }], ports: [{ protocol: "TCP", port: 9090 }] }]);
+  });
+
+  test("refuses a Service that selects no pods (there would be nothing to admit the controller to)", () => {
+    const chart = new Chart(Testing.app(), "test");
+    const service = new kplus.Service(chart, "Svc", { metadata: { name: "web" }, ports: [{ port: 80 }] });
+    expect(() => new TlsIngress(chart, "Ing", { name: "web", host: "web.example.com", service })).toThrow(/service: got a Service without a pod selector/);
   });
 
   test("self-signed by default: a namespaced Issuer next to the Ingress", () => {

@@ -1,4 +1,5 @@
 /** Object names, paths and ports of the Dask chart, shared by its components. */
+import { Peer } from "../../constructs/caller-policy";
 
 /** Names of the Deployments and Services (and label `app.kubernetes.io/name` of their pods). */
 export const DASK_NAMES = {
@@ -6,6 +7,11 @@ export const DASK_NAMES = {
   workers: "dask-worker",
   notebook: "notebook",
 } as const;
+
+/** The pods of one of the chart's components (`app.kubernetes.io/name`), as a caller of another. */
+export function daskPods(name: (typeof DASK_NAMES)[keyof typeof DASK_NAMES]): Peer {
+  return Peer.pods({ "app.kubernetes.io/name": name });
+}
 
 /** Label `app.kubernetes.io/part-of` of every object. */
 export const DASK_PART_OF = "arl";

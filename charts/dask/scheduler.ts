@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { Microservice } from "../../constructs/microservice";
 import type { ResourceSpec } from "../../constructs/resources";
-import { DASK_HOME, DASK_NAMES, DASK_PART_OF, DaskCli } from "./names";
+import { DASK_HOME, DASK_NAMES, DASK_PART_OF, DaskCli, daskPods } from "./names";
 import { portLiveness, portProbes } from "./probes";
 import { DASHBOARD_PORT, SCHEDULER_PORT } from "./values";
 
@@ -51,6 +51,12 @@ export class DaskScheduler extends Construct {
         : ["dask", "scheduler", "--port", String(SCHEDULER_PORT), "--dashboard-address", `:${DASHBOARD_PORT}`],
       port: DASHBOARD_PORT,
       servicePort: DASHBOARD_PORT,
+      // Workers register and report, the notebook's Client submits work; the
+      // dashboard is reached through the ingress controller (the TlsIngress admits it).
+      callers: [
+        { peer: daskPods(DASK_NAMES.workers), ports: [SCHEDULER_PORT] },
+        { peer: daskPods(DASK_NAMES.notebook), ports: [SCHEDULER_PORT] },
+      ],
       readinessPath: "/health",
       livenessPath: "/health",
       // Liveness only checks the scheduler port: a busy scheduler must not be

@@ -2,7 +2,7 @@ import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { Microservice } from "../../constructs/microservice";
 import { ARL_WORKER_PORT } from "./image-contracts";
-import { DASK_HOME, DASK_NAMES, DASK_PART_OF, DaskCli, WORKER_HTTP_PORT } from "./names";
+import { DASK_HOME, DASK_NAMES, DASK_PART_OF, DaskCli, daskPods, WORKER_HTTP_PORT } from "./names";
 import { portLiveness, portProbes } from "./probes";
 import { DATA_MOUNT_PATH, DaskWorkerValues, workerFlags } from "./values";
 
@@ -58,6 +58,14 @@ export class DaskWorkers extends Construct {
       args: props.cli === "arl-2018" ? legacyWorkerArgs(props.schedulerAddress, flags) : workerArgs(props.schedulerAddress, flags),
       port: legacy ? ARL_WORKER_PORT : WORKER_HTTP_PORT,
       expose: false,
+      // The scheduler hands out tasks and workers fetch each other's results. A
+      // current worker and its nanny listen on ports chosen at start (registered
+      // with the scheduler), so these callers get every port. The notebook's
+      // Client goes through the scheduler (Dask's default unless direct_to_workers).
+      callers: [
+        { peer: daskPods(DASK_NAMES.scheduler), ports: "all" },
+        { peer: daskPods(DASK_NAMES.workers), ports: "all" },
+      ],
       readinessPath: "/health",
       livenessPath: "/health",
       // Liveness only checks the port: a busy worker must not be restarted.

@@ -1,7 +1,7 @@
 import { Chart } from "cdk8s";
-import { IntOrString, KubeNetworkPolicy } from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { AppNamespace } from "../../constructs/app-namespace";
+import { Peer } from "../../constructs/caller-policy";
 import type { GlobalValues } from "../global-values";
 import { Haproxy } from "./haproxy";
 import { Mosquitto } from "./mosquitto";
@@ -78,21 +78,9 @@ export class DlstreamerChart extends Chart {
 
     // Pipelines are started through HAProxy; only it and the status Job may
     // call the pipeline servers' REST API (kubelet probes are always allowed).
-    new KubeNetworkPolicy(this, "PipelineServerIngress", {
-      metadata: { name: DLSTREAMER_NAMES.pipelineServer, namespace, labels },
-      spec: {
-        podSelector: { matchLabels: { ...this.pipelineServers.selectorLabels } },
-        policyTypes: ["Ingress"],
-        ingress: [
-          {
-            from: [
-              { podSelector: { matchLabels: { ...this.haproxy.selectorLabels } } },
-              { podSelector: { matchLabels: { ...this.pipelineStatus.selectorLabels } } },
-            ],
-            ports: [{ protocol: "TCP", port: IntOrString.fromNumber(PIPELINE_SERVER_PORT) }],
-          },
-        ],
-      },
-    });
+    this.pipelineServers.microservice.callerPolicy.allow(
+      { peer: Peer.pods(this.haproxy.selectorLabels), ports: [PIPELINE_SERVER_PORT] },
+      { peer: Peer.pods(this.pipelineStatus.selectorLabels), ports: [PIPELINE_SERVER_PORT] },
+    );
   }
 }

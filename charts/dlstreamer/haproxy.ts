@@ -72,6 +72,9 @@ export class Haproxy extends Construct {
       args: ["-f", "/usr/local/etc/haproxy-rendered/haproxy.cfg"],
       port: HAPROXY_PORT,
       expose: false,
+      // Clients come through the node port (the NodePortService admits any
+      // source on the pipeline port); Prometheus gets the stats port by `metrics`.
+      callers: [],
       probes: healthProbes(),
       replicas: h.replicas,
       resources: h.resources,

@@ -1,7 +1,7 @@
 import { Duration, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
-import { IntOrString, KubeNetworkPolicy } from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
+import { CallerPolicy, Peer } from "../../constructs/caller-policy";
 import { ConfigFiles } from "../../constructs/config-files";
 import { NodePortService } from "../../constructs/node-port-service";
 import { memoryMebibytes, toContainerResources } from "../../constructs/resources";
@@ -43,6 +43,8 @@ export class Mosquitto extends Construct {
   readonly deployment: kplus.Deployment;
   readonly nodePort: NodePortService;
   readonly publisherService: kplus.Service;
+  /** Admits the publisher clients to the anonymous listener. */
+  readonly callerPolicy: CallerPolicy;
   /** Labels that select the broker pod. */
   readonly selectorLabels: Readonly<Record<string, string>> = { "app.kubernetes.io/name": DLSTREAMER_NAMES.mosquitto };
   private readonly labels: Record<string, string>;
@@ -88,7 +90,7 @@ export class Mosquitto extends Construct {
       ports: [{ name: "mqtt", port: MOSQUITTO_PUBLISHER_PORT, targetPort: MOSQUITTO_PUBLISHER_PORT }],
     });
     for (const [key, value] of Object.entries(this.selectorLabels)) this.publisherService.selectLabel(key, value);
-    this.allowIngress(props);
+    this.callerPolicy = this.allowIngress(props);
   }
 
   /** One broker pod with its non-root user and TCP probes. */
@@ -178,21 +180,18 @@ export class Mosquitto extends Construct {
     return kplus.Volume.fromPersistentVolumeClaim(this, "DataVolume", claim, { name: "data" });
   }
 
-  /** The publisher listener is anonymous: only the publisher clients may reach it. */
-  private allowIngress(props: MosquittoProps): void {
-    new KubeNetworkPolicy(this, "Ingress", {
-      metadata: { name: DLSTREAMER_NAMES.mosquitto, namespace: props.namespace, labels: this.labels },
-      spec: {
-        podSelector: { matchLabels: { ...this.selectorLabels } },
-        policyTypes: ["Ingress"],
-        ingress: [
-          { ports: [{ protocol: "TCP", port: IntOrString.fromNumber(MOSQUITTO_PORT) }] },
-          {
-            from: [{ podSelector: { matchLabels: { ...props.publisherClients } } }],
-            ports: [{ protocol: "TCP", port: IntOrString.fromNumber(MOSQUITTO_PUBLISHER_PORT) }],
-          },
-        ],
-      },
+  /**
+   * The publisher listener is anonymous: only the publisher clients may reach it.
+   * Subscribers use the password listener through the node port, which the
+   * NodePortService opens to any source.
+   */
+  private allowIngress(props: MosquittoProps): CallerPolicy {
+    return new CallerPolicy(this, "Callers", {
+      name: `${DLSTREAMER_NAMES.mosquitto}-callers`,
+      namespace: props.namespace,
+      podSelector: this.selectorLabels,
+      labels: this.labels,
+      callers: [{ peer: Peer.pods(props.publisherClients), ports: [MOSQUITTO_PUBLISHER_PORT] }],
     });
   }
 }

@@ -56,6 +56,8 @@ export class PipelineServers extends Construct {
       port: PIPELINE_SERVER_PORT,
       // The Service HAProxy and the status Job use is the headless one below.
       expose: false,
+      // HAProxy and the status Job, which the chart creates after this and admits then.
+      callers: [],
       // GET /pipelines lists the loaded pipeline definitions: cheap, and only
       // answers once the REST server and the pipeline manager are up.
       readinessPath: "/pipelines",

@@ -87,6 +87,9 @@ export class FluentdChart extends Chart {
       envFromFields: { K8S_NODE_NAME: "spec.nodeName" },
       envFromSecrets,
       ports: [{ name: "monitor", port: MONITOR_PORT }],
+      // It only sends (to CloudWatch Logs or Elasticsearch); the monitor port
+      // serves the kubelet's probes, which come from the node and always pass.
+      callers: [],
       probes: { readiness: probe({ failureThreshold: 3 }), liveness: probe({ initialDelaySeconds: 30, failureThreshold: 6 }) },
       resources: v.resources,
       // Root: the kubelet writes container logs as root with mode 0640, and

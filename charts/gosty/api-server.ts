@@ -2,6 +2,7 @@ import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { Microservice } from "../../constructs/microservice";
 import { GostyAppCommonProps } from "./app-env";
+import { GOSTY_NAMES, gostyPods } from "./common";
 import { GOSTY_APISERVER_CONTRACT } from "./image-contracts";
 import type { GostyValues } from "./values";
 
@@ -27,9 +28,13 @@ export class ApiServer extends Construct {
     // "Default" keeps the construct address, and so the pods' cdk8s.io/metadata.addr label, of a Microservice created in the chart.
     this.microservice = new Microservice(this, "Default", {
       ...props.common,
-      name: "gosty-apiserver",
+      name: GOSTY_NAMES.apiServer,
       image: v.image,
       port: API_SERVER_PORT,
+      // Uploads come through the ingress controller (the TlsIngress admits it).
+      // The ConfigMap hands every service the API server's address; the workers
+      // are admitted since their registration path upstream is not verified here.
+      callers: [{ peer: gostyPods(GOSTY_NAMES.worker), ports: [API_SERVER_PORT] }],
       healthPort: v.health.port,
       readinessPath: v.health.readinessPath,
       livenessPath: v.health.livenessPath,

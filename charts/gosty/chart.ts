@@ -2,21 +2,18 @@ import { Chart } from "cdk8s";
 import { Construct } from "constructs";
 import { AppNamespace } from "../../constructs/app-namespace";
 import { TlsIngress } from "../../constructs/tls-ingress";
-import { FLUENTD_NAMESPACE } from "../fluentd/values";
 import type { GlobalValues } from "../global-values";
-import { PROMETHEUS_NAMESPACE } from "../prometheus/values";
 import { ingressIssuer } from "../tls";
 import { ApiServer } from "./api-server";
 import { gostyAppCommonProps } from "./app-env";
 import { ChaosExperiments } from "./chaos-experiments";
 import { gostyLabels } from "./common";
 import { ConnectionSettings } from "./connection-settings";
-import { Elasticsearch, ELASTICSEARCH_PORT } from "./elasticsearch";
+import { Elasticsearch } from "./elasticsearch";
 import { FileServer } from "./file-server";
 import { Kibana } from "./kibana";
 import { Mongodb, MONGODB_PORT } from "./mongodb";
-import { DatastorePolicies, ProtectedDatastore } from "./network-policies";
-import { AMQP_PORT, Rabbitmq, RABBITMQ_METRICS_PORT } from "./rabbitmq";
+import { AMQP_PORT, Rabbitmq } from "./rabbitmq";
 import { Worker } from "./worker";
 import { GOSTY_NAMESPACE, GostyValues } from "./values";
 
@@ -31,7 +28,7 @@ export interface GostyChartProps {
 /**
  * Gosty, the video transcoding service: its own services (API server behind
  * the ingress, file server, autoscaled workers), RabbitMQ and MongoDB as
- * StatefulSets, network policies around the datastores, and the optional
+ * StatefulSets, each admitting only its callers, and the optional
  * pieces the original ran around it: Elasticsearch + Kibana for logs, Linkerd
  * proxy injection, Chaos Mesh experiments. One construct per component; the
  * chart only wires them.
@@ -100,25 +97,5 @@ export class GostyChart extends Chart {
         rabbitmqSelector: this.rabbitmq.service.selectorLabels,
       });
     }
-
-    new DatastorePolicies(this, "DatastorePolicies", { namespace: ns, datastores: this.datastores() });
-  }
-
-  /** The stores only Gosty's pods may call; Prometheus scrapes RabbitMQ, FluentD ships logs to Elasticsearch. */
-  private datastores(): ProtectedDatastore[] {
-    const { rabbitmq, mongodb } = this;
-    const out: ProtectedDatastore[] = [
-      {
-        name: rabbitmq.service.serviceName,
-        selector: rabbitmq.service.selectorLabels,
-        admitNamespaces: [{ namespace: PROMETHEUS_NAMESPACE, port: RABBITMQ_METRICS_PORT }],
-      },
-      { name: mongodb.service.serviceName, selector: mongodb.service.selectorLabels },
-    ];
-    if (this.elasticsearch) {
-      const es = this.elasticsearch.service;
-      out.push({ name: es.serviceName, selector: es.selectorLabels, admitNamespaces: [{ namespace: FLUENTD_NAMESPACE, port: ELASTICSEARCH_PORT }] });
-    }
-    return out;
   }
 }

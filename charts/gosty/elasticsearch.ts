@@ -5,10 +5,15 @@ import { ConfigFiles } from "../../constructs/config-files";
 import { assertDnsLabel } from "../../constructs/names";
 import { memoryMebibytes } from "../../constructs/resources";
 import { StatefulService } from "../../constructs/stateful-service";
-import { GOSTY_PART_OF, gostyLabels, gostyScript, probeTiming } from "./common";
+import { Peer } from "../../constructs/caller-policy";
+import { FLUENTD_NAMES } from "../fluentd/chart";
+import { FLUENTD_NAMESPACE } from "../fluentd/values";
+import { GOSTY_NAMES, GOSTY_PART_OF, gostyLabels, gostyPods, gostyScript, probeTiming } from "./common";
 import type { GostyValues } from "./values";
 
 export const ELASTICSEARCH_PORT = 9200;
+/** Name of the Job (and pod label `app.kubernetes.io/name`) that sets kibana_system's password. */
+export const KIBANA_PASSWORD_JOB = "kibana-system-password";
 const ES_CONFIG = "/usr/share/elasticsearch/config";
 const SCRIPTS_DIR = "/scripts";
 const SCRIPTS_CONFIG_MAP = "elasticsearch-scripts";
@@ -61,6 +66,13 @@ export class Elasticsearch extends Construct {
       partOf: GOSTY_PART_OF,
       image: l.elasticsearchImage,
       ports: [{ name: "http", port: ELASTICSEARCH_PORT }],
+      // Kibana reads the logs, the password Job sets kibana_system's password, and
+      // FluentD ships logs here when its output is Elasticsearch.
+      callers: [
+        { peer: gostyPods(GOSTY_NAMES.kibana), ports: [ELASTICSEARCH_PORT] },
+        { peer: gostyPods(KIBANA_PASSWORD_JOB), ports: [ELASTICSEARCH_PORT] },
+        { peer: Peer.podsIn(FLUENTD_NAMESPACE, { "app.kubernetes.io/name": FLUENTD_NAMES.daemonSet }), ports: [ELASTICSEARCH_PORT] },
+      ],
       volumeClaims: [{ name: "data", mountPath: "/usr/share/elasticsearch/data", size: l.storageSize, storageClassName: props.storageClass }],
       fileMounts: [{ name: "scripts", configMapName: SCRIPTS_CONFIG_MAP, mountPath: SCRIPTS_DIR }],
       env: {
@@ -99,7 +111,7 @@ export class Elasticsearch extends Construct {
    */
   private kibanaPasswordJob(props: ElasticsearchProps): k8s.KubeJob {
     const l = props.values;
-    const name = "kibana-system-password";
+    const name = KIBANA_PASSWORD_JOB;
     const secretEnv = (envName: string, key: string) => ({ name: envName, valueFrom: { secretKeyRef: { name: l.secret.name, key } } });
     // curl needs no home or files of the image's user.
     const user = { runAsNonRoot: true, runAsUser: 10001, runAsGroup: 10001 };

@@ -6,7 +6,7 @@ import { Microservice } from "../../constructs/microservice";
 import { assertDnsSubdomain } from "../../constructs/names";
 import { memoryMebibytes } from "../../constructs/resources";
 import { GostyAppCommonProps } from "./app-env";
-import { gostyLabels } from "./common";
+import { GOSTY_NAMES, gostyLabels, gostyPods } from "./common";
 import { commandFlags } from "../image-contract";
 import { GOSTY_FILESERVER_CONTRACT } from "./image-contracts";
 import type { GostyValues } from "./values";
@@ -43,13 +43,19 @@ export class FileServer extends Construct {
     // "Default" keeps the construct address, and so the pods' cdk8s.io/metadata.addr label, of a Microservice created in the chart.
     this.microservice = new Microservice(this, "Default", {
       ...props.common,
-      name: "gosty-fileserver",
+      name: GOSTY_NAMES.fileServer,
       image: v.image,
       // The image's CMD starts sshd first, which cannot run as a non-root UID
       // without capabilities; sshd only served the multi-replica lsyncd sync,
       // and one replica owns the volume here. Run the file server alone.
       args: fileServerCommand(),
       port: FILE_SERVER_PORT,
+      // The API server stores uploads here; the workers fetch and store videos
+      // (their readiness check asks the file server too).
+      callers: [
+        { peer: gostyPods(GOSTY_NAMES.apiServer), ports: [FILE_SERVER_PORT] },
+        { peer: gostyPods(GOSTY_NAMES.worker), ports: [FILE_SERVER_PORT] },
+      ],
       healthPort: v.health.port,
       readinessPath: v.health.readinessPath,
       livenessPath: v.health.livenessPath,

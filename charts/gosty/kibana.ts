@@ -2,7 +2,7 @@ import { Duration } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { Microservice } from "../../constructs/microservice";
-import { GOSTY_PART_OF } from "./common";
+import { GOSTY_NAMES, GOSTY_PART_OF } from "./common";
 import { ELASTICSEARCH_PORT } from "./elasticsearch";
 import type { GostyValues } from "./values";
 
@@ -33,12 +33,14 @@ export class Kibana extends Construct {
     const l = props.values;
     // "Default" keeps the construct address, and so the pods' cdk8s.io/metadata.addr label, of a Microservice created in the chart.
     this.microservice = new Microservice(this, "Default", {
-      name: "kibana",
+      name: GOSTY_NAMES.kibana,
       namespace: props.namespace,
       partOf: GOSTY_PART_OF,
       image: l.kibanaImage,
       port: KIBANA_PORT,
       servicePort: KIBANA_PORT,
+      // Reached with kubectl port-forward, which NetworkPolicy does not filter.
+      callers: [],
       // /api/status answers without credentials only with STATUS_ALLOWANONYMOUS.
       readinessPath: "/api/status",
       livenessPath: "/api/status",

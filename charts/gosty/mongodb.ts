@@ -3,7 +3,7 @@ import { Construct } from "constructs";
 import { assertDnsLabel } from "../../constructs/names";
 import { memoryMebibytes } from "../../constructs/resources";
 import { StatefulService } from "../../constructs/stateful-service";
-import { GOSTY_PART_OF, probeTiming } from "./common";
+import { GOSTY_NAMES, GOSTY_PART_OF, gostyPods, probeTiming } from "./common";
 import type { GostyValues } from "./values";
 
 export const MONGODB_PORT = 27017;
@@ -43,6 +43,11 @@ export class Mongodb extends Construct {
       replicas: 1,
       args: ["mongod", "--bind_ip_all", "--wiredTigerCacheSizeGB", String(wiredTigerCacheGb(m.resources.memory.limit))],
       ports: [{ name: "mongodb", port: MONGODB_PORT }],
+      // Only the services that read MONGODB_SERVICE_HOST (the file server does not).
+      callers: [
+        { peer: gostyPods(GOSTY_NAMES.apiServer), ports: [MONGODB_PORT] },
+        { peer: gostyPods(GOSTY_NAMES.worker), ports: [MONGODB_PORT] },
+      ],
       volumeClaims: [{ name: "data", mountPath: "/data/db", size: m.storageSize, storageClassName: props.storageClass }],
       scratchDirs: { configdb: "/data/configdb" },
       // The image's entrypoint creates this root user on the first start (empty data directory).

@@ -3,13 +3,16 @@ import { Construct } from "constructs";
 import { ConfigFiles } from "../../constructs/config-files";
 import { assertDnsLabel } from "../../constructs/names";
 import { memoryMebibytes } from "../../constructs/resources";
+import { Peer } from "../../constructs/caller-policy";
 import { StatefulService } from "../../constructs/stateful-service";
-import { GOSTY_PART_OF, gostyLabels, gostyScript, probeTiming } from "./common";
+import { GOSTY_NAMES, GOSTY_PART_OF, gostyLabels, gostyPods, gostyScript, probeTiming } from "./common";
 import type { GostyValues } from "./values";
 
 export const AMQP_PORT = 5672;
 /** Port of the rabbitmq_prometheus plugin. */
 export const RABBITMQ_METRICS_PORT = 15692;
+const EPMD_PORT = 4369;
+const DISTRIBUTION_PORT = 25672;
 const RABBITMQ_DATA = "/var/lib/rabbitmq";
 const COOKIE_DIR = "/run/erlang-cookie";
 const SCRIPTS_DIR = "/scripts";
@@ -65,8 +68,16 @@ export class Rabbitmq extends Construct {
         { name: "amqp", port: AMQP_PORT },
         { name: "management", port: 15672 },
         { name: "prometheus", port: RABBITMQ_METRICS_PORT },
-        { name: "epmd", port: 4369 },
-        { name: "cluster", port: 25672 },
+        { name: "epmd", port: EPMD_PORT },
+        { name: "cluster", port: DISTRIBUTION_PORT },
+      ],
+      // The API server publishes jobs, the workers consume them; the nodes of a
+      // cluster find each other (epmd) and talk Erlang distribution. The
+      // management API is for kubectl port-forward only (not subject to policies).
+      callers: [
+        { peer: gostyPods(GOSTY_NAMES.apiServer), ports: [AMQP_PORT] },
+        { peer: gostyPods(GOSTY_NAMES.worker), ports: [AMQP_PORT] },
+        { peer: Peer.pods({ "app.kubernetes.io/name": "rabbitmq" }), ports: [EPMD_PORT, DISTRIBUTION_PORT] },
       ],
       volumeClaims: [{ name: "data", mountPath: RABBITMQ_DATA, size: r.storageSize, storageClassName: props.storageClass }],
       fileMounts: [
@@ -106,7 +117,7 @@ export class Rabbitmq extends Construct {
         terminationGracePeriodSeconds: clustered ? 600 : 60,
         preStopCommand: clustered ? ["sh", `${SCRIPTS_DIR}/rabbitmq-drain.sh`] : undefined,
       },
-      podAnnotations: { "prometheus.io/scrape": "true", "prometheus.io/port": String(RABBITMQ_METRICS_PORT), "prometheus.io/path": "/metrics" },
+      metrics: { port: RABBITMQ_METRICS_PORT, path: "/metrics" },
       imagePullSecret: props.imagePullSecret,
     });
   }

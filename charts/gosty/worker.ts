@@ -2,6 +2,7 @@ import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { Microservice } from "../../constructs/microservice";
 import { GostyAppCommonProps } from "./app-env";
+import { GOSTY_NAMES, gostyPods } from "./common";
 import { contractPort } from "../image-contract";
 import { GOSTY_WORKER_CONTRACT } from "./image-contracts";
 import type { GostyValues } from "./values";
@@ -25,13 +26,15 @@ export class Worker extends Construct {
     super(scope, id);
     const v = props.values;
     // "Default" keeps the construct address, and so the pods' cdk8s.io/metadata.addr label, of a Microservice created in the chart.
+    const systemInfoPort = contractPort(GOSTY_WORKER_CONTRACT, "system info");
     this.microservice = new Microservice(this, "Default", {
       ...props.common,
-      name: "gosty-worker",
+      name: GOSTY_NAMES.worker,
       image: v.image,
       // The API server pings each worker here, at the address the worker
       // registered (POD_IP); health checks have a port of their own.
-      port: contractPort(GOSTY_WORKER_CONTRACT, "system info"),
+      port: systemInfoPort,
+      callers: [{ peer: gostyPods(GOSTY_NAMES.apiServer), ports: [systemInfoPort] }],
       healthPort: v.health.port,
       expose: false,
       envFromFields: { POD_IP: "status.podIP" },

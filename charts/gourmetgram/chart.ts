@@ -2,6 +2,7 @@ import { Chart, Duration, Size } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
 import { Construct } from "constructs";
 import { AppNamespace } from "../../constructs/app-namespace";
+import { Peer } from "../../constructs/caller-policy";
 import { Microservice } from "../../constructs/microservice";
 import { NodePortService } from "../../constructs/node-port-service";
 import { TlsIngress } from "../../constructs/tls-ingress";
@@ -10,6 +11,9 @@ import type { PlatformValues } from "../values";
 import { toContainerResources } from "../../constructs/resources";
 import { GOURMETGRAM_CONTRACT } from "./image-contracts";
 import { GOURMETGRAM_NAMESPACE, GOURMETGRAM_PORT } from "./values";
+
+/** Pod labels of the load test Job (load-test-job.yaml), which calls the Service from inside the cluster. */
+export const GOURMETGRAM_LOAD_TEST_LABELS = { "app.kubernetes.io/name": "gourmetgram-load-test" } as const;
 
 /** Props of {@link GourmetgramChart}. Plain data only. */
 export interface GourmetgramChartProps {
@@ -45,6 +49,9 @@ export class GourmetgramChart extends Chart {
       image: v.image,
       port: GOURMETGRAM_PORT,
       servicePort: 80,
+      // Browsers come through the ingress controller (the TlsIngress admits it)
+      // or the optional node port (the NodePortService admits any source).
+      callers: [{ peer: Peer.pods(GOURMETGRAM_LOAD_TEST_LABELS), ports: [GOURMETGRAM_PORT] }],
       livenessPath: "/",
       // The seed's exact readiness rule: three consecutive good predictions,
       // checked every 5 s starting 5 s after the container starts. /test runs

@@ -13,7 +13,7 @@ import type { GlobalValues } from "../global-values";
 import type { Dashboard } from "./dashboards/builder";
 import { buildDashboards } from "./dashboards/index";
 import { DASHBOARDS_DIR, dashboardProviders, datasources } from "./provisioning";
-import { GRAFANA_NAMESPACE, GrafanaValues } from "./values";
+import { GRAFANA_NAMESPACE, GRAFANA_SERVER_NAME, GrafanaValues } from "./values";
 
 /** UID and GID of the `grafana` user of the official image. */
 export const GRAFANA_UID = 472;
@@ -23,7 +23,7 @@ const DATA_DIR = "/var/lib/grafana";
 const EXTRA_LABELS = { "app.kubernetes.io/component": "server", "app.kubernetes.io/managed-by": "cdk8s" };
 
 export const GRAFANA_NAMES = {
-  server: "grafana",
+  server: GRAFANA_SERVER_NAME,
   data: "grafana-data",
   datasources: "grafana-datasources",
   dashboardProviders: "grafana-dashboard-providers",
@@ -128,6 +128,8 @@ export class GrafanaChart extends Chart {
       image: v.image,
       port: PORT,
       servicePort: 80,
+      // Users come through the ingress controller (the TlsIngress admits it).
+      callers: [],
       replicas: 1,
       // ReadWriteOnce volume and a SQLite database: never two pods at once.
       strategy: kplus.DeploymentStrategy.recreate(),

@@ -14,6 +14,8 @@ export const DEFAULT_GRAFANA_IMAGE = "grafana/grafana:12.4.4";
 
 /** Namespace of Grafana. */
 export const GRAFANA_NAMESPACE = "grafana";
+/** Name of Grafana's Deployment and label `app.kubernetes.io/name` of its pods (Prometheus admits them). */
+export const GRAFANA_SERVER_NAME = "grafana";
 
 export interface GrafanaValues {
   readonly image: string;

@@ -77,8 +77,10 @@ export class ObjectDetectionChart extends Chart {
       namespace: ns,
       partOf,
       image: image("yolo5", v.yolo5.image),
-      // A pure queue consumer: nothing calls it, so no Service.
+      // A pure queue consumer: nothing calls it, so no Service and no caller
+      // (Prometheus, for the metrics, is admitted by `metrics`).
       expose: false,
+      callers: [],
       resources: v.yolo5.resources,
       autoscaling: v.yolo5.autoscaling,
       metrics: {},
@@ -103,6 +105,8 @@ export class ObjectDetectionChart extends Chart {
         image: image(name, c.image),
         replicas: c.replicas,
         resources: c.resources,
+        // Queue consumers: only Prometheus (admitted by `metrics`) calls them.
+        callers: [],
         metrics: {},
         envFromConfigMaps,
         shutdown: { terminationGracePeriodSeconds: 30 },
@@ -122,6 +126,9 @@ export class ObjectDetectionChart extends Chart {
       image,
       replicas: v.replicas,
       resources: v.resources,
+      // Telegram's webhook calls arrive through the ingress controller (admitted by
+      // the TlsIngress); jobs go to SQS, not to another pod.
+      callers: [],
       metrics: {},
       envFromConfigMaps,
       env: {

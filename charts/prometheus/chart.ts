@@ -1,17 +1,10 @@
 import { Chart, Duration } from "cdk8s";
 import * as kplus from "cdk8s-plus-28";
-import {
-  IntOrString,
-  KubeClusterRole,
-  KubeClusterRoleBinding,
-  KubeConfigMap,
-  KubeNetworkPolicy,
-  KubePersistentVolumeClaim,
-  Quantity,
-} from "cdk8s-plus-28/lib/imports/k8s";
+import { KubeClusterRole, KubeClusterRoleBinding, KubeConfigMap, KubePersistentVolumeClaim, Quantity } from "cdk8s-plus-28/lib/imports/k8s";
 import { Construct } from "constructs";
 import { stringify } from "yaml";
 import { AppNamespace } from "../../constructs/app-namespace";
+import { Peer } from "../../constructs/caller-policy";
 import { HostDaemonSet } from "../../constructs/host-daemon-set";
 import { Microservice } from "../../constructs/microservice";
 import { alertingRules } from "./rules";
@@ -22,7 +15,8 @@ import {
   prometheusConfig,
   RULES_DIR,
 } from "./scrape-config";
-import { GRAFANA_NAMESPACE } from "../grafana/values";
+import { PROMETHEUS_PODS } from "../../lib/platform-pods";
+import { GRAFANA_NAMESPACE, GRAFANA_SERVER_NAME } from "../grafana/values";
 import { PROMETHEUS_NAMESPACE, PrometheusValues } from "./values";
 
 /** UID and GID of `nobody`, the user the Prometheus, node-exporter and kube-state-metrics images run as. */
@@ -168,26 +162,10 @@ export class PrometheusChart extends Chart {
     });
 
     const prometheus = this.serverWorkload(values);
-
-    // The API has no authentication and --web.enable-lifecycle adds /-/reload and
-    // /-/quit: only Grafana and this namespace may connect (kubectl port-forward
-    // is not subject to NetworkPolicy and keeps working).
-    new KubeNetworkPolicy(this, "NetworkPolicy", {
-      metadata: { name, labels },
-      spec: {
-        podSelector: { matchLabels: { ...prometheus.selectorLabels } },
-        policyTypes: ["Ingress"],
-        ingress: [
-          {
-            from: [
-              { namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": GRAFANA_NAMESPACE } } },
-              { podSelector: {} },
-            ],
-            ports: [{ protocol: "TCP", port: IntOrString.fromNumber(PROMETHEUS_PORT) }],
-          },
-        ],
-      },
-    });
+    // Every application's policies admit Prometheus by these labels.
+    for (const [key, value] of Object.entries(PROMETHEUS_PODS.labels)) {
+      if (prometheus.selectorLabels[key] !== value) throw new Error(`PrometheusChart: the server's pods lack ${key}=${value} (lib/platform-pods.ts)`);
+    }
   }
 
   /** Prometheus and its config reloader, with the config, rules and data volumes mounted. */
@@ -210,6 +188,10 @@ export class PrometheusChart extends Chart {
       ],
       port: PROMETHEUS_PORT,
       servicePort: PROMETHEUS_PORT,
+      // The API has no authentication and --web.enable-lifecycle adds /-/reload and
+      // /-/quit: only Grafana (its datasource) may connect. The config reloader
+      // uses localhost; kubectl port-forward is not subject to NetworkPolicy.
+      callers: [{ peer: Peer.podsIn(GRAFANA_NAMESPACE, { "app.kubernetes.io/name": GRAFANA_SERVER_NAME }), ports: [PROMETHEUS_PORT] }],
       // Kubernetes service discovery reads the API.
       automountServiceAccountToken: true,
       replicas: 1,
@@ -286,6 +268,9 @@ export class PrometheusChart extends Chart {
       hostNetwork: true,
       hostPid: true,
       ports: [{ name: "metrics", port: NODE_EXPORTER_PORT, hostPort: true }],
+      // Host network: outside NetworkPolicy. Prometheus reaches it at the node's
+      // address, which the workers' security group admits.
+      callers: [],
       probes: { readiness: probe, liveness: probe },
       resources: values.resources.nodeExporter,
       security: { runAsUser: NOBODY },
@@ -327,8 +312,11 @@ export class PrometheusChart extends Chart {
         `--resources=${KSM_RESOURCES.map((r) => r.flag).join(",")}`,
       ],
       port: KUBE_STATE_METRICS_PORT,
-      // Prometheus scrapes the pods directly.
+      // Prometheus scrapes the pods directly (its own job, no annotations). Its
+      // metrics list every pod, label and image of the cluster: Prometheus only.
+      // The telemetry port serves the probes (from the node, always allowed).
       expose: false,
+      callers: [{ peer: Peer.prometheus(), ports: [KUBE_STATE_METRICS_PORT] }],
       // It lists and watches the API.
       automountServiceAccountToken: true,
       replicas: 1,
@@ -341,19 +329,5 @@ export class PrometheusChart extends Chart {
       security: { runAsUser: NOBODY, runAsGroup: NOBODY },
     });
     ksm.deployment.containers[0].addPort({ number: KSM_TELEMETRY_PORT, name: "telemetry" });
-    // Its metrics list every pod, label and image of the cluster: Prometheus only.
-    new KubeNetworkPolicy(this, "KsmNetworkPolicy", {
-      metadata: { name, labels },
-      spec: {
-        podSelector: { matchLabels: { ...ksm.selectorLabels } },
-        policyTypes: ["Ingress"],
-        ingress: [
-          {
-            from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": PROMETHEUS_NAMES.server } } }],
-            ports: [{ protocol: "TCP", port: IntOrString.fromNumber(KUBE_STATE_METRICS_PORT) }],
-          },
-        ],
-      },
-    });
   }
 }

@@ -5,6 +5,7 @@
  */
 import { isDnsLabel } from "../../constructs/names";
 import { memoryMebibytes, ResourceSpec } from "../../constructs/resources";
+import { PROMETHEUS_PODS } from "../../lib/platform-pods";
 import { Validator } from "../../lib/validate";
 import type { GlobalValues } from "../global-values";
 import { readImage, readResources, section } from "../values-common";
@@ -24,8 +25,8 @@ export interface AddonMetricsTarget {
   readonly metricsPort: number;
 }
 
-/** Namespace of Prometheus, node-exporter and kube-state-metrics. */
-export const PROMETHEUS_NAMESPACE = "monitoring";
+/** Namespace of Prometheus, node-exporter and kube-state-metrics (where every application's policies expect Prometheus). */
+export const PROMETHEUS_NAMESPACE = PROMETHEUS_PODS.namespace;
 
 export interface PrometheusValues {
   readonly images: {

@@ -77,8 +77,8 @@ describe("Mosquitto", () => {
 
   test("lets only the given publisher clients reach the anonymous listener", () => {
     const { mosquitto, objs } = make();
-    const policy = one(objs, "NetworkPolicy", "mosquitto");
-    expect(policy.spec.ingress[1]).toEqual({
+    const policy = one(objs, "NetworkPolicy", "mosquitto-callers");
+    expect(policy.spec.ingress[0]).toEqual({
       from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "camera-gateway" } } }],
       ports: [{ protocol: "TCP", port: 1884 }],
     });

@@ -136,17 +136,12 @@ describe("DlstreamerChart", () => {
     });
 
     test("accept REST calls only from HAProxy and the status Job", () => {
-      const policy = one(objs, "NetworkPolicy", DLSTREAMER_NAMES.pipelineServer);
+      const policy = one(objs, "NetworkPolicy", `${DLSTREAMER_NAMES.pipelineServer}-callers`);
       expect(policy.spec.podSelector).toEqual({ matchLabels: { "app.kubernetes.io/name": "pipeline-server" } });
       expect(policy.spec.policyTypes).toEqual(["Ingress"]);
       expect(policy.spec.ingress).toEqual([
-        {
-          from: [
-            { podSelector: { matchLabels: { "app.kubernetes.io/name": "haproxy" } } },
-            { podSelector: { matchLabels: { "app.kubernetes.io/name": "pipeline-status" } } },
-          ],
-          ports: [{ protocol: "TCP", port: 8080 }],
-        },
+        { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "haproxy" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
+        { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "pipeline-status" } } }], ports: [{ protocol: "TCP", port: 8080 }] },
       ]);
       // The selectors match the pods they mean.
       expect(one(objs, "Deployment", DLSTREAMER_NAMES.haproxy).spec.template.metadata.labels["app.kubernetes.io/name"]).toBe("haproxy");
@@ -286,12 +281,13 @@ describe("DlstreamerChart", () => {
       const svc = one(objs, "Service", DLSTREAMER_NAMES.mosquittoPublisher);
       expect(svc.spec.type).toBe("ClusterIP");
       expect(svc.spec.ports).toEqual([expect.objectContaining({ port: 1884, targetPort: 1884 })]);
-      const policy = one(objs, "NetworkPolicy", DLSTREAMER_NAMES.mosquitto);
+      const policy = one(objs, "NetworkPolicy", `${DLSTREAMER_NAMES.mosquitto}-callers`);
       expect(policy.spec.podSelector).toEqual({ matchLabels: { "app.kubernetes.io/name": "mosquitto" } });
       expect(policy.spec.ingress).toEqual([
-        { ports: [{ protocol: "TCP", port: 1883 }] },
         { from: [{ podSelector: { matchLabels: { "app.kubernetes.io/name": "pipeline-server" } } }], ports: [{ protocol: "TCP", port: 1884 }] },
       ]);
+      // Subscribers come through the node port: any source, the password listener only.
+      expect(one(objs, "NetworkPolicy", `${DLSTREAMER_NAMES.mosquitto}-node-port`).spec.ingress).toEqual([{ ports: [{ protocol: "TCP", port: 1883 }] }]);
       const ps = container(objs, DLSTREAMER_NAMES.pipelineServer);
       expect(ps.env).toContainEqual({ name: "MQTT_HOST", value: "mosquitto-publisher.dlstreamer.svc.cluster.local" });
     });

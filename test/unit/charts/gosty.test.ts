@@ -288,29 +288,43 @@ describe("GostyChart", () => {
     }
   });
 
-  test("only Gosty's pods (and Prometheus, FluentD on their ports) may connect to the datastores", () => {
+  test("every component admits only its callers: the datastores Gosty's API server and workers (and Prometheus, FluentD on their ports)", () => {
     const policies = Object.fromEntries(ofKind(full, "NetworkPolicy").map((p) => [p.metadata.name, p.spec]));
-    // deny-instance-metadata: every AppNamespace's (constructs/app-namespace.ts).
-    expect(Object.keys(policies).sort()).toEqual(["deny-instance-metadata", "elasticsearch-ingress", "mongodb-ingress", "rabbitmq-ingress"]);
-    const gostyPods = { podSelector: { matchLabels: { "app.kubernetes.io/part-of": "gosty" } } };
-    expect(policies["mongodb-ingress"]).toEqual({
+    // default-deny-ingress and deny-instance-metadata: every AppNamespace's (constructs/app-namespace.ts).
+    expect(Object.keys(policies).sort()).toEqual([
+      "default-deny-ingress",
+      "deny-instance-metadata",
+      "elasticsearch-callers",
+      "gosty-apiserver-callers",
+      "gosty-fileserver-callers",
+      "gosty-from-ingress-controller",
+      "gosty-worker-callers",
+      "kibana-callers",
+      "mongodb-callers",
+      "rabbitmq-callers",
+    ]);
+    const pods = (name: string) => ({ podSelector: { matchLabels: { "app.kubernetes.io/name": name } } });
+    const tcp = (port: number) => [{ protocol: "TCP", port }];
+    expect(policies["mongodb-callers"]).toEqual({
       podSelector: { matchLabels: { "app.kubernetes.io/name": "mongodb" } },
       policyTypes: ["Ingress"],
-      ingress: [{ from: [gostyPods] }],
+      ingress: [
+        { from: [pods("gosty-apiserver")], ports: tcp(27017) },
+        { from: [pods("gosty-worker")], ports: tcp(27017) },
+      ],
     });
-    expect(policies["rabbitmq-ingress"].ingress).toEqual([
-      { from: [gostyPods] },
-      { from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }], ports: [{ protocol: "TCP", port: 15692 }] },
-    ]);
-    expect(policies["elasticsearch-ingress"].ingress[1]).toEqual({
-      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "logging" } } }],
-      ports: [{ protocol: "TCP", port: 9200 }],
+    expect(policies["rabbitmq-callers"].ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }],
+      ports: tcp(15692),
     });
-    // Every pod of the chart carries the label the policies admit.
-    for (const w of full.filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind))) {
-      expect([w.metadata.name, w.spec.template.metadata.labels["app.kubernetes.io/part-of"]]).toEqual([w.metadata.name, "gosty"]);
-    }
-    expect(ofKind(objs, "NetworkPolicy").map((p) => p.metadata.name).sort()).toEqual(["deny-instance-metadata", "mongodb-ingress", "rabbitmq-ingress"]);
+    expect(policies["elasticsearch-callers"].ingress).toContainEqual({
+      from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "logging" } }, podSelector: { matchLabels: { "app.kubernetes.io/name": "fluentd" } } }],
+      ports: tcp(9200),
+    });
+    // The selectors name pods that exist, by the labels they carry.
+    const names = full.filter((o) => ["Deployment", "StatefulSet", "Job"].includes(o.kind)).map((w) => w.spec.template.metadata.labels["app.kubernetes.io/name"]);
+    expect(names).toEqual(expect.arrayContaining(["gosty-apiserver", "gosty-worker", "kibana", "kibana-system-password"]));
+    expect(ofKind(objs, "NetworkPolicy").map((p) => p.metadata.name)).not.toContain("elasticsearch-callers");
   });
 
   test("the API server is exposed through the TLS ingress at the configured host", () => {

@@ -8,12 +8,13 @@ type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 /** A chart that follows every rule: a web service behind TLS and an autoscaled worker. */
 function goodManifests(): Obj[] {
   const chart = new Chart(Testing.app(), "good");
-  const web = new Microservice(chart, "Web", { name: "web", namespace: "demo", image: "team/web:1.0", replicas: 2 });
+  const web = new Microservice(chart, "Web", { name: "web", namespace: "demo", image: "team/web:1.0", replicas: 2, callers: [] });
   new Microservice(chart, "Worker", {
     name: "worker",
     namespace: "demo",
     image: "team/worker:1.0",
     expose: false,
+    callers: [],
     autoscaling: { maxReplicas: 4 },
   });
   new TlsIngress(chart, "Ingress", { name: "web", namespace: "demo", host: "web.example.com", service: web.service! });

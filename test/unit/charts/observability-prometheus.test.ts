@@ -153,19 +153,30 @@ describe("PrometheusChart", () => {
     expect(binding.subjects).toEqual([{ kind: "ServiceAccount", name: "prometheus", namespace: PROMETHEUS_NAMESPACE }]);
   });
 
-  test("only Grafana and the monitoring namespace reach Prometheus; only Prometheus reaches kube-state-metrics", () => {
-    const prom = one(objs, "NetworkPolicy", "prometheus");
+  test("only Grafana reaches Prometheus; only Prometheus reaches kube-state-metrics; node-exporter (host network) has no policy", () => {
+    const prom = one(objs, "NetworkPolicy", "prometheus-callers");
     expect(prom.spec.podSelector.matchLabels).toEqual({ "app.kubernetes.io/name": "prometheus" });
     expect(prom.spec.ingress).toEqual([
       {
-        from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "grafana" } } }, { podSelector: {} }],
+        from: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "grafana" } },
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "grafana" } },
+          },
+        ],
         ports: [{ protocol: "TCP", port: 9090 }],
       },
     ]);
-    const ksm = one(objs, "NetworkPolicy", "kube-state-metrics");
-    expect(ksm.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } } }]);
+    const ksm = one(objs, "NetworkPolicy", "kube-state-metrics-callers");
+    expect(ksm.spec.ingress[0].from).toEqual([
+      {
+        namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } },
+        podSelector: { matchLabels: { "app.kubernetes.io/name": "prometheus" } },
+      },
+    ]);
     // The probes reach the telemetry port from the kubelet (host), which NetworkPolicy does not filter.
     expect(ksm.spec.ingress[0].ports).toEqual([{ protocol: "TCP", port: 8080 }]);
+    expect(objs.filter((o) => o.kind === "NetworkPolicy" && o.metadata.name.startsWith("node-exporter"))).toEqual([]);
   });
 
   test("node-exporter: host network and PID, read-only host mounts, every taint tolerated", () => {

@@ -7,10 +7,10 @@
  * Stand-ins (recorded, see bootstrap-harness.ts): apt-get/apt-mark, systemctl, `kubeadm
  * upgrade plan|apply` (they replace the static pods of a node: no node here), and kubectl,
  * whose `version` reports the API server versions the test lists, as an API server being
- * upgraded would. `kubeadm upgrade plan`/`apply --dry-run` with the real kubeadm is not run:
- * kubeadm reads the node's identity from /etc/kubernetes/kubelet.conf and the static pod
- * manifests from /etc/kubernetes/manifests, fixed paths that a test must not write on a
- * shared machine (a container or VM per test would lift this).
+ * upgraded would. The same script with the real kubeadm (`kubeadm upgrade plan` and
+ * `apply --dry-run` against a real API server, in a private mount namespace) is
+ * kubeadm-upgrade.test.ts; the steps after the apply (drain, kubelet, restart, uncordon,
+ * the wait, recording the version) run only here.
  */
 import * as crypto from "node:crypto";
 import * as fs from "node:fs";

@@ -42,6 +42,20 @@ export const KUBERNETES_PACKAGE_REVISION = "1.1";
 export const ECR_CREDENTIAL_PROVIDER_VERSION = "1.31.0";
 
 /**
+ * SHA-256 of the two ecr-credential-provider binaries of {@link ECR_CREDENTIAL_PROVIDER_VERSION},
+ * as Kubernetes' file promoter published them. A node compares its download with this value
+ * from the repository (infra/nodes/bootstrap/ecr-credential-provider.sh), so a binary changed
+ * on the download host is refused even when a checksum file beside it was changed too. When
+ * the version moves, record the values of the new version's promotion manifest (the evidence
+ * URL with the new version) and check them against `<binary URL>.sha256` once.
+ */
+// evidence: https://github.com/kubernetes/k8s.io/blob/main/artifacts/manifests/k8s-staging-provider-aws/v1.31.0.yaml (file promotion manifest of v1.31.0: linux/amd64 and linux/arm64 ecr-credential-provider with these sha256)
+export const ECR_CREDENTIAL_PROVIDER_SHA256: Readonly<Record<"amd64" | "arm64", string>> = {
+  amd64: "93cb405e50ac98fe1bd18757a1900794c14111705bd996f19728791aca9b5590",
+  arm64: "fa0061361d21cbad70a4cd6576f69366ae863a004ec6f59cba7ddbc71ba7106e",
+};
+
+/**
  * The container runtime every node installs: containerd 2.x, because Kubernetes 1.35 is
  * the last release that supports containerd 1.x ("switch to containerd 2.0 or later
  * before upgrading to the next Kubernetes version",

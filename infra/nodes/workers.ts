@@ -20,7 +20,7 @@ import { CA_LABEL_TAG_PREFIX, CA_TAINT_TAG_PREFIX, PLATFORM_ASG_TAG_COUNT } from
 import { encodeUserData, renderNodeUserData } from "./user-data";
 import { ubuntuAmiQuery } from "./ami";
 import { resourceTags } from "../aws/tags";
-import { ECR_CREDENTIAL_PROVIDER_VERSION, KUBEADM_API_VERSION, KUBERNETES_PACKAGE_REVISION } from "../versions";
+import { ECR_CREDENTIAL_PROVIDER_SHA256, ECR_CREDENTIAL_PROVIDER_VERSION, KUBEADM_API_VERSION, KUBERNETES_PACKAGE_REVISION } from "../versions";
 
 /** How long an instance may stay in Terminating:Wait while the handler drains it. */
 export const DRAIN_HEARTBEAT_TIMEOUT_SECONDS = 600;
@@ -59,6 +59,8 @@ export function workerBootstrapEnv(v: WorkerBootstrapValues): Record<string, str
     KUBERNETES_PACKAGE_VERSION: `${v.kubernetesVersion}-${KUBERNETES_PACKAGE_REVISION}`,
     KUBEADM_API_VERSION,
     ECR_CREDENTIAL_PROVIDER_VERSION,
+    ECR_CREDENTIAL_PROVIDER_SHA256_AMD64: ECR_CREDENTIAL_PROVIDER_SHA256.amd64,
+    ECR_CREDENTIAL_PROVIDER_SHA256_ARM64: ECR_CREDENTIAL_PROVIDER_SHA256.arm64,
     JOIN_SECRET_ARN: v.joinSecretArn,
     WORKER_JOIN_TIMEOUT_MINUTES: v.joinTimeoutMinutes,
     NODE_POOL: v.pool.name,

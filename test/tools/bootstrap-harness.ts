@@ -73,6 +73,10 @@ state = "/run/containerd"
             SystemdCgroup = false
 `;
 
+/** What the stand-in download host serves as ecr-credential-provider, and its SHA-256. */
+const STAND_IN_ECR_BINARY = Buffer.from("#!/bin/sh\necho fake ecr-credential-provider\n");
+const STAND_IN_ECR_SHA256 = crypto.createHash("sha256").update(STAND_IN_ECR_BINARY).digest("hex");
+
 /** A recorded call of a stand-in. */
 export interface Invocation {
   command: string;
@@ -137,10 +141,9 @@ export class BootstrapHarness {
     const imds = await FakeImds.start({ ...DEFAULT_IDENTITY, ...opts.identity }, opts.imds ?? {});
     // The pkgs.k8s.io signing key: `gpg --dearmor` only needs a well-formed armor block.
     imds.serveFile(`/k8s/v${KUBERNETES_VERSION.split(".").slice(0, 2).join(".")}/deb/Release.key`, armoredBlock(crypto.randomBytes(64)));
-    const ecrBinary = Buffer.from("#!/bin/sh\necho fake ecr-credential-provider\n");
+    const ecrBinary = STAND_IN_ECR_BINARY;
     const ecrPath = `/ecr/v${ECR_CREDENTIAL_PROVIDER_VERSION}/linux/amd64/ecr-credential-provider-linux-amd64`;
     imds.serveFile(ecrPath, ecrBinary);
-    imds.serveFile(`${ecrPath}.sha256`, `${crypto.createHash("sha256").update(ecrBinary).digest("hex")}  ecr-credential-provider-linux-amd64\n`);
 
     const aws = await AwsEmulator.start(path.join(dir, "aws"));
     return new BootstrapHarness(dir, root, standInDir, callLog, platformBin, imds, aws);
@@ -183,7 +186,10 @@ export class BootstrapHarness {
       if (f.encoding) throw new Error(`user-data file ${f.path}: encoding ${f.encoding} is not supported by the harness`);
       const target = path.join(this.root, f.path);
       fs.mkdirSync(path.dirname(target), { recursive: true });
-      fs.writeFileSync(target, f.content);
+      // The download host serves a stand-in binary: the env file records its SHA-256 in
+      // place of the release's, so the script's check runs as on a node.
+      const content = f.path === "/etc/platform/bootstrap.env" ? f.content.replace(/^ECR_CREDENTIAL_PROVIDER_SHA256_AMD64=.*$/m, `ECR_CREDENTIAL_PROVIDER_SHA256_AMD64='${STAND_IN_ECR_SHA256}'`) : f.content;
+      fs.writeFileSync(target, content);
       fs.chmodSync(target, parseInt(f.permissions ?? "0644", 8));
     }
     this.platformBin = path.join(this.root, "opt", "platform", "bin");

@@ -235,7 +235,7 @@ describe("worker boot (user-data, bootstrap.sh, worker-join.sh with node-prepare
     ["the Ubuntu archive / pkgs.k8s.io (apt-get)", () => ({ STAND_IN_FAIL: "apt-get" }), /node-prepare: ERROR: apt-get update failed/],
     ["the pkgs.k8s.io signing key download", (h) => ({ K8S_APT_REPO_BASE: `${h.imds.url}/missing` }), /could not download the pkgs.k8s.io signing key/],
     ["containerd's configuration", () => ({ STAND_IN_FAIL: "containerd" }), /containerd could not print its default configuration/],
-    ["the ECR credential provider download", (h) => ({ ECR_PROVIDER_BASE_URL: `${h.imds.url}/missing` }), /could not download .*ecr-credential-provider-linux-amd64.sha256/],
+    ["the ECR credential provider download", (h) => ({ ECR_PROVIDER_BASE_URL: `${h.imds.url}/missing` }), /could not download .*ecr-credential-provider-linux-amd64$/m],
     ["kubeadm join", () => ({ KUBEADM_EXIT_CODE: "1" }), /worker-join: ERROR: kubeadm join failed/],
   ];
   test.each(FAILURES)("when %s fails, the instance goes back to its group for a replacement", async (_what, env, cause) => {

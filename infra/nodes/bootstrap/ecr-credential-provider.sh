@@ -11,6 +11,7 @@
 #
 # Inputs (non-secret, from $BOOTSTRAP_ENV, default /etc/platform/bootstrap.env):
 #   ECR_CREDENTIAL_PROVIDER_VERSION   pinned release, e.g. 1.31.0
+#   ECR_CREDENTIAL_PROVIDER_SHA256_AMD64, _ARM64   its binaries' SHA-256, from infra/versions.ts
 # Redirectable for the test harness: ROOT_DIR (prefix of every file path),
 # ECR_PROVIDER_BASE_URL (default https://artifacts.k8s.io/binaries/cloud-provider-aws),
 # NODE_ARCH (default: dpkg's architecture).
@@ -44,13 +45,12 @@ url="${ECR_PROVIDER_BASE_URL}/v${ECR_CREDENTIAL_PROVIDER_VERSION}/linux/${arch}/
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
-# The release publishes a .sha256 beside every binary; a download that does not match
-# it (truncated, or altered in transit) is never installed.
-log "fetching the published checksum of ecr-credential-provider v${ECR_CREDENTIAL_PROVIDER_VERSION} (${arch})"
-curl -fsSL --retry 5 --retry-connrefused --max-time 60 -o "$work/sha256" "${url}.sha256" ||
-  die "could not download ${url}.sha256"
-expected="$(grep -oE '^[0-9a-f]{64}' "$work/sha256" | head -n1 || true)"
-[[ -n "$expected" ]] || die "${url}.sha256 holds no SHA-256 checksum"
+# The checksum comes from the repository (infra/versions.ts, through the env file), never
+# from the download host: a binary changed there is refused even with a matching checksum
+# file beside it.
+pinned_var="ECR_CREDENTIAL_PROVIDER_SHA256_${arch^^}"
+expected="${!pinned_var:-}"
+[[ "$expected" =~ ^[0-9a-f]{64}$ ]] || die "$pinned_var '$expected' is not a SHA-256 (64 lower-case hex digits)"
 
 if [[ -x "$binary" ]] && [[ "$(sha256sum "$binary" | cut -d' ' -f1)" == "$expected" ]]; then
   log "ecr-credential-provider v${ECR_CREDENTIAL_PROVIDER_VERSION} is already installed"

@@ -38,6 +38,7 @@ import { ebsCsiDriverPolicy } from "../policies/ebs-csi";
 import { etcdBackupPolicy } from "../policies/etcd-backup";
 import { controlPlaneSecretsPolicy, SecretsPolicyInputs, workerSecretsPolicy } from "../policies/node-secrets";
 import { sessionManagerPolicy } from "../policies/session-manager";
+import { stateManagerPolicy } from "../policies/state-manager";
 import { ec2AssumeRolePolicy, ServiceAccountRef, serviceAccountTrustPolicy } from "../policies/trust";
 import { resourceTags } from "./tags";
 
@@ -114,6 +115,8 @@ export function identityPolicies(i: IdentityPolicyInputs): {
         kmsKeyArn: i.kmsKeyArn,
       }),
       "session-manager": sessionManagerPolicy(i),
+      // The SSM agent runs the Kubernetes upgrade association (infra/nodes/upgrade.ts).
+      "state-manager": stateManagerPolicy(i),
     },
     worker: {
       "cluster-secrets": workerSecretsPolicy(i),

@@ -16,6 +16,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { readBootstrapFile } from "./user-data";
 import { resourceTags } from "../aws/tags";
+import { upgradeDocumentName } from "../policies/state-manager";
 import { KUBERNETES_PACKAGE_REVISION } from "../versions";
 
 /** How long Pulumi waits for the upgrade (or, on a new cluster, for the first boot) to finish. */
@@ -74,6 +75,8 @@ export class ControlPlaneUpgrade extends pulumi.ComponentResource {
     const document = new aws.ssm.Document(
       `${name}-upgrade`,
       {
+        // A fixed name: the control-plane role may read this document and no other.
+        name: upgradeDocumentName(args.clusterName),
         documentType: "Command",
         documentFormat: "JSON",
         content: JSON.stringify(upgradeDocumentContent()),

@@ -5,8 +5,9 @@
  * In place of AmazonSSMManagedInstanceCore, which also grants `ssm:GetParameter(s)` on
  * every Parameter Store value of the account, the Run Command and State Manager channel
  * (`ec2messages:*`, `ssm:GetDocument`, `ssm:ListAssociations`, ...), inventory and
- * patch uploads: none of them is used here, and the parameter reads alone would hand
- * any code on a node every parameter the account holds. This is the minimal policy of
+ * patch uploads: the parameter reads alone would hand any code on a node every parameter
+ * the account holds. The control plane, which runs the upgrade association, gets the State
+ * Manager part separately (./state-manager.ts). This is the minimal policy of
  * AWS's "Session Manager: create a custom IAM instance profile" page, without the
  * optional S3/KMS session logging statements.
  */

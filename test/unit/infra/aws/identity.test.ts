@@ -8,6 +8,7 @@ import { installPulumiMocks, RecordedResource, TEST_ACCOUNT, valueOf } from "../
 const mocks = installPulumiMocks();
 
 import { ADDON_SERVICE_ACCOUNTS, addonRolePolicies, Identity, identityPolicies, MANAGED_POLICIES, PLACEHOLDER_INPUTS } from "../../../../infra/aws/identity";
+import { upgradeDocumentName } from "../../../../infra/policies/state-manager";
 import { PolicyDocument, PolicyStatement } from "../../../../infra/policies/document";
 import { ec2AssumeRolePolicy, serviceAccountTrustPolicy, TrustPolicyDocument } from "../../../../infra/policies/trust";
 import { allows } from "../../support/iam-eval";
@@ -185,6 +186,32 @@ describe("node roles", () => {
     expect(allows([sm], "ssm:UpdateInstanceInformation", "arn:aws:ec2:us-east-1:123456789012:instance/i-1")).toBe(true);
     expect(allows([sm], "ssm:GetParameter", "arn:aws:ssm:us-east-1:123456789012:parameter/db-password")).toBe(false);
     expect(Object.values(MANAGED_POLICIES).flat()).not.toContain("AmazonSSMManagedInstanceCore");
+  });
+
+  it("the control plane's agent may run and report the upgrade association; workers may not; nobody reads other documents or parameters", () => {
+    const cp = Object.values(rendered.controlPlane);
+    const worker = Object.values(rendered.worker);
+    const doc = (name: string) => `arn:aws:ssm:us-east-1:123456789012:document/${name}`;
+    const upgradeDoc = doc(upgradeDocumentName(PLACEHOLDER_INPUTS.clusterName));
+    const instance = "arn:aws:ec2:us-east-1:123456789012:instance/i-0123456789abcdef0";
+    const association = "arn:aws:ssm:us-east-1:123456789012:association/0a1b2c3d-1111-2222-3333-444455556666";
+    for (const [action, resource] of [
+      ["ssm:ListInstanceAssociations", instance],
+      ["ssm:DescribeAssociation", association],
+      ["ssm:UpdateInstanceAssociationStatus", association],
+      ["ssm:UpdateInstanceAssociationStatus", instance],
+      ["ssm:PutComplianceItems", instance],
+    ]) {
+      expect([action, allows(cp, action, resource)]).toEqual([action, true]);
+      expect([action, allows(worker, action, resource)]).toEqual([action, false]);
+    }
+    // No Run Command channel: the agent finds the association at its next poll.
+    expect(allows(cp, "ec2messages:GetMessages", "*")).toBe(false);
+    expect(allows(cp, "ssm:GetDocument", upgradeDoc)).toBe(true);
+    expect(allows(cp, "ssm:GetDocument", doc("someone-elses-document"))).toBe(false);
+    expect(allows(worker, "ssm:GetDocument", upgradeDoc)).toBe(false);
+    expect(allows(cp, "ssm:GetParameter", "arn:aws:ssm:us-east-1:123456789012:parameter/db-password")).toBe(false);
+    expect(allows(cp, "ssm:SendCommand", upgradeDoc)).toBe(false);
   });
 
   it("only workers pull from ECR; the control plane holds no managed policy", () => {

@@ -5,6 +5,7 @@
  * records every problem and returns defaults for bad values so one run reports
  * everything.
  */
+import { MINOR_BOUND_IMAGES } from "../cluster/addons/versions";
 import { KUBERNETES_VERSION, SUPPORTED_KUBERNETES_MINORS } from "../versions";
 import { formatCidr, overlaps, parseCidr, subnet } from "../../lib/cidr";
 import { Validator } from "../../lib/validate";
@@ -192,6 +193,18 @@ function parseKubernetesVersion(v: Validator): string {
   const minor = version.split(".").slice(0, 2).join(".");
   if (!(SUPPORTED_KUBERNETES_MINORS as readonly string[]).includes(minor)) {
     v.fail("kubernetesVersion", version, allowed);
+    return DEFAULTS.kubernetesVersion;
+  }
+  // The cloud controller manager and cluster-autoscaler follow the cluster minor; a minor
+  // without verified images would fail half-way through `pulumi up`, so it is refused here.
+  const pinned = Object.keys(MINOR_BOUND_IMAGES);
+  if (!pinned.includes(minor)) {
+    v.fail(
+      "kubernetesVersion",
+      version,
+      `a release of a minor whose cloud controller manager and cluster-autoscaler images are pinned (${pinned.join(", ")}); ` +
+        `${minor} is supported upstream but has no verified images in MINOR_BOUND_IMAGES (infra/cluster/addons/versions.ts) yet`,
+    );
     return DEFAULTS.kubernetesVersion;
   }
   return version;

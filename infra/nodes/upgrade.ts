@@ -17,7 +17,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { readBootstrapFile } from "./user-data";
 import { resourceTags } from "../aws/tags";
 import { upgradeDocumentName } from "../policies/state-manager";
-import { KUBERNETES_PACKAGE_REVISION } from "../versions";
+import { CONTAINERD_PACKAGE_VERSION, KUBERNETES_PACKAGE_REVISION } from "../versions";
 
 /** How long Pulumi waits for the upgrade (or, on a new cluster, for the first boot) to finish. */
 export const UPGRADE_TIMEOUT_SECONDS = 3600;
@@ -36,6 +36,7 @@ export function upgradeDocumentContent(): Record<string, unknown> {
     parameters: {
       KubernetesVersion: { type: "String", allowedPattern: "^[0-9]+\\.[0-9]+\\.[0-9]+$", description: "Target release, x.y.z" },
       PackageVersion: { type: "String", allowedPattern: "^[0-9]+\\.[0-9]+\\.[0-9]+-[0-9.]+$", description: "Its pkgs.k8s.io Debian version" },
+      ContainerdVersion: { type: "String", allowedPattern: "^[0-9][0-9A-Za-z.+~:-]*$", description: "The pinned Ubuntu containerd version every node installs" },
     },
     mainSteps: [
       {
@@ -49,7 +50,7 @@ export function upgradeDocumentContent(): Record<string, unknown> {
             ...script.replace(/\n$/, "").split("\n"),
             "PLATFORM_SCRIPT_EOF",
             `chmod 0755 ${UPGRADE_SCRIPT_PATH}`,
-            `KUBERNETES_VERSION='{{ KubernetesVersion }}' KUBERNETES_PACKAGE_VERSION='{{ PackageVersion }}' ${UPGRADE_SCRIPT_PATH}`,
+            `KUBERNETES_VERSION='{{ KubernetesVersion }}' KUBERNETES_PACKAGE_VERSION='{{ PackageVersion }}' CONTAINERD_PACKAGE_VERSION='{{ ContainerdVersion }}' ${UPGRADE_SCRIPT_PATH}`,
           ],
         },
       },
@@ -93,6 +94,8 @@ export class ControlPlaneUpgrade extends pulumi.ComponentResource {
         parameters: {
           KubernetesVersion: args.kubernetesVersion,
           PackageVersion: `${args.kubernetesVersion}-${KUBERNETES_PACKAGE_REVISION}`,
+          // A new runtime pin re-runs the document too: it moves the runtime of a drained node.
+          ContainerdVersion: CONTAINERD_PACKAGE_VERSION,
         },
         // Runs once now (not on a schedule), and `pulumi up` waits for its outcome.
         applyOnlyAtCronInterval: false,

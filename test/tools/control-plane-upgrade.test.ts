@@ -17,7 +17,9 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { controlPlaneBootstrapEnv } from "../../infra/nodes/control-plane";
 import { renderEnvFile } from "../../infra/nodes/user-data";
+import { CONTAINERD_PACKAGE_VERSION } from "../../infra/versions";
 import { armoredBlock, BootstrapHarness, Invocation } from "./bootstrap-harness";
+import { SYSTEM_PATH } from "./tool-paths";
 
 jest.setTimeout(120_000);
 
@@ -28,7 +30,7 @@ async function node(runningVersions: string[], opts: { marker?: boolean; adminCo
   const env = controlPlaneBootstrapEnv({
     clusterName: "test", region: "eu-west-1", kubernetesVersion: "1.35.4", endpointIp: "10.0.0.10", certSans: ["10.0.0.10"],
     podCidr: "192.168.0.0/16", serviceCidr: "10.96.0.0/12", pkiSecretArn: "arn:pki", joinSecretArn: "arn:join",
-    backupBucket: "b", kmsKeyArn: "arn:kms", backupIntervalMinutes: 60, backupKeep: 168, joinTokenTtlHours: 24, joinTokenRotationHours: 6,
+    backupBucket: "b", kmsKeyArn: "arn:kms", backupIntervalMinutes: 60, backupKeep: 168, joinTokenTtlHours: 24, joinTokenRotationHours: 6, vpcCidr: "10.0.0.0/16",
     ...{ serviceAccountIssuerUrl: "https://test-oidc-1.s3.eu-west-1.amazonaws.com" },
   });
   h.writeBootstrapEnv(renderEnvFile(env, "test"));
@@ -47,7 +49,21 @@ async function node(runningVersions: string[], opts: { marker?: boolean; adminCo
   return { h, versions };
 }
 
-const upgradeEnv = (h: BootstrapHarness, versions: string, target: string) => ({
+/**
+ * `dpkg-query` answering for containerd with $CONTAINERD_INSTALLED (the pin unless a test
+ * says otherwise); first on PATH, before the harness's stand-ins and the system.
+ */
+function dpkgQueryStandIn(h: BootstrapHarness): string {
+  const dir = path.join(h.dir, "dpkg-bin");
+  fs.mkdirSync(dir, { recursive: true });
+  fs.writeFileSync(path.join(dir, "dpkg-query"), `#!/bin/sh\ncase "$*" in *" containerd") printf '%s' "$CONTAINERD_INSTALLED" ;; *) exit 1 ;; esac\n`, { mode: 0o755 });
+  return `${dir}:${h.standInDir}:${SYSTEM_PATH}`;
+}
+
+const upgradeEnv = (h: BootstrapHarness, versions: string, target: string, containerdInstalled: string = CONTAINERD_PACKAGE_VERSION) => ({
+  PATH: dpkgQueryStandIn(h),
+  CONTAINERD_PACKAGE_VERSION,
+  CONTAINERD_INSTALLED: containerdInstalled,
   KUBERNETES_VERSION: target,
   KUBERNETES_PACKAGE_VERSION: `${target}-1.1`,
   KUBECTL_SERVER_VERSIONS: versions,
@@ -142,5 +158,36 @@ describe("control-plane-upgrade.sh", () => {
     expect(r).toEqual(expect.objectContaining({ code: 0 }));
     expect(r.output).toMatch(/nothing to do/);
     expect(h.invocations().filter((c) => c.command !== "kubectl")).toEqual([]);
+  });
+  test("moves a control plane still on another containerd to the pin while drained, then records the pin", async () => {
+    const n = await node(["v1.35.4", "v1.35.4", "v1.36.1"]);
+    h = n.h;
+    const r = await h.run("control-plane-upgrade.sh", upgradeEnv(h, n.versions, "1.36.1", "1.7.12-0ubuntu4"));
+    expect(r).toEqual(expect.objectContaining({ code: 0 }));
+    const s = steps(h.invocations());
+    const at = (step: string) => s.findIndex((x) => x.startsWith(step));
+    expect(s).toContain(`apt-get -y -q install --no-install-recommends --allow-downgrades --allow-change-held-packages containerd=${CONTAINERD_PACKAGE_VERSION}`);
+    expect(at("kubectl drain")).toBeLessThan(at("apt-get -y -q install --no-install-recommends --allow-downgrades"));
+    expect(at("systemctl restart containerd")).toBeLessThan(at("apt-get -y -q install --no-install-recommends --allow-change-held-packages kubelet="));
+    expect(s).toContain("apt-mark hold containerd");
+    expect(r.output).toContain(`moving containerd 1.7.12-0ubuntu4 -> ${CONTAINERD_PACKAGE_VERSION}`);
+    const env = fs.readFileSync(path.join(h.root, "etc", "platform", "bootstrap.env"), "utf8");
+    expect(env).toMatch(new RegExp(`^CONTAINERD_PACKAGE_VERSION='${CONTAINERD_PACKAGE_VERSION.replace(/[.~]/g, "\\$&")}'$`, "m"));
+  });
+
+  test("at the version already, a runtime that differs from the pin is moved on its own (drain, runtime, kubelet restart, uncordon; no kubeadm)", async () => {
+    const n = await node(["v1.35.4"]);
+    h = n.h;
+    const r = await h.run("control-plane-upgrade.sh", upgradeEnv(h, n.versions, "1.35.4", "1.7.12-0ubuntu4"));
+    expect(r).toEqual(expect.objectContaining({ code: 0 }));
+    expect(steps(h.invocations())).toEqual([
+      `kubectl drain ${NODE_NAME} --ignore-daemonsets --delete-emptydir-data --timeout=5m`,
+      "apt-get -y -q update",
+      `apt-get -y -q install --no-install-recommends --allow-downgrades --allow-change-held-packages containerd=${CONTAINERD_PACKAGE_VERSION}`,
+      "apt-mark hold containerd",
+      "systemctl restart containerd",
+      "systemctl restart kubelet",
+      `kubectl uncordon ${NODE_NAME}`,
+    ]);
   });
 });

@@ -8,14 +8,16 @@
 #   2. points apt at the target minor's pkgs.k8s.io repository, installs that kubeadm;
 #   3. `kubeadm upgrade plan`, then `kubeadm upgrade apply -y` (static pods, kubelet
 #      configuration, CoreDNS and kube-proxy);
-#   4. drains the node, installs kubelet and kubectl of the version, restarts the kubelet,
-#      uncordons the node;
+#   4. drains the node, moves containerd to the pinned runtime if it differs, installs kubelet
+#      and kubectl of the version, restarts the kubelet, uncordons the node (a control plane
+#      that already runs the version but another runtime gets only the runtime step);
 #   5. waits until the API server reports the version;
 #   6. records the version in the bootstrap env file, so node-prepare.sh at the next boot
 #      keeps it (instead of going back to the version the user-data was rendered with).
 #
 # Inputs (environment): KUBERNETES_VERSION (x.y.z), KUBERNETES_PACKAGE_VERSION (its Debian
-# version); the rest from $BOOTSTRAP_ENV and node.env as for the other scripts.
+# version), CONTAINERD_PACKAGE_VERSION (the pinned runtime; empty leaves the runtime alone);
+# the rest from $BOOTSTRAP_ENV and node.env as for the other scripts.
 # UPGRADE_DRY_RUN=1 rehearses: it installs the target kubeadm (the only change), runs
 # `kubeadm upgrade plan` and `kubeadm upgrade apply --dry-run` (which prints the static pod
 # manifests and objects it would write) and stops there: no drain, no kubelet, nothing recorded.
@@ -60,6 +62,7 @@ wait_for() {
 
 target="${KUBERNETES_VERSION:-}"
 package="${KUBERNETES_PACKAGE_VERSION:-}"
+containerd_pin="${CONTAINERD_PACKAGE_VERSION:-}"
 [[ "$target" =~ ^([0-9]+)\.([0-9]+)\.[0-9]+$ ]] || die "KUBERNETES_VERSION '$target' is not x.y.z"
 target_minor="${BASH_REMATCH[1]}.${BASH_REMATCH[2]}"
 [[ "$package" == "$target"-* ]] || die "KUBERNETES_PACKAGE_VERSION '$package' is not a package of $target"
@@ -74,12 +77,41 @@ wait_for "the control plane to finish its first boot ($INIT_MARKER)" "$INIT_WAIT
 source "$NODE_ENV"
 kube() { kubectl --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
 server_version() { kube version -o json 2>/dev/null | jq -r '.serverVersion.gitVersion // empty'; }
+apt_get() { retry apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"; }
+installed_runtime() { dpkg-query -W -f='${Version}' containerd 2>/dev/null || true; }
+# The runtime every node installs (CONTAINERD_PACKAGE_VERSION, infra/versions.ts): a control
+# plane booted before that pin may still run containerd 1.x, which Kubernetes after 1.35
+# does not support. Called on a drained node only.
+move_runtime() {
+  local now
+  now="$(installed_runtime)"
+  [[ -n "$containerd_pin" && "$now" != "$containerd_pin" ]] || return 0
+  log "moving containerd ${now:-(not installed)} -> $containerd_pin"
+  apt_get update || die "apt-get update failed"
+  apt_get install --no-install-recommends --allow-downgrades --allow-change-held-packages "containerd=${containerd_pin}" ||
+    die "could not install containerd ${containerd_pin}; the node stays cordoned (kubectl uncordon $NODE_NAME after fixing it)"
+  apt-mark hold containerd >/dev/null
+  systemctl restart containerd
+}
+drain_node() {
+  log "draining $NODE_NAME"
+  kube drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout=5m ||
+    log "WARNING: the drain did not finish (single control plane, nowhere to move some pods); going on"
+}
 
 running="$(server_version)" || true
 [[ -n "$running" ]] || die "the API server does not answer (kubectl version)"
 log "the API server runs $running; target v$target"
 if [[ "$running" == "v$target" ]]; then
-  log "nothing to do"
+  if [[ "$DRY_RUN" == 0 && -n "$containerd_pin" && "$(installed_runtime)" != "$containerd_pin" ]]; then
+    # Only the runtime pin changed (or this control plane predates it).
+    drain_node
+    move_runtime
+    systemctl restart kubelet
+    kube uncordon "$NODE_NAME" || die "could not uncordon $NODE_NAME"
+  else
+    log "nothing to do"
+  fi
 else
   # The same rule the Pulumi program checks first (infra/config/kubernetes-version.ts):
   # no downgrade, at most one minor up.
@@ -97,7 +129,6 @@ else
   gpg --dearmor --batch --yes -o "${ROOT_DIR}${keyring}" "${ROOT_DIR}${keyring}.asc"
   rm -f "${ROOT_DIR}${keyring}.asc"
   printf 'deb [signed-by=%s] %s /\n' "$keyring" "$repo" >"${ROOT_DIR}/etc/apt/sources.list.d/kubernetes.list"
-  apt_get() { retry apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"; }
   apt_get update || die "apt-get update failed"
   apt_get install --no-install-recommends --allow-change-held-packages "kubeadm=${package}" || die "could not install kubeadm ${package}"
   apt-mark hold kubeadm >/dev/null
@@ -113,9 +144,8 @@ else
     exit 0
   fi
 
-  log "draining $NODE_NAME"
-  kube drain "$NODE_NAME" --ignore-daemonsets --delete-emptydir-data --timeout=5m ||
-    log "WARNING: the drain did not finish (single control plane, nowhere to move some pods); going on"
+  drain_node
+  move_runtime
   apt_get install --no-install-recommends --allow-change-held-packages "kubelet=${package}" "kubectl=${package}" ||
     die "could not install kubelet and kubectl ${package}; the node stays cordoned (kubectl uncordon $NODE_NAME after fixing it)"
   apt-mark hold kubelet kubectl >/dev/null
@@ -133,4 +163,11 @@ sed -i -E \
   -e "s/^KUBERNETES_VERSION=.*/KUBERNETES_VERSION='${target}'/" \
   -e "s/^KUBERNETES_PACKAGE_VERSION=.*/KUBERNETES_PACKAGE_VERSION='${package}'/" \
   "$BOOTSTRAP_ENV"
+if [[ -n "$containerd_pin" ]]; then
+  if grep -q '^CONTAINERD_PACKAGE_VERSION=' "$BOOTSTRAP_ENV"; then
+    sed -i -E "s/^CONTAINERD_PACKAGE_VERSION=.*/CONTAINERD_PACKAGE_VERSION='${containerd_pin}'/" "$BOOTSTRAP_ENV"
+  else
+    printf "CONTAINERD_PACKAGE_VERSION='%s'\n" "$containerd_pin" >>"$BOOTSTRAP_ENV"
+  fi
+fi
 log "recorded v$target in $BOOTSTRAP_ENV"

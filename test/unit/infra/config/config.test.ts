@@ -53,6 +53,13 @@ const badCases: BadCase[] = [
   { what: "Kubernetes version without patch", raw: { ...base, kubernetesVersion: "1.35" }, key: "kubernetesVersion", got: '"1.35"', allowed: "x.y.z" },
   { what: "Kubernetes version with a v prefix", raw: { ...base, kubernetesVersion: "v1.35.4" }, key: "kubernetesVersion", got: '"v1.35.4"', allowed: "x.y.z" },
   { what: "Kubernetes minor out of support", raw: { ...base, kubernetesVersion: "1.29.3" }, key: "kubernetesVersion", got: '"1.29.3"', allowed: "1.35, 1.36, 1.37" },
+  {
+    what: "Kubernetes minor supported upstream but without pinned add-on images",
+    raw: { ...base, kubernetesVersion: "1.37.1" },
+    key: "kubernetesVersion",
+    got: '"1.37.1"',
+    allowed: "images are pinned (1.35, 1.36); 1.37 is supported upstream",
+  },
   { what: "region missing", raw: base, region: null, key: "aws:region", got: "nothing (the key is missing)", allowed: "pulumi config set aws:region" },
   { what: "region malformed", raw: base, region: "US East", key: "aws:region", got: '"US East"', allowed: "an AWS region such as us-east-1" },
   { what: "fewer than two availability zones", raw: { ...base, availabilityZoneCount: "1" }, key: "availabilityZoneCount", got: "1", allowed: "an integer from 2 to 6" },

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { installPulumiMocks, validStackConfig, valueOf } from "../../support/pulumi-mocks";
 import { tlsState } from "../../support/tls-mocks";
 import { readBootstrapFile } from "../../../../infra/nodes/user-data";
-import { KUBERNETES_VERSION } from "../../../../infra/versions";
+import { CONTAINERD_PACKAGE_VERSION, KUBERNETES_VERSION } from "../../../../infra/versions";
 
 let running: string | undefined = "1.35.4";
 const mocks = installPulumiMocks({
@@ -64,6 +64,20 @@ describe("the program with a bad version change", () => {
   it("stops before declaring any resource, with the running and requested versions in the message", async () => {
     running = "1.35.4";
     mocks.reset();
+    mocks.setConfig(validStackConfig({ kubernetesVersion: "1.35.3" }));
+    let error: Error | undefined;
+    await jest.isolateModulesAsync(async () => {
+      const program = require("../../../../infra/main") as () => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-require-imports
+      await program().catch((e: Error) => (error = e));
+    });
+    await mocks.settle();
+    expect(error?.message).toMatch(/kubernetesVersion: got "1\.35\.3"; allowed: a later 1\.35\.x patch or a 1\.36\.x release \(the cluster runs 1\.35\.4/);
+    expect(mocks.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference")).toEqual([]);
+  });
+
+  it("refuses a minor whose version-bound add-on images are not pinned, before declaring any resource", async () => {
+    running = "1.36.2";
+    mocks.reset();
     mocks.setConfig(validStackConfig({ kubernetesVersion: "1.37.0" }));
     let error: Error | undefined;
     await jest.isolateModulesAsync(async () => {
@@ -71,7 +85,7 @@ describe("the program with a bad version change", () => {
       await program().catch((e: Error) => (error = e));
     });
     await mocks.settle();
-    expect(error?.message).toMatch(/kubernetesVersion: got "1\.37\.0"; allowed: a later 1\.35\.x patch or a 1\.36\.x release \(the cluster runs 1\.35\.4/);
+    expect(error?.message).toMatch(/kubernetesVersion: got "1\.37\.0"; allowed: a release of a minor whose cloud controller manager and cluster-autoscaler images are pinned \(1\.35, 1\.36\)/);
     expect(mocks.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference")).toEqual([]);
   });
 });
@@ -86,9 +100,14 @@ describe("the control plane's upgrade document", () => {
     const script = commands.slice(2, commands.indexOf("PLATFORM_SCRIPT_EOF")).join("\n") + "\n";
     expect(script).toBe(readBootstrapFile("control-plane-upgrade.sh"));
     expect(commands[commands.length - 1]).toBe(
-      `KUBERNETES_VERSION='{{ KubernetesVersion }}' KUBERNETES_PACKAGE_VERSION='{{ PackageVersion }}' ${UPGRADE_SCRIPT_PATH}`,
+      `KUBERNETES_VERSION='{{ KubernetesVersion }}' KUBERNETES_PACKAGE_VERSION='{{ PackageVersion }}' CONTAINERD_PACKAGE_VERSION='{{ ContainerdVersion }}' ${UPGRADE_SCRIPT_PATH}`,
     );
     expect(spawnSync("bash", ["-n"], { input: commands.join("\n") }).status).toBe(0);
+    // SSM refuses a parameter value its pattern does not match: the pins must pass, an injection must not.
+    const params = upgradeDocumentContent().parameters as Record<string, { allowedPattern: string }>;
+    expect(new RegExp(params.ContainerdVersion.allowedPattern).test(CONTAINERD_PACKAGE_VERSION)).toBe(true);
+    expect(new RegExp(params.PackageVersion.allowedPattern).test(`${KUBERNETES_VERSION}-1.1`)).toBe(true);
+    expect(new RegExp(params.ContainerdVersion.allowedPattern).test("2.2.1'; rm -rf /")).toBe(false);
   });
 });
 
@@ -107,7 +126,7 @@ describe("upgrade ordering", () => {
     });
     await mocks.settle();
     const association = mocks.one("aws:ssm/association:Association");
-    expect(association.inputs.parameters).toEqual({ KubernetesVersion: KUBERNETES_VERSION, PackageVersion: `${KUBERNETES_VERSION}-1.1` });
+    expect(association.inputs.parameters).toEqual({ KubernetesVersion: KUBERNETES_VERSION, PackageVersion: `${KUBERNETES_VERSION}-1.1`, ContainerdVersion: CONTAINERD_PACKAGE_VERSION });
     expect(association.inputs.waitForSuccessTimeoutSeconds).toBe(3600);
     expect(association.inputs.targets).toEqual([{ key: "InstanceIds", values: ["i-0123"] }]);
     // The user-data (and so the launch template) waits for the association: Pulumi creates

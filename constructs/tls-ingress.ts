@@ -60,6 +60,10 @@ export interface TlsIngressProps {
   readonly controller?: Peer;
 }
 
+/** The label cert-manager puts on its HTTP-01 solver pods, and the port `acmesolver` listens on. */
+const ACME_HTTP01_SOLVER_LABELS = { "acme.cert-manager.io/http01-solver": "true" };
+const ACME_HTTP01_SOLVER_PORT = 8089;
+
 /**
  * An Ingress that terminates TLS for one host with a certificate that
  * cert-manager issues and renews. The Certificate is declared explicitly
@@ -74,6 +78,12 @@ export class TlsIngress extends Construct {
   readonly issuer: CertManagerIssuerRef;
   /** Admits the ingress controller to the backend's pods on the routed port. */
   readonly controllerPolicy: CallerPolicy;
+  /**
+   * Admits the ingress controller to the ACME HTTP-01 solver pods cert-manager starts in
+   * this namespace while it proves the host to an ACME issuer (Let's Encrypt); without it
+   * the namespace's default deny fails every challenge. Selects nothing otherwise.
+   */
+  readonly solverPolicy: CallerPolicy;
 
   constructor(scope: Construct, id: string, props: TlsIngressProps) {
     super(scope, id);
@@ -126,6 +136,12 @@ export class TlsIngress extends Construct {
     }
 
     this.controllerPolicy = this.admitController(props, port);
+    this.solverPolicy = new CallerPolicy(this, "FromControllerToAcmeSolver", {
+      name: `${props.name}-acme-http01-solver`,
+      namespace: props.namespace,
+      podSelector: ACME_HTTP01_SOLVER_LABELS,
+      callers: [{ peer: props.controller ?? Peer.ingressController(), ports: [ACME_HTTP01_SOLVER_PORT] }],
+    });
 
     this.ingress = new kplus.Ingress(this, "Ingress", {
       metadata: { name: props.name, namespace: props.namespace, annotations: props.annotations },

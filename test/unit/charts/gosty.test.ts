@@ -295,6 +295,7 @@ describe("GostyChart", () => {
       "default-deny-ingress",
       "deny-instance-metadata",
       "elasticsearch-callers",
+      "gosty-acme-http01-solver",
       "gosty-apiserver-callers",
       "gosty-fileserver-callers",
       "gosty-from-ingress-controller",

@@ -19,6 +19,12 @@ const one = (objs: Obj[], kind: string) => {
   return found[0];
 };
 
+const named = (objs: Obj[], name: string) => {
+  const found = objs.filter((o) => o.kind === "NetworkPolicy" && o.metadata.name === name);
+  expect(found).toHaveLength(1);
+  return found[0];
+};
+
 describe("TlsIngress", () => {
   test("terminates TLS for the host with a certificate cert-manager issues", () => {
     const objs = synth();
@@ -43,7 +49,7 @@ describe("TlsIngress", () => {
   });
 
   test("admits the ingress controller to the backend's pods on the routed target port, and nothing else", () => {
-    const policy = one(synth(), "NetworkPolicy");
+    const policy = named(synth(), "web-from-ingress-controller");
     expect(policy).toEqual({
       apiVersion: "networking.k8s.io/v1",
       kind: "NetworkPolicy",
@@ -65,8 +71,26 @@ describe("TlsIngress", () => {
       },
     });
     // Another controller when asked; a Service port without targetPort is the pod's port.
-    const other = one(synth({ servicePort: 9090, controller: Peer.namespace("edge") }, [{ port: 80, targetPort: 8080, name: "http" }, { port: 9090, name: "metrics" }]), "NetworkPolicy");
+    const other = named(synth({ servicePort: 9090, controller: Peer.namespace("edge") }, [{ port: 80, targetPort: 8080, name: "http" }, { port: 9090, name: "metrics" }]), "web-from-ingress-controller");
     expect(other.spec.ingress).toEqual([{ from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "edge" } } }], ports: [{ protocol: "TCP", port: 9090 }] }]);
+  });
+
+  test("admits the ingress controller to cert-manager's ACME HTTP-01 solver pods (port 8089), which the namespace's default deny would block", () => {
+    const objs = synth();
+    expect(objs.filter((o) => o.kind === "NetworkPolicy").map((o) => o.metadata.name).sort()).toEqual(["web-acme-http01-solver", "web-from-ingress-controller"]);
+    const solver = named(objs, "web-acme-http01-solver");
+    expect(solver.spec.podSelector).toEqual({ matchLabels: { "acme.cert-manager.io/http01-solver": "true" } });
+    expect(solver.spec.ingress).toEqual([
+      {
+        from: [
+          {
+            namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "nginx-ingress" } },
+            podSelector: { matchLabels: { "app.kubernetes.io/name": "nginx-ingress", "app.kubernetes.io/instance": "nginx-ingress" } },
+          },
+        ],
+        ports: [{ protocol: "TCP", port: 8089 }],
+      },
+    ]);
   });
 
   test("refuses a Service that selects no pods (there would be nothing to admit the controller to)", () => {

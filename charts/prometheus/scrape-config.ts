@@ -47,9 +47,9 @@ export interface ScrapeConfigInput {
   /** Label value of `app.kubernetes.io/name` on the kube-state-metrics pods. */
   readonly kubeStateMetricsName: string;
   /**
-   * Verify the kubelets' serving certificates against the cluster CA. Only true
-   * when kubelets request CA-signed serving certificates (`serverTLSBootstrap`);
-   * kubeadm's default kubelet certificate is self-signed and cannot be verified.
+   * Verify the kubelets' serving certificates against the cluster CA. The platform's
+   * kubelets request CA-signed serving certificates (`serverTLSBootstrap`); turn it off
+   * only for a cluster whose kubelets keep kubeadm's default self-signed certificate.
    */
   readonly verifyKubeletCertificates: boolean;
   /** The F5 NGINX Ingress Controller's namespace and metrics port. */

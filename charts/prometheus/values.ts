@@ -177,7 +177,9 @@ export function parsePrometheusValues(v: Validator, global: GlobalValues): Prome
       pattern: DURATION,
       allowed: DURATION_ALLOWED,
     }),
-    verifyKubeletCertificates: v.boolean("verifyKubeletCertificates", false),
+    // The platform's kubelets serve certificates from the cluster CA (serverTLSBootstrap); a
+    // cluster whose kubelets sign their own (kind, plain kubeadm) turns this off.
+    verifyKubeletCertificates: v.boolean("verifyKubeletCertificates", true),
     ingressController: readAddon(v, "ingressController", PROMETHEUS_DEFAULTS.ingressController),
     certManager: readAddon(v, "certManager", PROMETHEUS_DEFAULTS.certManager),
     alerts: {

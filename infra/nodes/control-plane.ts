@@ -57,7 +57,7 @@ export function apiServerCertSans(p: CertSanProps): string[] {
   return [...new Set(all.filter((s): s is string => typeof s === "string" && s !== ""))];
 }
 
-/** The non-secret values control-plane-init.sh and etcd-backup.sh read. */
+/** The non-secret values control-plane-init.sh, etcd-backup.sh, join-token-rotate.sh and kubelet-serving-approver.sh read. */
 export interface ControlPlaneBootstrapValues {
   readonly clusterName: string;
   readonly region: string;
@@ -77,6 +77,8 @@ export interface ControlPlaneBootstrapValues {
   readonly backupKeep: number;
   readonly joinTokenTtlHours: number;
   readonly joinTokenRotationHours: number;
+  /** The VPC's CIDR block: kubelet serving certificates may name private addresses inside it only. */
+  readonly vpcCidr: string;
 }
 
 /** The env file's values, in the order the scripts document them. Pure. */
@@ -101,6 +103,7 @@ export function controlPlaneBootstrapEnv(v: ControlPlaneBootstrapValues): Record
     ETCD_BACKUP_KEEP: v.backupKeep,
     JOIN_TOKEN_TTL_HOURS: v.joinTokenTtlHours,
     JOIN_TOKEN_ROTATION_HOURS: v.joinTokenRotationHours,
+    VPC_CIDR: v.vpcCidr,
   };
 }
 
@@ -109,8 +112,8 @@ export function renderControlPlaneUserData(v: ControlPlaneBootstrapValues): stri
   return renderNodeUserData({
     env: controlPlaneBootstrapEnv(v),
     steps: ["node-prepare", "control-plane-init"],
-    extraScripts: ["etcd-backup", "etcd-restore", "join-token-rotate", "encryption-config"],
-    units: ["join-token-rotate.service", "join-token-rotate.timer"],
+    extraScripts: ["etcd-backup", "etcd-restore", "join-token-rotate", "encryption-config", "kubelet-serving-approver"],
+    units: ["join-token-rotate.service", "join-token-rotate.timer", "kubelet-serving-approver.service"],
     header: `Control plane of cluster ${v.clusterName}. Rendered by infra/nodes/control-plane.ts; non-secret values only.`,
   });
 }
@@ -230,6 +233,7 @@ export class ControlPlane extends pulumi.ComponentResource {
           backupKeep: snapshotsToKeep(c.etcdBackupRetentionDays, c.etcdBackupIntervalMinutes),
           joinTokenTtlHours: args.joinTokenTtlHours ?? 24,
           joinTokenRotationHours: args.joinTokenRotationHours ?? 6,
+          vpcCidr: c.vpcCidr,
         }),
       );
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (or reuses) the real programs the "tools" test project hands artifacts to:
-#   - test/tools/go (this module): kube-apiserver, kube-controller-manager and kubeadm of
+#   - test/tools/go (this module): kube-apiserver, kube-controller-manager, kubeadm and kubectl of
 #     the pinned Kubernetes release (k8s.io/kubernetes with its staging modules pinned by
 #     replace directives) and the etcd server the API server runs against;
 #   - every other module test/tools/go/<name>/: each package named by a `tool` directive
@@ -82,6 +82,8 @@ go_build kube-apiserver "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kube-api
 # `pulumi destroy` against the test API server would wait forever.
 go_build kube-controller-manager "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kube-controller-manager "$k8s_ldflags"
 go_build kubeadm "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kubeadm "$k8s_ldflags"
+# What the control plane's host programs call (kubelet-serving-approver.sh), at the nodes' version.
+go_build kubectl "$k8s_version" "$here/go" k8s.io/kubernetes/cmd/kubectl "$k8s_ldflags"
 etcd_version="$(package_module_version "$here/go" go.etcd.io/etcd/server/v3/etcdmain)"
 go_build etcd "${etcd_version#v}" "$here/go" ./cmd/etcd
 

@@ -123,6 +123,7 @@ describe("a replaced control plane restores etcd from the newest snapshot by its
       kubernetesVersion: KUBERNETES_VERSION,
       endpointIp: CONTROL_PLANE_IP,
       certSans: [CONTROL_PLANE_IP, "localhost"],
+      vpcCidr: "10.0.0.0/16",
       podCidr: "192.168.0.0/16",
       serviceCidr: "10.96.0.0/12",
       pkiSecretArn: pkiArn,

@@ -6,7 +6,7 @@
  * On a fresh machine it first installs the missing Debian packages
  * (install-system-packages.sh) when it can, as root or with passwordless sudo, and
  * otherwise stops with the one command to run. It then builds kube-apiserver,
- * kube-controller-manager, kubeadm, etcd, the Go linters, promtool, the Pulumi CLI and
+ * kube-controller-manager, kubeadm, kubectl, etcd, the Go linters, promtool, the Pulumi CLI and
  * Pulumi's Kubernetes provider from the Go module proxy and installs moto and parliament
  * from PyPI into a cache outside git (see build-tools.sh), printing progress; later runs
  * reuse it.

@@ -102,6 +102,7 @@ function controlPlaneValues(pkiSecretArn: string, joinSecretArn: string): Contro
     backupKeep: 168,
     joinTokenTtlHours: 24,
     joinTokenRotationHours: 8,
+    vpcCidr: "10.0.0.0/16",
   };
 }
 
@@ -403,6 +404,11 @@ describe("control plane boot (user-data, bootstrap.sh, node-prepare.sh, control-
     // The rotation units are installed and the first token is requested right away.
     expect(fs.existsSync(path.join(h.root, "etc", "systemd", "system", "join-token-rotate.timer"))).toBe(true);
     expect(h.invocations()).toContainEqual({ command: "systemctl", args: ["start", "join-token-rotate.service"] });
+    // The kubelet serving-certificate approver runs from the end of kubeadm init on, as installed from the user-data.
+    expect(fs.readFileSync(path.join(h.root, "etc", "systemd", "system", "kubelet-serving-approver.service"), "utf8")).toMatch(
+      /^ExecStart=\/opt\/platform\/bin\/kubelet-serving-approver\.sh$/m,
+    );
+    expect(h.invocations()).toContainEqual({ command: "systemctl", args: ["enable", "--now", "kubelet-serving-approver.service"] });
 
     // No snapshot in the bucket: a new cluster, initialised empty.
     expect(boot.output).toMatch(/no etcd snapshot in s3:\/\/test-etcd-backups\/snapshots\/: initialising a new cluster/);

@@ -166,7 +166,7 @@ beforeAll(async () => {
     clusterName: "test", region: "eu-west-1", kubernetesVersion: FROM, endpointIp: ENDPOINT_IP, certSans: [ENDPOINT_IP],
     podCidr: "192.168.0.0/16", serviceCidr: "10.96.0.0/12", pkiSecretArn: "arn:pki", joinSecretArn: "arn:join",
     backupBucket: "b", kmsKeyArn: "arn:kms", backupIntervalMinutes: 60, backupKeep: 168, joinTokenTtlHours: 24, joinTokenRotationHours: 6,
-    serviceAccountIssuerUrl: ISSUER,
+    serviceAccountIssuerUrl: ISSUER, vpcCidr: "10.0.0.0/16",
   }), "test"));
   fs.writeFileSync(path.join(h.root, "etc", "platform", "node.env"), `NODE_NAME='${NODE_NAME}'\nNODE_IP='${ENDPOINT_IP}'\n`);
   for (const d of ["etc/apt/keyrings", "etc/apt/sources.list.d", "var/lib/platform"]) fs.mkdirSync(path.join(h.root, d), { recursive: true });
@@ -192,6 +192,8 @@ describe("control-plane-upgrade.sh with the real kubeadm (dry run)", () => {
   test(`the seeded cluster is what kubeadm init for v${FROM} leaves`, async () => {
     expect((await configMapData("kubeadm-config")).ClusterConfiguration).toMatch(new RegExp(`^kubernetesVersion: v${FROM.replace(/\./g, "\\.")}$`, "m"));
     expect(Object.keys(await configMapData("kubelet-config"))).toEqual(["kubelet"]);
+    // What every joining kubelet downloads: kubeadm carried serverTLSBootstrap over from the rendered init configuration.
+    expect((parseYaml((await configMapData("kubelet-config")).kubelet) as { serverTLSBootstrap?: boolean }).serverTLSBootstrap).toBe(true);
     expect(Object.keys(await configMapData("kube-proxy"))).toEqual(expect.arrayContaining(["config.conf", "kubeconfig.conf"]));
     expect(manifestImage("kube-apiserver.yaml")).toBe(`registry.k8s.io/kube-apiserver:v${FROM}`);
     const n = JSON.parse((await server.client.request("GET", `/api/v1/nodes/${NODE_NAME}`)).body) as { metadata: { labels: Record<string, string> }; spec: { taints?: { key: string }[] } };

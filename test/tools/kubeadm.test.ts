@@ -106,6 +106,7 @@ function renderInit(stack: (typeof STACKS)[number]): string {
     backupKeep: 168,
     joinTokenTtlHours: c.nodePools.joinTokenTtlHours,
     joinTokenRotationHours: c.nodePools.joinTokenRotationHours,
+    vpcCidr: c.cluster.vpcCidr,
   }));
   const out = path.join(work, `init-${id}.yaml`);
   const r = run("bash", [path.join(BOOTSTRAP, "control-plane-init.sh")], {

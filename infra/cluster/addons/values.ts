@@ -170,17 +170,18 @@ export function ebsCsiDriverValues(s: AddonSettings): Values {
 }
 
 /**
- * metrics-server with `--kubelet-insecure-tls`: kubeadm kubelets serve a self-signed
- * certificate. The alternative (serverTLSBootstrap on every kubelet plus a CSR approver
- * that checks each serving CSR against the EC2 instance) is a bootstrap change and one
- * more privileged controller; traffic stays inside the cluster security groups.
- * README "Deploying for real" records this trade-off.
+ * metrics-server, verifying every kubelet's serving certificate. Kubelets request theirs
+ * from the cluster CA (`serverTLSBootstrap`, control-plane-init.sh) and
+ * kubelet-serving-approver.sh approves only requests that match the node's EC2 instance.
+ * With neither `--kubelet-insecure-tls` nor `--kubelet-certificate-authority`,
+ * metrics-server verifies kubelets with its in-cluster CA bundle: the service-account
+ * `ca.crt`, which is the cluster CA (kubeadm's `--root-ca-file`), the CA
+ * kube-controller-manager signs kubelet serving certificates with.
  */
 export function metricsServerValues(): Values {
   const v = ADDON_VERSIONS.metricsServer;
   return {
     image: image(v.images.server),
-    args: ["--kubelet-insecure-tls"],
     resources: requests("100m", "200Mi", "400Mi"),
   };
 }

@@ -26,16 +26,18 @@
 #   PKI_SECRET_ARN              Secrets Manager secret: JSON object, one entry per file below
 #   SERVICE_ACCOUNT_ISSUER_URL  the published service-account issuer (infra/aws/oidc.ts)
 #   ETCD_BACKUP_BUCKET, ETCD_BACKUP_KMS_KEY_ARN, ETCD_BACKUP_INTERVAL_MINUTES, ETCD_BACKUP_KEEP
-#   (JOIN_SECRET_ARN, JOIN_TOKEN_TTL_HOURS, JOIN_TOKEN_ROTATION_HOURS: for join-token-rotate.sh)
+#   (JOIN_SECRET_ARN, JOIN_TOKEN_TTL_HOURS, JOIN_TOKEN_ROTATION_HOURS: for join-token-rotate.sh;
+#    VPC_CIDR: for kubelet-serving-approver.sh)
 # and NODE_NAME / NODE_IP from /etc/platform/node.env (written by node-prepare.sh).
 # The secret itself only ever travels from the AWS CLI into files of mode 0600: nothing
 # secret is printed, passed on a command line or written to this log.
 #
 # Modes:
 #   (default)      fetch the PKI, render the kubeadm configuration, `kubeadm init` once,
-#                  install the etcd snapshot timer and the join-token rotation timer
-#                  (whose units the user-data put in $PLATFORM_UNITS), and write the
-#                  first join token right away so that waiting workers can join.
+#                  install the etcd snapshot timer, the join-token rotation timer and the
+#                  kubelet serving-certificate approver (whose units the user-data put in
+#                  $PLATFORM_UNITS), and write the first join token right away so that
+#                  waiting workers can join.
 #   RENDER_ONLY=1  only render the kubeadm configuration to $KUBEADM_CONFIG and exit. Needs
 #                  no AWS and no root; NODE_NAME and NODE_IP may come from the environment.
 #                  The test suite renders the config this way and hands it to
@@ -112,6 +114,24 @@ done
 
 # The kubeadm configuration (InitConfiguration, ClusterConfiguration and the cluster-wide
 # KubeletConfiguration). v1beta4 gives extra arguments as name/value lists.
+# The multi-line reasons live here rather than in the rendered file, which travels in the
+# size-capped user-data (only whole-line comments outside here-documents are stripped):
+#   controlPlaneEndpoint: the fixed private address survives replacing the instance;
+#     workers and the cluster-info ConfigMap use it, so nodes never learn a new endpoint.
+#   apiServer.certSANs: kubeadm adds the node name, the node IP, the first service address
+#     and the kubernetes.default names itself; these are the addresses users and workers dial.
+#   service-account-issuer: the issuer AWS trusts (infra/aws/oidc.ts): every new token
+#     names it, and STS fetches the public keys from the JWKS URL. The second issuer is
+#     kubeadm's default, so tokens signed before the switch stay valid until they expire
+#     (the first signs).
+#   api-audiences: the audiences the API server itself accepts, its own issuers, never
+#     sts.amazonaws.com (a token for STS must not authenticate to the cluster).
+#   controllerManager cloud-provider: kube-apiserver has no --cloud-provider flag since
+#     1.33; the controller manager still needs it so that it leaves the cloud loops to the
+#     external manager.
+#   serverTLSBootstrap: every kubelet (kubeadm puts this document into the kubelet-config
+#     ConfigMap that joining nodes read) asks the cluster CA for its serving certificate;
+#     kubelet-serving-approver.sh approves the request when it matches the node's instance.
 render_kubeadm_config() {
   [[ "${SERVICE_ACCOUNT_ISSUER_URL:-}" =~ ^https://[a-z0-9.-]+(/[A-Za-z0-9._/-]*[A-Za-z0-9._-])?$ ]] ||
     die "SERVICE_ACCOUNT_ISSUER_URL '${SERVICE_ACCOUNT_ISSUER_URL:-}' is not an https:// URL without a trailing '/'"
@@ -136,8 +156,6 @@ apiVersion: ${KUBEADM_API_VERSION}
 kind: ClusterConfiguration
 clusterName: "${CLUSTER_NAME}"
 kubernetesVersion: "v${KUBERNETES_VERSION}"
-# The fixed private address survives replacing the instance; workers and the
-# cluster-info ConfigMap use it, so nodes never need to learn a new endpoint.
 controlPlaneEndpoint: "${CONTROL_PLANE_ENDPOINT_IP}:${API_SERVER_PORT}"
 certificatesDir: /etc/kubernetes/pki
 networking:
@@ -155,8 +173,6 @@ apiServer:
       mountPath: /etc/kubernetes/encryption
       readOnly: true
       pathType: DirectoryOrCreate
-  # kubeadm adds the node name, the node IP, the first service address and the
-  # kubernetes.default names itself; these are the addresses users and workers dial.
   certSANs:
 EOF
   for san in "${cert_sans[@]}"; do
@@ -169,23 +185,16 @@ EOF
     # Secrets are encrypted in etcd (and so in every snapshot); encryption-config.sh writes it.
     - name: encryption-provider-config
       value: /etc/kubernetes/encryption/config.yaml
-    # The issuer AWS trusts (infra/aws/oidc.ts): every new token names it, and STS
-    # fetches the public keys from the JWKS URL. The second issuer is kubeadm's default,
-    # so tokens signed before the switch stay valid until they expire (the first signs).
     - name: service-account-issuer
       value: "${SERVICE_ACCOUNT_ISSUER_URL}"
     - name: service-account-issuer
       value: https://kubernetes.default.svc.cluster.local
     - name: service-account-jwks-uri
       value: "${SERVICE_ACCOUNT_ISSUER_URL}/openid/v1/jwks"
-    # Audiences the API server itself accepts: its own issuers, never sts.amazonaws.com
-    # (a token for STS must not authenticate to the cluster).
     - name: api-audiences
       value: "${SERVICE_ACCOUNT_ISSUER_URL},https://kubernetes.default.svc.cluster.local"
 controllerManager:
   extraArgs:
-    # kube-apiserver has no --cloud-provider flag since 1.33; the controller manager
-    # still needs it so that it leaves the cloud loops to the external manager.
     - name: cloud-provider
       value: external
     - name: profiling
@@ -203,6 +212,7 @@ scheduler:
 apiVersion: kubelet.config.k8s.io/v1beta1
 kind: KubeletConfiguration
 cgroupDriver: systemd
+serverTLSBootstrap: true
 EOF
 }
 
@@ -332,6 +342,10 @@ write_unit() {
     log "wrote unit $1"
   fi
 }
+# etcd-backup.sh records every outcome for node-exporter's textfile collector; a run that
+# is killed or never starts shows as a stale success time, which the alert covers too.
+# The timer counts from its own start (each boot, and the first enable), so the first run
+# cannot be missed when kubeadm init takes longer than a boot-relative delay.
 write_unit etcd-backup.service <<EOF
 [Unit]
 Description=Snapshot etcd and upload the snapshot to s3://${ETCD_BACKUP_BUCKET}
@@ -343,8 +357,6 @@ ConditionPathExists=/etc/kubernetes/manifests/etcd.yaml
 Type=oneshot
 Environment=BOOTSTRAP_ENV=/etc/platform/bootstrap.env
 ExecStart=${PLATFORM_BIN}/etcd-backup.sh
-# The script records every outcome for node-exporter's textfile collector; a run that
-# is killed or never starts shows as a stale success time, which the alert covers too.
 TimeoutStartSec=20min
 EOF
 write_unit etcd-backup.timer <<EOF
@@ -352,8 +364,6 @@ write_unit etcd-backup.timer <<EOF
 Description=Snapshot etcd every ${ETCD_BACKUP_INTERVAL_MINUTES} minutes
 
 [Timer]
-# Relative to the timer's own start (each boot, and the first enable), so the first run
-# cannot be missed when kubeadm init takes longer than a boot-relative delay.
 OnActiveSec=15min
 OnUnitActiveSec=${ETCD_BACKUP_INTERVAL_MINUTES}min
 RandomizedDelaySec=60
@@ -361,8 +371,8 @@ RandomizedDelaySec=60
 [Install]
 WantedBy=timers.target
 EOF
-# --- join tokens: the rotation units ship verbatim in the user-data --------------------
-for unit in join-token-rotate.service join-token-rotate.timer; do
+# --- join tokens and kubelet serving certificates: units ship verbatim in the user-data --
+for unit in join-token-rotate.service join-token-rotate.timer kubelet-serving-approver.service; do
   [[ -r "${PLATFORM_UNITS}/${unit}" ]] || die "missing ${PLATFORM_UNITS}/${unit} (the user-data installs it)"
   write_unit "$unit" <"${PLATFORM_UNITS}/${unit}"
 done
@@ -373,6 +383,10 @@ fi
 systemctl enable --now etcd-backup.timer
 log "etcd snapshots every ${ETCD_BACKUP_INTERVAL_MINUTES} minutes to s3://${ETCD_BACKUP_BUCKET}/snapshots/"
 systemctl enable --now join-token-rotate.timer
+# Every kubelet, this node's included (its request is already waiting), gets its serving
+# certificate once this approves it; until then logs, exec and metrics of that node fail.
+systemctl enable --now kubelet-serving-approver.service
+log "kubelet serving certificates are approved when they match their node's EC2 instance (journalctl -u kubelet-serving-approver)"
 # The first token now rather than at the timer's first tick: workers are already polling.
 # A failure here is not fatal; the timer retries and workers keep polling.
 if [[ "$restored" == 1 ]]; then

@@ -198,7 +198,9 @@ log "found a join token valid until $expires_at for the API server at $endpoint"
 
 # --- 4: JoinConfiguration and kubeadm join -----------------------------------------------------
 # v1beta4 gives kubelet arguments as name/value lists. The kubelet's own settings
-# (cgroup driver, ...) come from the cluster's kubelet-config ConfigMap during the join.
+# (cgroup driver, serverTLSBootstrap, ...) come from the cluster's kubelet-config ConfigMap,
+# which kubeadm init wrote from control-plane-init.sh's KubeletConfiguration, during the
+# join: kubeadm join ignores a KubeletConfiguration in its own file.
 render_join_config() {
   cat <<EOF
 # Rendered by worker-join.sh; holds a bootstrap token, removed after kubeadm join.

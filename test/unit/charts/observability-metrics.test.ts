@@ -117,7 +117,7 @@ describe("every query uses a metric the platform exports", () => {
       namespace: "monitoring",
       nodeExporterName: "node-exporter",
       kubeStateMetricsName: "kube-state-metrics",
-      verifyKubeletCertificates: false,
+      verifyKubeletCertificates: true,
       ingressController: { namespace: "nginx-ingress", metricsPort: 9113 },
       certManager: { namespace: "cert-manager", metricsPort: 9402 },
       externalLabels: {},

@@ -68,10 +68,14 @@ describe("PrometheusChart", () => {
     }
     // The API server certificate is signed by the cluster CA: always verified.
     expect(job(config, JOB.apiserver).tls_config.insecure_skip_verify).toBeUndefined();
-    // kubeadm's kubelet serving certificates are self-signed unless opted in.
-    expect(job(config, JOB.kubelet).tls_config.insecure_skip_verify).toBe(true);
-    const verified = configOf(synth({ prometheus: { verifyKubeletCertificates: true } }));
-    expect(job(verified, JOB.kubelet).tls_config.insecure_skip_verify).toBeUndefined();
+    // The platform's kubelets serve certificates signed by the cluster CA (serverTLSBootstrap): verified by default.
+    for (const name of [JOB.kubelet, JOB.cadvisor]) {
+      expect(job(config, name).tls_config).toEqual({ ca_file: "/var/run/secrets/kubernetes.io/serviceaccount/ca.crt" });
+    }
+    // A cluster whose kubelets sign their own certificates (kind) opts out.
+    const unverified = configOf(synth({ prometheus: { verifyKubeletCertificates: false } }));
+    expect(job(unverified, JOB.kubelet).tls_config.insecure_skip_verify).toBe(true);
+    expect(job(unverified, JOB.cadvisor).tls_config.insecure_skip_verify).toBe(true);
   });
 
   test("the add-on jobs follow the configured namespaces and ports", () => {

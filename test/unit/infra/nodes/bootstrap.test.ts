@@ -51,6 +51,7 @@ export const SAMPLE_VALUES: ControlPlaneBootstrapValues = {
   backupKeep: 168,
   joinTokenTtlHours: 24,
   joinTokenRotationHours: 6,
+  vpcCidr: "10.0.0.0/16",
 };
 
 const expectGolden = goldenIn("bootstrap");
@@ -146,7 +147,7 @@ describe("control-plane user-data", () => {
       'read -r -a a <<<"$b" # a here-string is no here-document',
       'echo "#not a comment line"',
     ]);
-    for (const name of ["bootstrap", "node-prepare", "control-plane-init", "etcd-backup", "etcd-restore", "join-token-rotate"]) {
+    for (const name of ["bootstrap", "node-prepare", "control-plane-init", "etcd-backup", "etcd-restore", "join-token-rotate", "kubelet-serving-approver"]) {
       const source = readBootstrapFile(`${name}.sh`);
       const code = (t: string) => t.split("\n").filter((l) => !/^\s*#/.test(l));
       expect({ name, code: code(nodeScript(source)) }).toEqual({ name, code: code(source) });
@@ -157,12 +158,12 @@ describe("control-plane user-data", () => {
   it("installs every script executable, the units, and the env file", () => {
     const doc = cloudConfig(text);
     const byPath = new Map(doc.write_files.map((f) => [f.path, f]));
-    for (const script of ["bootstrap", "node-prepare", "control-plane-init", "etcd-backup", "etcd-restore", "join-token-rotate"]) {
+    for (const script of ["bootstrap", "node-prepare", "control-plane-init", "etcd-backup", "etcd-restore", "join-token-rotate", "kubelet-serving-approver"]) {
       const file = byPath.get(`${NODE_BIN_DIR}/${script}.sh`);
       expect(file?.permissions).toBe("0755");
       expect(file?.content).toBe(nodeScript(readBootstrapFile(`${script}.sh`)));
     }
-    for (const unit of ["join-token-rotate.service", "join-token-rotate.timer"]) {
+    for (const unit of ["join-token-rotate.service", "join-token-rotate.timer", "kubelet-serving-approver.service"]) {
       expect(byPath.get(`${NODE_UNITS_DIR}/${unit}`)?.content).toBe(readBootstrapFile(unit));
     }
     expect(byPath.get("/etc/systemd/system/platform-bootstrap.service")?.content).toBe(readBootstrapFile("platform-bootstrap.service"));
@@ -177,6 +178,7 @@ describe("control-plane user-data", () => {
     expect(env).toContain(`API_SERVER_CERT_SANS='${SAMPLE_VALUES.certSans.join(" ")}'`);
     expect(env).toContain(`PKI_SECRET_ARN='${SAMPLE_VALUES.pkiSecretArn}'`);
     expect(env).toContain("JOIN_TOKEN_TTL_HOURS='24'");
+    expect(env).toContain("VPC_CIDR='10.0.0.0/16'");
   });
 
   it("carries no PEM block, no bootstrap token and no key material", () => {
@@ -232,6 +234,9 @@ describe("kubeadm configuration rendered by control-plane-init.sh (RENDER_ONLY=1
     // kube-apiserver refuses --cloud-provider since 1.33.
     expect(cluster.apiServer.extraArgs.map((a: { name: string }) => a.name)).not.toContain("cloud-provider");
     expect(kubelet.cgroupDriver).toBe("systemd");
+    // Kubelets ask the cluster CA for their serving certificate (kubelet-serving-approver.sh approves it);
+    // kubeadm puts this document into the kubelet-config ConfigMap every joining kubelet reads.
+    expect(kubelet.serverTLSBootstrap).toBe(true);
   });
 
   it("stops with a message naming the variable when a value is malformed", () => {

@@ -88,6 +88,16 @@ describe("imds-firewall.sh in a network namespace (real iptables)", () => {
     expect(get(IMDS_V6, true)).toMatch(/^curl:/);
   });
 
+  test("an ACCEPT in the filter table (as Calico and kube-proxy add) does not let nobody through", () => {
+    must(["iptables", "-w", "-t", "filter", "-I", "OUTPUT", "1", "-j", "ACCEPT"]);
+    try {
+      expect(get(IMDS_V4, true)).toMatch(/^curl:/);
+      expect(get(IMDS_V4, false)).toBe("200");
+    } finally {
+      must(["iptables", "-w", "-t", "filter", "-D", "OUTPUT", "-j", "ACCEPT"]);
+    }
+  });
+
   test("other addresses stay reachable for every user", () => {
     expect(get(OTHER_V4, true)).toBe("200");
   });

@@ -193,20 +193,21 @@ export interface ChartAwsDeclaration<S extends AwsSettings> {
   readonly stackOutput?: { readonly name: string; readonly value: (deploy: DeployContext) => unknown };
 }
 
+/** Pulumi type, name and tags of a group of declared resources; changing `component` or `prefix` replaces them. */
+export interface ResourceGroupNaming {
+  /** Pulumi component type (`platform:infra:<component>`); part of every resource's URN. */
+  readonly component: string;
+  /** Name suffix (`<cluster>-<prefix>-<key>`); part of every resource's URN and AWS name. */
+  readonly prefix: string;
+  /** Value of the `platform/app` tag on every resource. */
+  readonly app: string;
+}
+
 /**
  * SQS queues and SNS topics, each queue with its own dead-letter queue; what each
  * service may do with them is its `access` (a role per service account).
  */
-export interface MessagingDeclaration {
-  /**
-   * Pulumi component type (`platform:infra:<component>`) and name suffix
-   * (`<cluster>-<prefix>`) of the resources. Both are part of every resource's
-   * URN: changing either replaces the queues.
-   */
-  readonly component: string;
-  readonly prefix: string;
-  /** Value of the `platform/app` tag on every resource. */
-  readonly app: string;
+export interface MessagingDeclaration extends ResourceGroupNaming {
   /** Dead-letter queues keep failed messages this long; at least the longest source retention. */
   readonly deadLetterRetentionSeconds: number;
   /** Receives before a message moves to its dead-letter queue. */
@@ -240,16 +241,6 @@ export interface TopicDeclaration {
   readonly publish: boolean;
   /** Queues subscribed to the topic (raw delivery), which the pods consume. */
   readonly subscribers: readonly QueueSettings[];
-}
-
-/** Pulumi type, name and tags of a group of declared resources (like {@link MessagingDeclaration}'s). */
-export interface ResourceGroupNaming {
-  /** Pulumi component type (`platform:infra:<component>`); part of every resource's URN. */
-  readonly component: string;
-  /** Name suffix (`<cluster>-<prefix>-<key>`); part of every resource's URN and AWS name. */
-  readonly prefix: string;
-  /** Value of the `platform/app` tag on every resource. */
-  readonly app: string;
 }
 
 /** S3 buckets and DynamoDB tables, encrypted, private, and gone with the stack. */

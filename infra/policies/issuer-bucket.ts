@@ -1,5 +1,5 @@
 /** The service-account issuer bucket's resource policy. Pure. */
-import type { ResourcePolicyDocument } from "./document";
+import { denyRequestsWithoutTls, type ResourcePolicyDocument } from "./document";
 
 /**
  * Anyone may read the two objects STS fetches (the discovery document and the public
@@ -21,14 +21,7 @@ export function issuerBucketPolicy(bucketArn: string, objectKeys: readonly strin
         Action: "s3:GetObject",
         Resource: objectKeys.map((k) => `${bucketArn}/${k}`),
       },
-      {
-        Sid: "DenyRequestsWithoutTls",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
+      denyRequestsWithoutTls(bucketArn),
     ],
   };
 }

@@ -75,23 +75,14 @@ describe("haproxy -c", () => {
   });
 });
 
-/** A stand-in pipeline server: answers the health check and names itself on every request. */
-class FakePipelineServer {
-  healthy = true;
-  requests = 0;
-  private readonly server: http.Server;
+/** A pipeline-server stand-in on a free loopback port; subclasses answer the requests. */
+abstract class LoopbackPipelineServer {
   port = 0;
+  private readonly server = http.createServer((req, res) => this.handle(req, res));
 
-  constructor(readonly name: string) {
-    this.server = http.createServer((req, res) => {
-      if (req.url === "/pipelines" && req.method === "GET" && !this.healthy) {
-        res.writeHead(503).end();
-        return;
-      }
-      this.requests++;
-      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ pod: this.name }));
-    });
-  }
+  constructor(readonly name: string) {}
+
+  protected abstract handle(req: http.IncomingMessage, res: http.ServerResponse): void;
 
   async start(): Promise<void> {
     await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
@@ -101,6 +92,21 @@ class FakePipelineServer {
   stop(): Promise<void> {
     this.server.closeAllConnections();
     return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+/** A stand-in pipeline server: answers the health check and names itself on every request. */
+class FakePipelineServer extends LoopbackPipelineServer {
+  healthy = true;
+  requests = 0;
+
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    if (req.url === "/pipelines" && req.method === "GET" && !this.healthy) {
+      res.writeHead(503).end();
+      return;
+    }
+    this.requests++;
+    res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ pod: this.name }));
   }
 }
 
@@ -221,17 +227,13 @@ describe("a running HAProxy with the configuration the chart ships", () => {
  * starts an instance and returns its id; `GET /pipelines/{id}/status` and
  * `DELETE /pipelines/{id}` answer 404 on any pod but the one that started it.
  */
-class StatefulPipelineServer {
+class StatefulPipelineServer extends LoopbackPipelineServer {
   private readonly instances = new Set<string>();
   private next = 1;
-  private readonly server: http.Server;
-  port = 0;
 
-  constructor(readonly name: string) {
-    this.server = http.createServer((req, res) => {
-      const [status, body] = this.answer(req.method ?? "GET", req.url ?? "");
-      res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
-    });
+  protected handle(req: http.IncomingMessage, res: http.ServerResponse): void {
+    const [status, body] = this.answer(req.method ?? "GET", req.url ?? "");
+    res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
   }
 
   private answer(method: string, url: string): [number, unknown] {
@@ -247,16 +249,6 @@ class StatefulPipelineServer {
     const instance = /^\/pipelines\/([^/]+)$/.exec(url);
     if (method === "DELETE" && instance && this.instances.delete(instance[1])) return [200, { id: instance[1], state: "ABORTED", pod: this.name }];
     return [404, {}];
-  }
-
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, "127.0.0.1", resolve));
-    this.port = (this.server.address() as { port: number }).port;
-  }
-
-  stop(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
   }
 }
 

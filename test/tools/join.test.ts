@@ -197,17 +197,7 @@ describe("worker boot (user-data, bootstrap.sh, worker-join.sh with node-prepare
   test("keeps waiting while the secret holds an expired token, then gives up, marks the instance Unhealthy and fails", async () => {
     h = await BootstrapHarness.start();
     // An autoscaling group whose instance this node is, so set-instance-health has a target.
-    for (const args of [
-      ["autoscaling", "create-launch-configuration", "--launch-configuration-name", "lc", "--image-id", "ami-12c6146b", "--instance-type", "t3.micro"],
-      ["autoscaling", "create-auto-scaling-group", "--auto-scaling-group-name", "workers", "--launch-configuration-name", "lc",
-        "--min-size", "1", "--max-size", "1", "--desired-capacity", "1", "--availability-zones", `${REGION}a`],
-    ]) {
-      expect(await h.awsCli([...args, "--region", REGION])).toEqual(expect.objectContaining({ code: 0 }));
-    }
-    const described = await h.awsCli(["autoscaling", "describe-auto-scaling-instances", "--region", REGION, "--query", "AutoScalingInstances[0].InstanceId", "--output", "text"]);
-    const instanceId = described.stdout.trim();
-    expect(instanceId).toMatch(/^i-[0-9a-f]+$/);
-    h.imds.identity.instanceId = instanceId;
+    const instanceId = await asgInstance(h);
 
     const arn = await createSecret(h, "test/join");
     workerUserData(h, arn);

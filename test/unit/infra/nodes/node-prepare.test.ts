@@ -80,8 +80,10 @@ function workerEnv(kubernetesVersion: string): string {
   return workerFiles(kubernetesVersion).find((f) => f.path === NODE_BOOTSTRAP_ENV)!.content;
 }
 
-function run(env: string, installed: Record<string, string> = {}) {
+/** Runs node-prepare.sh in a sandbox; `standIns` replaces stand-ins by name (their script bodies). */
+function run(env: string, installed: Record<string, string> = {}, standIns: Record<string, string> = {}) {
   const dir = sandbox();
+  for (const [name, body] of Object.entries(standIns)) fs.writeFileSync(path.join(dir, "bin", name), `#!/usr/bin/env bash\n${body}\n`, { mode: 0o755 });
   for (const [p, v] of Object.entries(installed)) fs.writeFileSync(path.join(dir, "pkgs", p), `${v}\n`);
   fs.writeFileSync(path.join(dir, "bootstrap.env"), env);
   // The units the user-data places beside the scripts (node-prepare.sh installs them).
@@ -164,18 +166,7 @@ describe("node-prepare.sh: instance metadata closed to non-root host processes",
   });
 
   it("stops the boot when the firewall unit fails", () => {
-    const env = workerEnv("1.35.4");
-    const dir = sandbox();
-    fs.writeFileSync(path.join(dir, "bin", "systemctl"), `#!/usr/bin/env bash\n[ "$1" = restart ] && exit 1\nexit 0\n`, { mode: 0o755 });
-    fs.writeFileSync(path.join(dir, "bootstrap.env"), env);
-    const unit = workerFiles(KUBERNETES_VERSION).find((f) => f.path.endsWith("/imds-firewall.service"))!;
-    fs.mkdirSync(path.join(dir, "root", path.dirname(unit.path)), { recursive: true });
-    fs.writeFileSync(path.join(dir, "root", unit.path), unit.content);
-    const r = spawnSync("bash", [SCRIPT], {
-      encoding: "utf8",
-      env: { PATH: `${path.join(dir, "bin")}:${process.env.PATH}`, SANDBOX: dir, ROOT_DIR: path.join(dir, "root"), BOOTSTRAP_ENV: path.join(dir, "bootstrap.env") },
-    });
-    fs.rmSync(dir, { recursive: true, force: true });
+    const r = run(workerEnv("1.35.4"), {}, { systemctl: '[ "$1" = restart ] && exit 1\nexit 0' });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("imds-firewall.service failed");
     expect(r.stderr).not.toContain("reading instance identity");

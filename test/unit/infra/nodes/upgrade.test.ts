@@ -61,31 +61,30 @@ describe("versionChangeProblems (kubeadm's skew rules)", () => {
 });
 
 describe("the program with a bad version change", () => {
-  it("stops before declaring any resource, with the running and requested versions in the message", async () => {
-    running = "1.35.4";
+  it.each([
+    {
+      what: "a downgrade, with the running and requested versions in the message",
+      running: "1.35.4",
+      requested: "1.35.3",
+      message: /kubernetesVersion: got "1\.35\.3"; allowed: a later 1\.35\.x patch or a 1\.36\.x release \(the cluster runs 1\.35\.4/,
+    },
+    {
+      what: "a minor whose version-bound add-on images are not pinned",
+      running: "1.36.2",
+      requested: "1.37.0",
+      message: /kubernetesVersion: got "1\.37\.0"; allowed: a release of a minor whose cloud controller manager and cluster-autoscaler images are pinned \(1\.35, 1\.36\)/,
+    },
+  ])("stops before declaring any resource: $what", async (c) => {
+    running = c.running;
     mocks.reset();
-    mocks.setConfig(validStackConfig({ kubernetesVersion: "1.35.3" }));
+    mocks.setConfig(validStackConfig({ kubernetesVersion: c.requested }));
     let error: Error | undefined;
     await jest.isolateModulesAsync(async () => {
       const program = require("../../../../infra/main") as () => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-require-imports
       await program().catch((e: Error) => (error = e));
     });
     await mocks.settle();
-    expect(error?.message).toMatch(/kubernetesVersion: got "1\.35\.3"; allowed: a later 1\.35\.x patch or a 1\.36\.x release \(the cluster runs 1\.35\.4/);
-    expect(mocks.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference")).toEqual([]);
-  });
-
-  it("refuses a minor whose version-bound add-on images are not pinned, before declaring any resource", async () => {
-    running = "1.36.2";
-    mocks.reset();
-    mocks.setConfig(validStackConfig({ kubernetesVersion: "1.37.0" }));
-    let error: Error | undefined;
-    await jest.isolateModulesAsync(async () => {
-      const program = require("../../../../infra/main") as () => Promise<unknown>; // eslint-disable-line @typescript-eslint/no-require-imports
-      await program().catch((e: Error) => (error = e));
-    });
-    await mocks.settle();
-    expect(error?.message).toMatch(/kubernetesVersion: got "1\.37\.0"; allowed: a release of a minor whose cloud controller manager and cluster-autoscaler images are pinned \(1\.35, 1\.36\)/);
+    expect(error?.message).toMatch(c.message);
     expect(mocks.resources.filter((r) => r.type !== "pulumi:pulumi:StackReference")).toEqual([]);
   });
 });

@@ -338,6 +338,20 @@ describe("control plane boot (user-data, bootstrap.sh, node-prepare.sh, control-
     await h?.stop();
   });
 
+  /**
+   * What the program gives a new control plane: the PKI secret (returned), an empty join
+   * secret, the backup bucket and the rendered user-data, installed as cloud-init would.
+   */
+  async function controlPlaneNode(h: BootstrapHarness): Promise<Record<string, string>> {
+    const pki = pkiSecret(fs.mkdtempSync(path.join(h.dir, "pki-")));
+    const pkiArn = await createSecret(h, "test/pki");
+    await putSecret(h, pkiArn, JSON.stringify({ ...pki, "encryption-key": ENCRYPTION_KEY }));
+    const joinArn = await createSecret(h, "test/join");
+    await createBucket(h);
+    h.installUserData(renderControlPlaneUserData(controlPlaneValues(pkiArn, joinArn)));
+    return pki;
+  }
+
   /** The PKI secret the Pulumi program writes: one PEM per file kubeadm must reuse. */
   function pkiSecret(dir: string): Record<string, string> {
     const read = (f: string) => fs.readFileSync(f, "utf8");
@@ -361,12 +375,7 @@ describe("control plane boot (user-data, bootstrap.sh, node-prepare.sh, control-
 
   test("installs the PKI from Secrets Manager (0600), runs kubeadm init once with a valid configuration, and logs no key", async () => {
     h = await BootstrapHarness.start({ identity: { localIpv4: CONTROL_PLANE_IP, localHostname: "ip-10-0-0-10.eu-west-1.compute.internal" } });
-    const pki = pkiSecret(fs.mkdtempSync(path.join(h.dir, "pki-")));
-    const pkiArn = await createSecret(h, "test/pki");
-    await putSecret(h, pkiArn, JSON.stringify({ ...pki, "encryption-key": ENCRYPTION_KEY }));
-    const joinArn = await createSecret(h, "test/join");
-    await createBucket(h);
-    h.installUserData(renderControlPlaneUserData(controlPlaneValues(pkiArn, joinArn)));
+    const pki = await controlPlaneNode(h);
 
     const boot = await h.run("bootstrap.sh");
     expect(boot).toEqual(expect.objectContaining({ code: 0 }));
@@ -416,12 +425,7 @@ describe("control plane boot (user-data, bootstrap.sh, node-prepare.sh, control-
 
   test("a kubeadm init that fails after its kubeconfig phase is reset and retried; the done-marker is written once", async () => {
     h = await BootstrapHarness.start({ identity: { localIpv4: CONTROL_PLANE_IP, localHostname: "ip-10-0-0-10.eu-west-1.compute.internal" } });
-    const pki = pkiSecret(fs.mkdtempSync(path.join(h.dir, "pki-")));
-    const pkiArn = await createSecret(h, "test/pki");
-    await putSecret(h, pkiArn, JSON.stringify({ ...pki, "encryption-key": ENCRYPTION_KEY }));
-    const joinArn = await createSecret(h, "test/join");
-    await createBucket(h);
-    h.installUserData(renderControlPlaneUserData(controlPlaneValues(pkiArn, joinArn)));
+    const pki = await controlPlaneNode(h);
     const kube = path.join(h.root, "etc", "kubernetes");
     const marker = path.join(h.root, "var", "lib", "platform", "kubeadm-init.done");
     const env = { KUBEADM_INIT_FAIL_ONCE: path.join(h.dir, "init-failed-once") };

@@ -24,11 +24,11 @@ die() { log "ERROR: $*"; exit 1; }
 
 ensure_rule() {
   local tables="$1" address="$2"
-  local rule=(OUTPUT -d "$address" -m owner ! --uid-owner 0 -m comment --comment "$COMMENT" -j DROP)
-  if "$tables" -w -t mangle -C "${rule[@]}" 2>/dev/null; then
+  local rule=(-d "$address" -m owner ! --uid-owner 0 -m comment --comment "$COMMENT" -j DROP)
+  if "$tables" -w -t mangle -C OUTPUT "${rule[@]}" 2>/dev/null; then
     log "$address: already closed to non-root processes"
   else
-    "$tables" -w -t mangle -I "${rule[@]:0:1}" 1 "${rule[@]:1}" || die "could not add the $address rule with $tables"
+    "$tables" -w -t mangle -I OUTPUT 1 "${rule[@]}" || die "could not add the $address rule with $tables"
     log "$address: closed to non-root processes"
   fi
 }

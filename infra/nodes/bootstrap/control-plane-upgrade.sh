@@ -79,13 +79,14 @@ kube() { kubectl --kubeconfig "$ADMIN_KUBECONFIG" "$@"; }
 server_version() { kube version -o json 2>/dev/null | jq -r '.serverVersion.gitVersion // empty'; }
 apt_get() { retry apt-get -o DPkg::Lock::Timeout=600 -y -q "$@"; }
 installed_runtime() { dpkg-query -W -f='${Version}' containerd 2>/dev/null || true; }
+runtime_off_pin() { [[ -n "$containerd_pin" && "$(installed_runtime)" != "$containerd_pin" ]]; }
 # The runtime every node installs (CONTAINERD_PACKAGE_VERSION, infra/versions.ts): a control
 # plane booted before that pin may still run containerd 1.x, which Kubernetes after 1.35
 # does not support. Called on a drained node only.
 move_runtime() {
+  runtime_off_pin || return 0
   local now
   now="$(installed_runtime)"
-  [[ -n "$containerd_pin" && "$now" != "$containerd_pin" ]] || return 0
   log "moving containerd ${now:-(not installed)} -> $containerd_pin"
   apt_get update || die "apt-get update failed"
   apt_get install --no-install-recommends --allow-downgrades --allow-change-held-packages "containerd=${containerd_pin}" ||
@@ -103,7 +104,7 @@ running="$(server_version)" || true
 [[ -n "$running" ]] || die "the API server does not answer (kubectl version)"
 log "the API server runs $running; target v$target"
 if [[ "$running" == "v$target" ]]; then
-  if [[ "$DRY_RUN" == 0 && -n "$containerd_pin" && "$(installed_runtime)" != "$containerd_pin" ]]; then
+  if [[ "$DRY_RUN" == 0 ]] && runtime_off_pin; then
     # Only the runtime pin changed (or this control plane predates it).
     drain_node
     move_runtime
